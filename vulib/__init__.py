@@ -1,0 +1,1 @@
+"""vulib: the library behind the video-understanding notebooks."""

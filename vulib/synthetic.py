@@ -1,0 +1,462 @@
+"""Synthetic videos whose label depends on exactly what a lesson needs.
+
+No data is ever downloaded: every "dataset" in the suite is drawn here, in a few
+milliseconds per clip, with its ground truth (labels, exact optical flow, event
+start/end frames). Each task decides *one* thing -- appearance, direction of motion,
+order of events -- and randomizes everything else (position, colour, size, speed,
+start time, background, distractor dots, noise), so that a model can only succeed by
+using the thing the lesson is about.
+
+How it is built, so new tasks slot in without rewrites:
+
+1. A task is a function ``sample(rng, label, T, H, W, **options) -> Scene`` that draws
+   the parameters of *one* clip (objects, their tracks and visibility, events) with
+   the NumPy generator it is given. It is registered with :func:`register_task`.
+2. :func:`make_clips` draws the scenes for a batch and renders all of them at once
+   with :func:`render_scenes` (vectorized PyTorch), optionally with exact flow.
+
+Sample ``i`` of a batch made with ``seed=s`` uses the generator
+``numpy.random.default_rng([s, i])`` and has label ``i % num_classes``, so any
+sample can be regenerated on its own (``make_clips(..., n=1, seed=s, start_index=i)``)
+and every batch is class-balanced.
+
+The world is a torus: an object leaving on the right comes back on the left. This is
+what makes single frames of the ``direction`` task carry *no* information about the
+label: at every frame the object's position is uniform over the image for every class.
+"""
+from __future__ import annotations
+
+import colorsys
+import math
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from .seed import fresh_seed
+
+__all__ = [
+    "SHAPES",
+    "Obj",
+    "Scene",
+    "VideoBatch",
+    "Task",
+    "TASKS",
+    "register_task",
+    "make_clips",
+    "render_scenes",
+]
+
+SHAPES = ("circle", "square", "triangle")
+
+# Colour identities of the two flashes in the `order` task (hue in [0, 1]).
+FLASH_HUES = {"A": 0.07, "B": 0.60}   # orange, blue: distinguishable with colour-blindness too
+
+
+# ----------------------------------------------------------------------------------------
+# Scene description (one clip) -- what a task's sampler returns
+# ----------------------------------------------------------------------------------------
+@dataclass
+class Obj:
+    """One object in a clip.
+
+    Attributes:
+        shape: index into :data:`SHAPES`.
+        radius: size in pixels (objects of every shape have the area of a disc of this radius).
+        color: RGB in [0, 1], shape ``(3,)``.
+        track: centre ``(x, y)`` in pixels for every frame, shape ``(T, 2)``; may leave the
+            image, positions are taken modulo the image size (the world is a torus).
+        alpha: opacity per frame in [0, 1], shape ``(T,)`` (0 = invisible).
+    """
+
+    shape: int
+    radius: float
+    color: np.ndarray
+    track: np.ndarray
+    alpha: np.ndarray
+
+
+@dataclass
+class Scene:
+    """Everything needed to render one clip and to know its ground truth.
+
+    ``objects`` are drawn in order (later ones on top). ``events`` lists the
+    ``(start, end)`` frames (end exclusive) of what the label is about, in time order.
+    """
+
+    label: int
+    objects: list[Obj]
+    background: np.ndarray
+    noise_std: float
+    events: list[tuple[int, int]]
+
+
+@dataclass
+class VideoBatch:
+    """A batch of synthetic clips with their ground truth.
+
+    Attributes:
+        video: ``(N, 3, T, H, W)`` float32 in [0, 1].
+        labels: ``(N,)`` int64.
+        classes: the class names, ``classes[label]``.
+        task: the task's name.
+        events: ``(N, E, 2)`` int64 start/end frame (end exclusive) of each labelled event.
+        tracks: ``(N, 2, T)`` float32 centre ``(x, y)`` of the main object (object 0), in pixels,
+            wrapped into the image.
+        flow: ``(N, 2, T-1, H, W)`` float32 exact forward optical flow in pixels (x then y) from
+            frame t to t+1, or ``None`` if not requested.
+        seed: the seed the batch was drawn from; ``start_index``: index of its first sample.
+    """
+
+    video: torch.Tensor
+    labels: torch.Tensor
+    classes: tuple[str, ...]
+    task: str
+    events: torch.Tensor
+    tracks: torch.Tensor
+    flow: torch.Tensor | None = None
+    seed: int = 0
+    start_index: int = 0
+    options: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return self.video.shape[0]
+
+    def __getitem__(self, idx) -> "VideoBatch":
+        """Index or slice the batch (returns a smaller ``VideoBatch``)."""
+        if isinstance(idx, int):
+            idx = slice(idx, idx + 1) if idx != -1 else slice(-1, None)
+        return replace(
+            self,
+            video=self.video[idx],
+            labels=self.labels[idx],
+            events=self.events[idx],
+            tracks=self.tracks[idx],
+            flow=None if self.flow is None else self.flow[idx],
+        )
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def to(self, device: torch.device | str) -> "VideoBatch":
+        """Move every tensor to ``device``."""
+        return replace(
+            self,
+            video=self.video.to(device),
+            labels=self.labels.to(device),
+            events=self.events.to(device),
+            tracks=self.tracks.to(device),
+            flow=None if self.flow is None else self.flow.to(device),
+        )
+
+    def __repr__(self) -> str:
+        n, c, t, h, w = self.video.shape
+        extra = ", with flow" if self.flow is not None else ""
+        return (f"VideoBatch(task={self.task!r}, {n} clips of (C={c}, T={t}, H={h}, W={w}), "
+                f"classes={self.classes}{extra})")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A registered task: its name, class names, sampler and a one-line description."""
+
+    name: str
+    classes: tuple[str, ...]
+    sample: Callable[..., Scene]
+    description: str
+    options: tuple[str, ...] = ()
+
+
+TASKS: dict[str, Task] = {}
+
+
+def register_task(name: str, classes: Sequence[str], description: str,
+                  options: Sequence[str] = ()) -> Callable[[Callable[..., Scene]], Callable[..., Scene]]:
+    """Decorator: register ``sample(rng, label, T, H, W, **options) -> Scene`` as task ``name``."""
+
+    def deco(fn: Callable[..., Scene]) -> Callable[..., Scene]:
+        TASKS[name] = Task(name, tuple(classes), fn, description, tuple(options))
+        return fn
+
+    return deco
+
+
+# ----------------------------------------------------------------------------------------
+# Small sampling helpers shared by the tasks
+# ----------------------------------------------------------------------------------------
+def _hsv(h: float, s: float, v: float) -> np.ndarray:
+    return np.array(colorsys.hsv_to_rgb(h % 1.0, s, v), dtype=np.float32)
+
+
+def _bright_color(rng: np.random.Generator) -> np.ndarray:
+    return _hsv(rng.uniform(), rng.uniform(0.55, 1.0), rng.uniform(0.8, 1.0))
+
+
+def _background(rng: np.random.Generator) -> np.ndarray:
+    level = rng.uniform(0.0, 0.25)
+    tint = rng.uniform(-0.03, 0.03, size=3)
+    return np.clip(level + tint, 0, 1).astype(np.float32)
+
+
+def _dots(rng: np.random.Generator, count: int, T: int, H: int, W: int) -> list[Obj]:
+    """Static, dim, small discs: distractors that carry no label information."""
+    dots = []
+    for _ in range(count):
+        pos = np.array([rng.uniform(0, W), rng.uniform(0, H)], dtype=np.float32)
+        dots.append(Obj(shape=0, radius=float(rng.uniform(1.0, 1.6)),
+                        color=_hsv(rng.uniform(), rng.uniform(0, 0.5), rng.uniform(0.35, 0.6)),
+                        track=np.tile(pos, (T, 1)), alpha=np.ones(T, np.float32)))
+    return dots
+
+
+def _pick(rng: np.random.Generator, spec, name: str, lo: int, hi: int) -> int:
+    """Resolve an option given as ``None`` (uniform in [lo, hi]), an int, or an inclusive ``(a, b)`` range."""
+    if spec is None:
+        a, b = lo, hi
+    elif isinstance(spec, (int, np.integer)):
+        a = b = int(spec)
+    else:
+        try:
+            a, b = (int(v) for v in spec)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected {name} as an int or an (lo, hi) pair, got {spec!r}") from None
+    if a > b:
+        raise ValueError(f"expected {name} range with lo <= hi, got {spec!r}")
+    if a < lo or b > hi:
+        raise ValueError(f"{name}={spec!r} does not fit in this clip: allowed values are {lo}..{hi}")
+    return int(rng.integers(a, b + 1))
+
+
+def _scene(rng: np.random.Generator, label: int, objects: list[Obj], events, T, H, W,
+           distractors: int, noise: tuple[float, float]) -> Scene:
+    return Scene(label=label, objects=objects + _dots(rng, distractors, T, H, W),
+                 background=_background(rng), noise_std=float(rng.uniform(*noise)),
+                 events=[(int(s), int(e)) for s, e in events])
+
+
+# ----------------------------------------------------------------------------------------
+# The tasks
+# ----------------------------------------------------------------------------------------
+@register_task("shape", SHAPES, "label = the object's shape; it drifts in a random direction "
+               "(appearance suffices: one frame is enough)", options=("distractors", "noise"))
+def _shape_task(rng, label, T, H, W, distractors=2, noise=(0.02, 0.06)) -> Scene:
+    start = np.array([rng.uniform(0, W), rng.uniform(0, H)])
+    angle, speed = rng.uniform(0, 2 * math.pi), rng.uniform(0.0, 1.5)
+    v = speed * np.array([math.cos(angle), math.sin(angle)])
+    track = (start + np.arange(T)[:, None] * v).astype(np.float32)
+    obj = Obj(label, float(rng.uniform(3.5, 5.5)), _bright_color(rng), track, np.ones(T, np.float32))
+    return _scene(rng, label, [obj], [(0, T)], T, H, W, distractors, noise)
+
+
+_DIRECTIONS = {"right": (1, 0), "left": (-1, 0), "down": (0, 1), "up": (0, -1)}
+
+
+def _direction_sampler(directions: tuple[str, ...]):
+    def sample(rng, label, T, H, W, onset=None, duration=None, speed=(1.0, 2.0),
+               distractors=2, noise=(0.02, 0.06)) -> Scene:
+        # The object rests, moves during the event frames [s, e), then rests again.
+        if duration is None:
+            s = _pick(rng, onset, "onset", 0, T - 2) if onset is not None else 0
+            e = T
+        else:
+            if not 2 <= int(duration) <= T:
+                raise ValueError(f"duration={duration} must be between 2 and T={T} frames")
+            s = _pick(rng, onset, "onset", 0, T - int(duration))
+            e = s + int(duration)
+        step = np.clip(np.arange(T), s, e - 1) - s             # displacement count per frame
+        v = rng.uniform(*speed) * np.array(_DIRECTIONS[directions[label]], dtype=np.float64)
+        start = np.array([rng.uniform(0, W), rng.uniform(0, H)])
+        track = (start + step[:, None] * v).astype(np.float32)
+        obj = Obj(int(rng.integers(len(SHAPES))), float(rng.uniform(3.5, 5.5)), _bright_color(rng),
+                  track, np.ones(T, np.float32))
+        return _scene(rng, label, [obj], [(s, e)], T, H, W, distractors, noise)
+
+    return sample
+
+
+register_task("direction", ("right", "left"),
+              "label = direction of horizontal motion; every single frame is uninformative",
+              options=("onset", "duration", "speed", "distractors", "noise"))(_direction_sampler(("right", "left")))
+register_task("direction4", ("right", "left", "down", "up"),
+              "label = direction of motion, 4-way; every single frame is uninformative",
+              options=("onset", "duration", "speed", "distractors", "noise"))(
+    _direction_sampler(("right", "left", "down", "up")))
+
+
+@register_task("order", ("orange→blue", "blue→orange"),
+               "two coloured flashes; label = which comes first. `gap` = frames between their onsets",
+               options=("gap", "onset", "flash", "distractors", "noise"))
+def _order_task(rng, label, T, H, W, gap=None, onset=None, flash=2, distractors=2,
+                noise=(0.02, 0.06)) -> Scene:
+    if not 1 <= flash <= T // 2:
+        raise ValueError(f"flash={flash} frames must be between 1 and T/2={T // 2}")
+    g = _pick(rng, gap, "gap", flash, T - flash)
+    s = _pick(rng, onset, "onset", 0, T - g - flash)
+    first, second = ("A", "B") if label == 0 else ("B", "A")
+    objs = []
+    for key, start in ((first, s), (second, s + g)):
+        alpha = np.zeros(T, np.float32)
+        alpha[start:start + flash] = 1.0
+        pos = np.array([rng.uniform(0, W), rng.uniform(0, H)], dtype=np.float32)
+        color = _hsv(FLASH_HUES[key] + rng.uniform(-0.03, 0.03), rng.uniform(0.75, 1.0), rng.uniform(0.85, 1.0))
+        objs.append(Obj(int(rng.integers(len(SHAPES))), float(rng.uniform(3.5, 5.5)), color,
+                        np.tile(pos, (T, 1)), alpha))
+    return _scene(rng, label, objs, [(s, s + flash), (s + g, s + g + flash)], T, H, W, distractors, noise)
+
+
+# ----------------------------------------------------------------------------------------
+# Rendering (vectorized over clips, objects and frames)
+# ----------------------------------------------------------------------------------------
+# Triangle: the intersection of three half-planes; inradius chosen so that its area
+# equals that of the disc of the same `radius` (and likewise the square's half-side).
+_TRI_NORMALS = torch.tensor([[0.0, 1.0], [-math.sqrt(3) / 2, -0.5], [math.sqrt(3) / 2, -0.5]])
+_TRI_INRADIUS = math.sqrt(math.pi / (3 * math.sqrt(3)))
+_SQUARE_HALF = math.sqrt(math.pi) / 2
+
+
+def _signed_distance(dx: torch.Tensor, dy: torch.Tensor, shape: int, r: torch.Tensor) -> torch.Tensor:
+    """Signed distance (pixels, negative inside) to one kind of shape. Inputs broadcast together."""
+    if shape == 0:                                             # circle
+        return torch.sqrt(dx**2 + dy**2) - r
+    if shape == 1:                                             # square
+        return torch.maximum(dx.abs(), dy.abs()) - _SQUARE_HALF * r
+    n = _TRI_NORMALS                                           # triangle, pointing up
+    return torch.maximum(torch.maximum(n[0, 0] * dx + n[0, 1] * dy, n[1, 0] * dx + n[1, 1] * dy),
+                         n[2, 0] * dx + n[2, 1] * dy) - _TRI_INRADIUS * r
+
+
+def render_scenes(scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, H: int, W: int,
+                  with_flow: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Render scenes into clips ``(N, 3, T, H, W)`` float32 in [0, 1] (and exact flow ``(N, 2, T-1, H, W)``).
+
+    Args:
+        scenes: N scenes (see :class:`Scene`).
+        noise: N arrays of standard-normal noise of shape ``(3, T, H, W)``, scaled here by each
+            scene's ``noise_std`` (drawn by the caller, so a sample stays reproducible alone).
+        T, H, W: clip size.
+        with_flow: also return the exact forward flow of the visible, topmost object per pixel.
+    """
+    N = len(scenes)
+    K = max(len(s.objects) for s in scenes)
+    shape = torch.zeros(N, K, dtype=torch.long)
+    radius = torch.ones(N, K)
+    color = torch.zeros(N, K, 3)
+    track = torch.zeros(N, K, T, 2)
+    alpha = torch.zeros(N, K, T)                    # padding objects stay invisible
+    for i, sc in enumerate(scenes):
+        for k, ob in enumerate(sc.objects):
+            shape[i, k], radius[i, k] = ob.shape, ob.radius
+            color[i, k] = torch.from_numpy(np.asarray(ob.color, np.float32))
+            track[i, k] = torch.from_numpy(np.asarray(ob.track, np.float32))
+            alpha[i, k] = torch.from_numpy(np.asarray(ob.alpha, np.float32))
+    # pixel centres, and each pixel's offset from each object's centre on the torus
+    ys = torch.arange(H, dtype=torch.float32) + 0.5
+    xs = torch.arange(W, dtype=torch.float32) + 0.5
+    cx = track[..., 0, None, None]                                  # (N, K, T, 1, 1)
+    cy = track[..., 1, None, None]
+    dx = torch.remainder(xs.view(1, 1, 1, 1, W) - cx + W / 2, W) - W / 2   # (N, K, T, 1, W)
+    dy = torch.remainder(ys.view(1, 1, 1, H, 1) - cy + H / 2, H) - H / 2   # (N, K, T, H, 1)
+    # anti-aliased coverage of every pixel by every object, (N, K, T, H, W); each object's
+    # distance is computed for its own shape only, and never for invisible (padding) objects
+    cover = torch.zeros(N * K, T, H, W)
+    dx, dy, r = dx.reshape(N * K, T, 1, W), dy.reshape(N * K, T, H, 1), radius.view(N * K, 1, 1, 1)
+    visible = alpha.reshape(N * K, T).amax(1) > 0
+    for s in range(len(SHAPES)):
+        sel = ((shape.view(-1) == s) & visible).nonzero().squeeze(1)
+        if len(sel):
+            cover[sel] = (0.5 - _signed_distance(dx[sel], dy[sel], s, r[sel])).clamp_(0, 1)
+    cover = cover.view(N, K, T, H, W) * alpha[..., None, None]
+
+    bg = torch.from_numpy(np.stack([s.background for s in scenes]).astype(np.float32))  # (N, 3)
+    video = bg.view(N, 3, 1, 1, 1).expand(N, 3, T, H, W).clone()                        # (N, 3, T, H, W)
+    for k in range(K):                                   # paint objects back to front
+        a = cover[:, k].unsqueeze(1)                     # (N, 1, T, H, W)
+        video += a * (color[:, k].view(N, 3, 1, 1, 1) - video)     # = (1 - a) * video + a * colour
+    std = torch.tensor([s.noise_std for s in scenes], dtype=torch.float32).view(N, 1, 1, 1, 1)
+    video = (video + std * torch.from_numpy(np.stack(noise))).clamp_(0, 1)
+
+    flow = None
+    if with_flow:
+        step = track[:, :, 1:] - track[:, :, :-1]                         # (N, K, T-1, 2)
+        step = torch.remainder(step + torch.tensor([W / 2, H / 2]), torch.tensor([W, H])) - torch.tensor([W / 2, H / 2])
+        flow = torch.zeros(N, 2, T - 1, H, W)
+        owner = cover[:, :, :-1] > 0.5                                    # (N, K, T-1, H, W)
+        for k in range(K):                               # the topmost covering object wins
+            m = owner[:, k].unsqueeze(1)                                  # (N, 1, T-1, H, W)
+            v = step[:, k].permute(0, 2, 1).reshape(N, 2, T - 1, 1, 1)     # (N, 2, T-1, 1, 1)
+            flow = torch.where(m, v.expand_as(flow), flow)
+    return video, flow
+
+
+# ----------------------------------------------------------------------------------------
+# The public entry point
+# ----------------------------------------------------------------------------------------
+def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, int] = 32,
+               seed: int | None = None, start_index: int = 0, with_flow: bool = False,
+               chunk: int = 64, **options) -> VideoBatch:
+    """Draw ``n`` clips of a synthetic task, with labels and ground truth.
+
+    Args:
+        task: one of ``vulib.synthetic.TASKS`` (``"shape"``, ``"direction"``, ``"direction4"``, ``"order"``).
+        n: number of clips; labels cycle through the classes, so any ``n`` that is a
+            multiple of the class count gives a perfectly balanced batch.
+        frames: T, frames per clip (default 16).
+        size: H = W (an int) or ``(H, W)``; default 32.
+        seed: the batch's seed. ``None`` draws one from torch's global generator, so that the
+            data follows :func:`vulib.seed_everything`.
+        start_index: index of the first sample (sample ``i`` depends only on ``seed`` and ``i``).
+        with_flow: also compute the exact optical flow ``(N, 2, T-1, H, W)``.
+        chunk: clips rendered at a time (bounds memory).
+        **options: task options, e.g. ``onset``, ``duration``, ``gap``, ``distractors``, ``noise``;
+            an int fixes the value, an ``(lo, hi)`` pair draws it uniformly (inclusive).
+
+    Returns:
+        A :class:`VideoBatch` with ``video`` of shape ``(n, 3, T, H, W)``, float32 in [0, 1].
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
+    spec = TASKS[task]
+    unknown = set(options) - set(spec.options)
+    if unknown:
+        raise ValueError(f"task {task!r} takes options {list(spec.options)}, got unknown {sorted(unknown)}")
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"expected n >= 1 clips, got {n!r}")
+    H, W = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+    if frames < 2 or H < 8 or W < 8:
+        raise ValueError(f"expected frames >= 2 and size >= 8 pixels, got frames={frames}, size=({H}, {W})")
+    if seed is None:
+        seed = fresh_seed()
+    if not 0 <= int(seed) < 2**63:
+        raise ValueError(f"expected a non-negative seed, got {seed}")
+    K = len(spec.classes)
+    videos, flows, scenes_all = [], [], []
+    for c0 in range(0, n, chunk):
+        scenes, noises = [], []
+        for i in range(start_index + c0, start_index + min(n, c0 + chunk)):
+            rng = np.random.default_rng([int(seed), i])
+            scenes.append(spec.sample(rng, i % K, frames, H, W, **options))
+            noises.append(rng.standard_normal((3, frames, H, W), dtype=np.float32))
+        v, f = render_scenes(scenes, noises, frames, H, W, with_flow=with_flow)
+        videos.append(v)
+        flows.append(f)
+        scenes_all.extend(scenes)
+    E = max(len(s.events) for s in scenes_all)
+    events = torch.full((n, E, 2), -1, dtype=torch.long)
+    for i, s in enumerate(scenes_all):
+        events[i, :len(s.events)] = torch.tensor(s.events, dtype=torch.long)
+    tracks = torch.from_numpy(np.stack([s.objects[0].track for s in scenes_all])).permute(0, 2, 1)
+    tracks = torch.remainder(tracks, torch.tensor([W, H], dtype=torch.float32).view(1, 2, 1))
+    return VideoBatch(
+        video=torch.cat(videos),
+        labels=torch.tensor([s.label for s in scenes_all], dtype=torch.long),
+        classes=spec.classes,
+        task=task,
+        events=events,
+        tracks=tracks.float(),
+        flow=torch.cat(flows) if with_flow else None,
+        seed=int(seed),
+        start_index=start_index,
+        options=dict(options, frames=frames, size=(H, W)),
+    )
