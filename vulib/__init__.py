@@ -1,1 +1,47 @@
-"""vulib: the library behind the video-understanding notebooks."""
+"""vulib: the small library behind the video-understanding notebooks.
+
+Each module is one concept, in the order the course meets them:
+
+* :mod:`vulib.seed`, :mod:`vulib.device` -- one seed and one device for the whole suite;
+* :mod:`vulib.tensors` -- video layouts ``(B, C, T, H, W)`` / ``(T, H, W, C)`` and input checks;
+* :mod:`vulib.synthetic` -- synthetic videos whose label depends on what a lesson needs;
+* :mod:`vulib.data`, :mod:`vulib.train` -- datasets, loaders and the one training loop;
+* :mod:`vulib.io` -- reading and writing real video files;
+* :mod:`vulib.viz`, :mod:`vulib.widgets` -- frame strips, animations and the widget pattern;
+* :mod:`vulib.models` -- the models the notebooks build;
+* :mod:`vulib.exercises` -- exercise checkers and the student-notebook generator.
+"""
+from __future__ import annotations
+
+from .device import configure_threads, get_device
+from .seed import current_seed, seed_everything
+from .tensors import check_video, to_display_layout, to_model_layout, video_bytes
+from .synthetic import TASKS, VideoBatch, make_clips
+from .data import ClipDataset, make_loader
+from .train import History, accuracy, evaluate, fit, predict
+from . import models, synthetic, viz, widgets
+
+__version__ = "0.1.0"
+
+configure_threads()   # once, for the whole suite (see vulib.device.configure_threads)
+
+
+def environment_summary() -> str:
+    """One line with the versions a notebook depends on, printed at the top of every lesson."""
+    import platform
+
+    import ipywidgets
+    import matplotlib
+    import torch
+
+    return (f"vulib {__version__} | Python {platform.python_version()} | torch {torch.__version__} | "
+            f"ipywidgets {ipywidgets.__version__} | matplotlib {matplotlib.__version__} | "
+            f"device {get_device().type} | torch threads {torch.get_num_threads()}")
+
+
+__all__ = [
+    "seed_everything", "current_seed", "get_device", "configure_threads",
+    "check_video", "to_model_layout", "to_display_layout", "video_bytes",
+    "make_clips", "VideoBatch", "TASKS", "ClipDataset", "make_loader",
+    "fit", "evaluate", "predict", "accuracy", "History", "environment_summary",
+]

@@ -90,6 +90,7 @@ class Scene:
     background: np.ndarray
     noise_std: float
     events: list[tuple[int, int]]
+    main: int = 0          # index of the object the label is about (its track is ground truth)
 
 
 @dataclass
@@ -102,7 +103,7 @@ class VideoBatch:
         classes: the class names, ``classes[label]``.
         task: the task's name.
         events: ``(N, E, 2)`` int64 start/end frame (end exclusive) of each labelled event.
-        tracks: ``(N, 2, T)`` float32 centre ``(x, y)`` of the main object (object 0), in pixels,
+        tracks: ``(N, 2, T)`` float32 centre ``(x, y)`` of the main object (the first labelled one), in pixels,
             wrapped into the image.
         flow: ``(N, 2, T-1, H, W)`` float32 exact forward optical flow in pixels (x then y) from
             frame t to t+1, or ``None`` if not requested.
@@ -231,9 +232,10 @@ def _pick(rng: np.random.Generator, spec, name: str, lo: int, hi: int) -> int:
 
 def _scene(rng: np.random.Generator, label: int, objects: list[Obj], events, T, H, W,
            distractors: int, noise: tuple[float, float]) -> Scene:
-    return Scene(label=label, objects=objects + _dots(rng, distractors, T, H, W),
-                 background=_background(rng), noise_std=float(rng.uniform(*noise)),
-                 events=[(int(s), int(e)) for s, e in events])
+    dots = _dots(rng, distractors, T, H, W)                 # drawn first: underneath the objects
+    return Scene(label=label, objects=dots + objects, background=_background(rng),
+                 noise_std=float(rng.uniform(*noise)), events=[(int(s), int(e)) for s, e in events],
+                 main=len(dots))
 
 
 # ----------------------------------------------------------------------------------------
@@ -446,7 +448,7 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
     events = torch.full((n, E, 2), -1, dtype=torch.long)
     for i, s in enumerate(scenes_all):
         events[i, :len(s.events)] = torch.tensor(s.events, dtype=torch.long)
-    tracks = torch.from_numpy(np.stack([s.objects[0].track for s in scenes_all])).permute(0, 2, 1)
+    tracks = torch.from_numpy(np.stack([s.objects[s.main].track for s in scenes_all])).permute(0, 2, 1)
     tracks = torch.remainder(tracks, torch.tensor([W, H], dtype=torch.float32).view(1, 2, 1))
     return VideoBatch(
         video=torch.cat(videos),

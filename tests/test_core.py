@@ -1,0 +1,137 @@
+"""Seed, device, tensor layouts and checks, data loaders and the training loop."""
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+import vulib
+from vulib.tensors import check_video, to_display_layout, to_model_layout, video_bytes
+
+
+def test_seed_everything_reads_env_and_reproduces(monkeypatch):
+    monkeypatch.setenv("VULIB_SEED", "3")
+    assert vulib.seed_everything() == 3 and vulib.current_seed() == 3
+    a = (torch.rand(3), np.random.rand(3))
+    vulib.seed_everything(3)
+    b = (torch.rand(3), np.random.rand(3))
+    assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    monkeypatch.delenv("VULIB_SEED")
+    assert vulib.seed_everything() == 0
+
+
+@pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "3"])
+def test_seed_everything_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="seed"):
+        vulib.seed_everything(bad)
+
+
+def test_bad_env_seed(monkeypatch):
+    monkeypatch.setenv("VULIB_SEED", "abc")
+    with pytest.raises(ValueError, match="VULIB_SEED"):
+        vulib.seed_everything()
+
+
+def test_get_device_and_threads():
+    dev = vulib.get_device()
+    assert dev.type in ("cuda", "mps", "cpu")
+    if not torch.cuda.is_available():
+        assert dev.type in ("cpu", "mps")
+    assert vulib.configure_threads(1) == 1
+    with pytest.raises(ValueError):
+        vulib.configure_threads(0)
+
+
+def test_check_video_message_names_expected_and_got():
+    x = torch.zeros(2, 16, 3, 64, 64)
+    with pytest.raises(ValueError, match=r"expected video of shape \(B, C, T, H, W\).*got \(2, 16, 3, 64, 64\)"):
+        check_video(x, channels=3)
+    with pytest.raises(ValueError, match=r"expected video of shape \(B, C, T, H, W\), got \(3, 16, 64, 64\)"):
+        check_video(torch.zeros(3, 16, 64, 64))
+    with pytest.raises(ValueError, match="floating dtype"):
+        check_video(torch.zeros(1, 3, 2, 4, 4, dtype=torch.uint8))
+    with pytest.raises(ValueError, match="T=8"):
+        check_video(torch.zeros(1, 3, 4, 4, 4), frames=8)
+    with pytest.raises(ValueError, match="torch.Tensor"):
+        check_video(np.zeros((1, 3, 2, 4, 4)))
+    assert check_video(torch.zeros(1, 3, 2, 4, 4), channels=3) is not None
+
+
+def test_layout_round_trip():
+    frames = torch.randint(0, 256, (5, 6, 7, 3), dtype=torch.uint8)     # (T, H, W, C)
+    clip = to_model_layout(frames)
+    assert clip.shape == (3, 5, 6, 7) and clip.dtype == torch.float32 and clip.max() <= 1
+    assert np.array_equal(to_display_layout(clip), frames.numpy())
+    batch = to_model_layout(frames.unsqueeze(0).numpy())
+    assert batch.shape == (1, 3, 5, 6, 7)
+    with pytest.raises(ValueError, match=r"\(T, H, W, C\)"):
+        to_model_layout(torch.zeros(5, 6, 7))
+    with pytest.raises(ValueError, match="channels last"):
+        to_model_layout(torch.zeros(3, 5, 6, 7))
+
+
+def test_video_bytes_matches_hand_count():
+    assert video_bytes(480, 640, 30, 60) == 640 * 480 * 3 * 30 * 60
+    assert video_bytes(2, 2, 10, 1, channels=1, dtype="float32") == 160
+    with pytest.raises(ValueError, match="dtype"):
+        video_bytes(2, 2, 10, 1, dtype="int7")
+    with pytest.raises(ValueError, match="fps"):
+        video_bytes(2, 2, 0, 1)
+
+
+def _tiny_data(seed):
+    return vulib.make_clips("shape", 48, frames=4, size=12, seed=seed, distractors=0)
+
+
+def _tiny_model():
+    return nn.Sequential(nn.Conv3d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool3d(1),
+                         nn.Flatten(), nn.Linear(8, 3))
+
+
+def test_fit_is_deterministic_on_cpu_and_records_history():
+    def run():
+        vulib.seed_everything(5)
+        m = _tiny_model()
+        h = vulib.fit(m, _tiny_data(0), _tiny_data(1), epochs=2, batch_size=16, progress=False,
+                      device=torch.device("cpu"))
+        return m, h
+    (m1, h1), (m2, h2) = run(), run()
+    assert len(h1) == 2 and set(h1.final) >= {"train_loss", "train_acc", "val_loss", "val_acc", "seconds"}
+    assert h1["train_loss"] == h2["train_loss"] and h1["val_acc"] == h2["val_acc"]
+    for p1, p2 in zip(m1.parameters(), m2.parameters()):
+        assert torch.equal(p1, p2)
+    with pytest.raises(KeyError, match="has no"):
+        h1["nope"]
+
+
+def test_fit_learns_and_evaluate_predict_agree():
+    vulib.seed_everything(0)
+    train = vulib.make_clips("shape", 192, frames=2, size=12, seed=0, distractors=0)
+    test = vulib.make_clips("shape", 96, frames=2, size=12, seed=1, distractors=0)
+    m = nn.Sequential(nn.Conv3d(3, 16, (1, 3, 3), padding=(0, 1, 1)), nn.ReLU(),
+                      nn.Conv3d(16, 16, (1, 3, 3), padding=(0, 1, 1)), nn.ReLU(),
+                      nn.AdaptiveMaxPool3d(1), nn.Flatten(), nn.Linear(16, 3))
+    h = vulib.fit(m, train, epochs=15, lr=3e-3, batch_size=32, progress=False)
+    ev = vulib.evaluate(m, test)
+    assert h["train_loss"][-1] < h["train_loss"][0]
+    logits = vulib.predict(m, test.video)
+    assert logits.shape == (96, 3)
+    assert abs(vulib.accuracy(logits, test.labels) - ev["accuracy"]) < 1e-9
+    assert ev["accuracy"] > 0.45          # chance is 1/3
+
+
+def test_loader_order_is_reproducible_and_inputs_checked():
+    data = _tiny_data(0)
+    a = [y for _, y in vulib.make_loader(data, 8, seed=1)]
+    b = [y for _, y in vulib.make_loader(data, 8, seed=1)]
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    with pytest.raises(ValueError, match="labels"):
+        vulib.ClipDataset((data.video, data.labels[:3]))
+    with pytest.raises(ValueError, match="integer class labels"):
+        vulib.ClipDataset((data.video, data.labels.float()))
+    with pytest.raises(ValueError, match="VideoBatch"):
+        vulib.ClipDataset(data.video)
+
+
+def test_environment_summary_mentions_versions():
+    s = vulib.environment_summary()
+    assert "torch" in s and "ipywidgets" in s and "device" in s

@@ -1,0 +1,70 @@
+"""Frame strips, kernel-free animations, and the state/draw widget pattern."""
+import ipywidgets as W
+import pytest
+import torch
+
+from vulib import make_clips
+from vulib.viz import animate_clips, show_clips, show_frames
+from vulib.widgets import Explorer, all_positions, static_twin
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return make_clips("direction", 3, frames=8, size=16, seed=0)
+
+
+def test_show_frames_and_clips(batch):
+    fig = show_frames(batch.video[0], frames=4, title="a clip")
+    assert len(fig.axes) == 4
+    fig = show_clips(batch.video, labels=["a", "b", "c"], frames=[0, 7])
+    assert len(fig.axes) == 6
+    with pytest.raises(ValueError, match="outside"):
+        show_frames(batch.video[0], frames=[0, 8])
+    with pytest.raises(ValueError, match=r"\(C, T, H, W\)"):
+        show_frames(batch.video)
+
+
+def test_animation_is_self_contained_and_small(batch):
+    html = animate_clips(batch.video, titles=["a", "b", "c"])
+    assert "<script" in html and "data:image/png;base64" in html
+    assert len(html) < 300_000
+    with pytest.raises(ValueError, match="titles"):
+        animate_clips(batch.video, titles=["a"])
+
+
+def _state(t, scale):
+    return {"t": t, "y": [scale * v for v in range(t + 1)]}
+
+
+def _draw(fig, state):
+    ax = fig.subplots()
+    ax.plot(state["y"])
+    ax.set_title(f"t={state['t']}")
+
+
+def _controls():
+    return {"t": W.IntSlider(min=0, max=4, value=0), "scale": W.Dropdown(options=[("x1", 1.0), ("x2", 2.0)])}
+
+
+def test_all_positions_enumerates_every_combination():
+    pos = all_positions(_controls())
+    assert len(pos) == 10 and {"t": 4, "scale": 2.0} in pos
+
+
+def test_explorer_draws_every_position_and_times_redraws():
+    ex = Explorer(_state, _draw, _controls(), play="t").precompute()
+    assert len(ex._cache) == 10
+    first = ex.image.value
+    ex.controls["t"].value = 3
+    assert ex.image.value != first and ex.image.value[:4] == b"\x89PNG"
+    times = ex.time_redraws("t")
+    assert len(times) == 5 and all(t > 0 for t in times)
+    for values in all_positions(ex.controls):
+        assert ex.render(**values)[:4] == b"\x89PNG"
+
+
+def test_static_twin(batch):
+    html = static_twin(_state, _draw, [{"t": t, "scale": 1.0} for t in range(3)])
+    assert "<script" in html
+    with pytest.raises(ValueError):
+        static_twin(_state, _draw, [])

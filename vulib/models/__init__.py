@@ -1,0 +1,8 @@
+"""The models the notebooks build, each taking clips ``(B, C, T, H, W)``.
+
+Every model here is first written out in plain PyTorch inside the notebook that teaches
+it; this package is where the same code lives for reuse by later lessons.
+"""
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,156 @@
+"""The one training loop of the suite: ``fit``, ``evaluate``, ``predict``.
+
+Every notebook trains with these, so progress bars, devices, mixed precision and
+determinism behave the same everywhere:
+
+* a progress bar from ``tqdm.auto`` (a widget in JupyterLab, text in CI logs);
+* data moved to :func:`vulib.get_device` batch by batch;
+* bfloat16 autocast on CUDA (``amp=True``), plain float32 elsewhere;
+* on the CPU, a fixed :func:`vulib.seed_everything` seed gives identical numbers run after run.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .data import make_loader
+from .device import get_device
+
+__all__ = ["History", "fit", "evaluate", "predict", "accuracy"]
+
+
+@dataclass
+class History:
+    """Per-epoch record of a training run.
+
+    ``history["train_loss"]`` (or ``"train_acc"``, ``"val_loss"``, ``"val_acc"``, ``"seconds"``)
+    is the list of that quantity over epochs; ``history.final`` is the last epoch's row.
+    """
+
+    rows: list[dict] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> list[float]:
+        if not self.rows or key not in self.rows[0]:
+            keys = sorted(self.rows[0]) if self.rows else []
+            raise KeyError(f"history has no {key!r}; it has {keys}")
+        return [r[key] for r in self.rows]
+
+    @property
+    def final(self) -> dict:
+        return self.rows[-1] if self.rows else {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        last = ", ".join(f"{k}={v:.3g}" for k, v in self.final.items() if k != "epoch")
+        return f"History({len(self.rows)} epochs; last: {last})"
+
+
+def _autocast(device: torch.device, amp: bool):
+    if amp and device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _loader(data, batch_size: int, shuffle: bool):
+    if isinstance(data, torch.utils.data.DataLoader):
+        return data
+    return make_loader(data, batch_size=batch_size, shuffle=shuffle)
+
+
+def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """Fraction of rows of ``logits (N, K)`` whose arg-max equals ``labels (N,)``."""
+    if logits.ndim != 2 or labels.ndim != 1 or logits.shape[0] != labels.shape[0]:
+        raise ValueError(f"expected logits (N, K) and labels (N,), got {tuple(logits.shape)} and {tuple(labels.shape)}")
+    return (logits.argmax(1) == labels.to(logits.device)).float().mean().item()
+
+
+def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
+        batch_size: int = 64, weight_decay: float = 0.0, device: torch.device | None = None,
+        amp: bool = True, progress: bool = True, desc: str | None = None) -> History:
+    """Train ``model`` with Adam and cross-entropy; return a :class:`History`.
+
+    Args:
+        model: any module mapping a batch ``(B, C, T, H, W)`` to class logits ``(B, K)``.
+        train: a ``VideoBatch``, an ``(x, y)`` pair or a ``DataLoader`` (shuffled each epoch).
+        val: optional held-out data, evaluated after every epoch.
+        epochs, lr, batch_size, weight_decay: the usual.
+        device: where to train; default :func:`vulib.get_device`. The model is moved there.
+        amp: use bfloat16 autocast on CUDA (ignored on the CPU).
+        progress: show a progress bar.
+        desc: label for the progress bar (default: the model's class name).
+    """
+    if epochs < 1:
+        raise ValueError(f"expected epochs >= 1, got {epochs}")
+    device = device or get_device()
+    model.to(device)
+    loader = _loader(train, batch_size, shuffle=True)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    history = History()
+    bar = tqdm(total=epochs * len(loader), desc=desc or type(model).__name__, disable=not progress,
+               unit="batch", leave=True)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
+        for x, y in loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            with _autocast(device, amp):
+                logits = model(x)
+                loss = F.cross_entropy(logits.float(), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            seen += y.shape[0]
+            loss_sum += loss.item() * y.shape[0]
+            correct += (logits.argmax(1) == y).sum().item()
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.2f}")
+        row = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen}
+        if val is not None:
+            ev = evaluate(model, val, batch_size=max(batch_size, 128), device=device, amp=amp)
+            row.update(val_loss=ev["loss"], val_acc=ev["accuracy"])
+            bar.set_postfix(epoch=epoch, loss=f"{row['train_loss']:.3f}", val_acc=f"{ev['accuracy']:.2f}")
+        row["seconds"] = time.perf_counter() - t0
+        history.rows.append(row)
+    bar.close()
+    return history
+
+
+@torch.no_grad()
+def predict(model: nn.Module, data, *, batch_size: int = 256, device: torch.device | None = None,
+            amp: bool = True) -> torch.Tensor:
+    """Class logits ``(N, K)`` (on the CPU, float32) of ``model`` in eval mode.
+
+    ``data`` is a video tensor ``(N, C, T, H, W)``, a ``VideoBatch``, an ``(x, y)`` pair or a ``DataLoader``.
+    """
+    device = device or get_device()
+    model.to(device).eval()
+    if isinstance(data, torch.Tensor):
+        batches = (data[i:i + batch_size] for i in range(0, data.shape[0], batch_size))
+    else:
+        batches = (x for x, _ in _loader(data, batch_size, shuffle=False))
+    outs = []
+    for x in batches:
+        with _autocast(device, amp):
+            outs.append(model(x.to(device)).float().cpu())
+    return torch.cat(outs)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, *, batch_size: int = 256, device: torch.device | None = None,
+             amp: bool = True) -> dict:
+    """Mean cross-entropy ``loss`` and ``accuracy`` of ``model`` on ``data`` (eval mode).
+
+    ``data`` is a ``VideoBatch``, an ``(x, y)`` pair or a ``DataLoader``.
+    """
+    loader = _loader(data, batch_size, shuffle=False)
+    labels = torch.cat([y for _, y in loader])
+    logits = predict(model, loader, device=device, amp=amp)
+    return {"loss": F.cross_entropy(logits, labels.long()).item(), "accuracy": accuracy(logits, labels)}

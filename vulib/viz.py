@@ -1,0 +1,143 @@
+"""Pictures of clips: frame strips (small multiples) and animations that play without a kernel.
+
+All functions take clips in the model layout ``(C, T, H, W)`` float in [0, 1] and convert
+them for drawing with :func:`vulib.tensors.to_display_layout`.
+
+Animations are made with matplotlib's ``FuncAnimation.to_jshtml()``: self-contained
+HTML+JavaScript that plays on GitHub-rendered pages, in a static book and on a projector
+with no kernel. They are kept small (low dpi, few frames): a few hundred KB at most.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib
+import numpy as np
+import torch
+from matplotlib.animation import FuncAnimation
+from matplotlib.figure import Figure
+
+from .tensors import check_video, to_display_layout
+
+__all__ = ["show_frames", "show_clips", "animate_clips", "COLORS", "setup_style"]
+
+# Okabe-Ito: a colour-blind-safe palette used for every line and bar in the suite.
+COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def setup_style() -> None:
+    """Large fonts and the colour-blind-safe palette, for figures legible on a projector."""
+    matplotlib.rcParams.update({
+        "font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 11,
+        "figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+    })
+
+
+def _frames_of(clip: torch.Tensor) -> np.ndarray:
+    check_video(clip, "CTHW", name="clip")
+    return to_display_layout(clip)                          # (T, H, W, C) uint8
+
+
+def _pick_frames(T: int, frames: int | Sequence[int] | None) -> list[int]:
+    if frames is None:
+        return list(range(T))
+    if isinstance(frames, int):
+        if frames < 1:
+            raise ValueError(f"expected frames >= 1, got {frames}")
+        return sorted(set(np.linspace(0, T - 1, min(frames, T)).round().astype(int).tolist()))
+    idx = [int(i) for i in frames]
+    bad = [i for i in idx if not 0 <= i < T]
+    if bad:
+        raise ValueError(f"frame indices {bad} are outside the clip's 0..{T - 1}")
+    return idx
+
+
+def show_frames(clip: torch.Tensor, frames: int | Sequence[int] | None = 8, *, title: str | None = None,
+                scale: float = 1.1, fig: Figure | None = None) -> Figure:
+    """Draw a clip ``(C, T, H, W)`` as a strip of frames labelled with their time index.
+
+    Args:
+        clip: the clip.
+        frames: how many evenly spaced frames (int), which ones (list), or all (``None``).
+        title: a title above the strip.
+        scale: inches per frame.
+    """
+    imgs = _frames_of(clip)
+    idx = _pick_frames(imgs.shape[0], frames)
+    fig = fig or Figure(figsize=(scale * len(idx), scale * 1.25 + (0.3 if title else 0)))
+    axes = fig.subplots(1, len(idx), squeeze=False)[0]
+    for ax, t in zip(axes, idx):
+        ax.imshow(imgs[t], interpolation="nearest")
+        ax.set_title(f"t={t}", fontsize=10)
+        ax.set_axis_off()
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def show_clips(video: torch.Tensor, labels: Sequence[str] | None = None, frames: int | Sequence[int] | None = 8,
+               *, scale: float = 0.9, title: str | None = None) -> Figure:
+    """Draw several clips ``(B, C, T, H, W)`` as rows of frames (small multiples); ``labels`` name the rows."""
+    check_video(video, "BCTHW")
+    B, T = video.shape[0], video.shape[2]
+    idx = _pick_frames(T, frames)
+    fig = Figure(figsize=(scale * len(idx) + 1.4, scale * B + 0.5 + (0.3 if title else 0)),
+                 layout="constrained")
+    axes = fig.subplots(B, len(idx), squeeze=False)
+    for b in range(B):
+        imgs = to_display_layout(video[b])
+        for j, t in enumerate(idx):
+            ax = axes[b, j]
+            ax.imshow(imgs[t], interpolation="nearest")
+            ax.set_xticks([]), ax.set_yticks([])
+            if b == 0:
+                ax.set_title(f"t={t}", fontsize=10)
+        if labels is not None:
+            axes[b, 0].set_ylabel(str(labels[b]), rotation=0, ha="right", va="center", fontsize=11)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def animate_clips(clips: torch.Tensor | Sequence[torch.Tensor], titles: Sequence[str] | None = None, *,
+                  fps: float = 6, scale: float = 1.3, dpi: int = 60) -> str:
+    """An HTML animation (``to_jshtml``) of one or more clips played side by side.
+
+    Args:
+        clips: a clip ``(C, T, H, W)``, a batch ``(B, C, T, H, W)`` or a list of clips of equal T.
+        titles: one title per clip.
+        fps: playback speed in frames per second.
+        scale: inches per clip; ``dpi`` sets the pixel size (keep small: the HTML embeds every frame).
+
+    Returns:
+        An HTML string; show it with ``IPython.display.HTML(...)``. It plays without a kernel.
+    """
+    if isinstance(clips, torch.Tensor):
+        clips = [clips] if clips.ndim == 4 else list(clips)
+    frames = [_frames_of(c) for c in clips]
+    T = frames[0].shape[0]
+    if any(f.shape[0] != T for f in frames):
+        raise ValueError(f"expected clips of equal length, got T = {[f.shape[0] for f in frames]}")
+    if titles is not None and len(titles) != len(frames):
+        raise ValueError(f"expected {len(frames)} titles, got {len(titles)}")
+    fig = Figure(figsize=(scale * len(frames), scale + (0.35 if titles else 0.1)), dpi=dpi)
+    axes = fig.subplots(1, len(frames), squeeze=False)[0]
+    ims = []
+    for j, (ax, f) in enumerate(zip(axes, frames)):
+        ims.append(ax.imshow(f[0], interpolation="nearest"))
+        ax.set_axis_off()
+        if titles:
+            ax.set_title(titles[j], fontsize=9)
+    label = fig.text(0.01, 0.01, "t=0", fontsize=8)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.82 if titles else 0.98, wspace=0.08)
+
+    def update(t):
+        for im, f in zip(ims, frames):
+            im.set_data(f[t])
+        label.set_text(f"t={t}")
+        return ims
+
+    anim = FuncAnimation(fig, update, frames=T, interval=1000 / fps, blit=False)
+    html = anim.to_jshtml(default_mode="loop")
+    return html
