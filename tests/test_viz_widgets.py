@@ -26,8 +26,8 @@ def test_show_frames_and_clips(batch):
 
 def test_animation_is_self_contained_and_small(batch):
     html = animate_clips(batch.video, titles=["a", "b", "c"])
-    assert "<script" in html and "data:image/png;base64" in html
-    assert len(html) < 300_000
+    assert "<script" in html and "data:image/jpeg;base64" in html
+    assert len(html) < 150_000
     with pytest.raises(ValueError, match="titles"):
         animate_clips(batch.video, titles=["a"])
 

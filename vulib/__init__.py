@@ -19,7 +19,8 @@ from .tensors import check_video, to_display_layout, to_model_layout, video_byte
 from .synthetic import TASKS, VideoBatch, make_clips
 from .data import ClipDataset, make_loader
 from .train import History, accuracy, evaluate, fit, predict
-from . import models, synthetic, viz, widgets
+from .clips import clip_starts, predict_video, random_clips, sliding_clips
+from . import clips, io, models, synthetic, viz, widgets
 
 __version__ = "0.1.0"
 

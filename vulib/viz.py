@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.animation import FuncAnimation
@@ -19,7 +20,7 @@ from matplotlib.figure import Figure
 
 from .tensors import check_video, to_display_layout
 
-__all__ = ["show_frames", "show_clips", "animate_clips", "COLORS", "setup_style"]
+__all__ = ["show_frames", "show_clips", "animate_clips", "new_figure", "COLORS", "setup_style"]
 
 # Okabe-Ito: a colour-blind-safe palette used for every line and bar in the suite.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -32,6 +33,17 @@ def setup_style() -> None:
         "figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False,
         "axes.prop_cycle": matplotlib.cycler(color=COLORS),
     })
+
+
+def new_figure(**kwargs) -> Figure:
+    """A figure that shows exactly once when a notebook cell returns it.
+
+    It is made by pyplot (so Jupyter's inline backend is loaded and knows how to show figures)
+    and closed at once (so pyplot does not show it a second time at the end of the cell).
+    """
+    fig = plt.figure(**kwargs)
+    plt.close(fig)
+    return fig
 
 
 def _frames_of(clip: torch.Tensor) -> np.ndarray:
@@ -65,7 +77,7 @@ def show_frames(clip: torch.Tensor, frames: int | Sequence[int] | None = 8, *, t
     """
     imgs = _frames_of(clip)
     idx = _pick_frames(imgs.shape[0], frames)
-    fig = fig or Figure(figsize=(scale * len(idx), scale * 1.25 + (0.3 if title else 0)))
+    fig = fig or new_figure(figsize=(scale * len(idx), scale * 1.25 + (0.3 if title else 0)))
     axes = fig.subplots(1, len(idx), squeeze=False)[0]
     for ax, t in zip(axes, idx):
         ax.imshow(imgs[t], interpolation="nearest")
@@ -82,8 +94,8 @@ def show_clips(video: torch.Tensor, labels: Sequence[str] | None = None, frames:
     check_video(video, "BCTHW")
     B, T = video.shape[0], video.shape[2]
     idx = _pick_frames(T, frames)
-    fig = Figure(figsize=(scale * len(idx) + 1.4, scale * B + 0.5 + (0.3 if title else 0)),
-                 layout="constrained")
+    fig = new_figure(figsize=(scale * len(idx) + 1.4, scale * B + 0.5 + (0.3 if title else 0)),
+                     layout="constrained")
     axes = fig.subplots(B, len(idx), squeeze=False)
     for b in range(B):
         imgs = to_display_layout(video[b])
@@ -138,6 +150,10 @@ def animate_clips(clips: torch.Tensor | Sequence[torch.Tensor], titles: Sequence
         label.set_text(f"t={t}")
         return ims
 
-    anim = FuncAnimation(fig, update, frames=T, interval=1000 / fps, blit=False)
-    html = anim.to_jshtml(default_mode="loop")
-    return html
+    return to_jshtml(FuncAnimation(fig, update, frames=T, interval=1000 / fps, blit=False))
+
+
+def to_jshtml(anim: FuncAnimation) -> str:
+    """``anim.to_jshtml()`` with JPEG frames: noisy video frames compress several times better than as PNG."""
+    with matplotlib.rc_context({"animation.frame_format": "jpeg"}):
+        return anim.to_jshtml(default_mode="loop")

@@ -26,6 +26,8 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .viz import to_jshtml
+
 __all__ = ["Explorer", "all_positions", "static_twin", "render_png"]
 
 StateFn = Callable[..., Any]
@@ -153,5 +155,4 @@ def static_twin(state_fn: StateFn, draw_fn: DrawFn, positions: list[dict], *,
         draw_fn(fig, states[i])
         return []
 
-    anim = FuncAnimation(fig, update, frames=len(states), interval=1000 / fps, blit=False)
-    return anim.to_jshtml(default_mode="loop")
+    return to_jshtml(FuncAnimation(fig, update, frames=len(states), interval=1000 / fps, blit=False))

@@ -104,9 +104,6 @@ def _type_problem(answer: Any, wanted: str) -> str:
     """The message for an answer of the wrong type."""
     if answer is None:
         return f"expected {wanted}, got None (did the code forget to `return` or assign it?)"
-    if isinstance(answer, (list, tuple)):
-        return (f"expected {wanted}, got a {type(answer).__name__} that is not a rectangular "
-                f"array of numbers: {_describe(answer)}")
     return f"expected {wanted}, got {type(answer).__name__}: {_describe(answer)}"
 
 
@@ -187,6 +184,9 @@ def check_tensor(answer: Any, expected: Any, name: str = "answer", *,
             gives the max abs error and the first wrong element.
     """
     got = _as_tensor(answer)
+    if got is None and isinstance(answer, (list, tuple)):
+        raise ExerciseError(f"{name}: expected a tensor, got a {type(answer).__name__} that is not "
+                            f"a rectangular array of numbers: {_describe(answer)}")
     if got is None:
         raise ExerciseError(f"{name}: " + _type_problem(
             answer, "a tensor (or a NumPy array / nested list of numbers)"))

@@ -1,0 +1,31 @@
+"""scripts/benchmark_notebooks.py runs notebooks and reports them (no timing asserted)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "benchmark_notebooks.py"
+
+
+def notebook(path, *sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nbformat.write(nb, path)
+    return str(path)
+
+
+def test_benchmark_reports_pass_and_fail(tmp_path):
+    good = notebook(tmp_path / "good.ipynb", "import os", "print(os.environ['VULIB_SEED'])")
+    bad = notebook(tmp_path / "bad.ipynb", "1 / 0")
+    md = tmp_path / "benchmarks.md"
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), good, bad, "--seed", "7", "--markdown-out", str(md)],
+        capture_output=True, text=True, timeout=120)
+    rows = {line.split("|")[1].strip(): line for line in proc.stdout.splitlines()
+            if line.startswith("| ") and ".ipynb" in line}
+    assert "| PASS |" in rows["good.ipynb"], proc.stdout + proc.stderr
+    assert "FAIL: CellExecutionError: ZeroDivisionError" in rows["bad.ipynb"], proc.stdout
+    assert proc.returncode == 1  # a failed notebook fails the run
+    text = md.read_text()
+    assert "<!-- benchmarks:start -->" in text and rows["good.ipynb"] in text

@@ -1,0 +1,368 @@
+"""Tests of the exercise mechanism: the checkers, the registry, and the student versions."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from IPython.core.inputtransformer2 import TransformerManager
+from nbclient import NotebookClient
+
+import vulib.exercises as ex
+from vulib.exercises import (EXERCISES, ExerciseError, check_equal, check_function,
+                             check_scalar, check_tensor, exercise)
+from vulib.exercises.student import (BANNER_TAG, count_solution_blocks, main,
+                                     make_student_notebook, make_student_versions,
+                                     strip_solutions)
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "exercise_demo.ipynb"
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+NOTEBOOK_00 = REPO / "notebooks" / "00_videos_as_tensors.ipynb"
+
+
+def message(check, *args, **kwargs) -> str:
+    """The ExerciseError message of a failing check."""
+    with pytest.raises(ExerciseError) as info:
+        check(*args, **kwargs)
+    return str(info.value)
+
+
+# --------------------------------------------------------------------------- check_tensor
+def test_check_tensor_accepts_tensor_array_and_list(capsys):
+    expected = torch.arange(6.0).reshape(2, 3)
+    assert check_tensor(expected.clone(), expected, "frames") is True
+    assert check_tensor(np.arange(6.0).reshape(2, 3), expected)
+    assert check_tensor([[0, 1, 2], [3, 4, 5.0]], expected)
+    assert check_tensor(expected + 1e-7, expected)  # within tolerance
+    assert "✓ frames: correct" in capsys.readouterr().out
+
+
+def test_check_tensor_wrong_type():
+    assert "got None" in message(check_tensor, None, torch.zeros(2))
+    assert "str" in message(check_tensor, "frames", torch.zeros(2))
+    assert "rectangular" in message(check_tensor, [[1, 2], [3]], torch.zeros(2, 2))
+
+
+def test_check_tensor_shape_mismatch():
+    msg = message(check_tensor, torch.zeros(3, 2), torch.zeros(2, 3), "clip")
+    assert "clip: expected shape (2, 3), got (3, 2)" in msg
+    assert "permute" in msg
+    assert "reshape" in message(check_tensor, torch.zeros(6), torch.zeros(2, 3))
+
+
+def test_check_tensor_dtype_kind():
+    assert "bool" in message(check_tensor, torch.ones(3), torch.ones(3, dtype=torch.bool))
+    assert ".float()" in message(check_tensor, torch.ones(3, dtype=torch.uint8), torch.ones(3))
+    assert check_tensor(torch.ones(3, dtype=torch.float64), torch.ones(3))  # precision is fine
+    assert check_tensor(torch.ones(3), torch.ones(3, dtype=torch.int64), check_dtype=False)
+
+
+def test_check_tensor_nan():
+    answer = torch.zeros(2, 3)
+    answer[1, 0] = float("nan")
+    msg = message(check_tensor, answer, torch.zeros(2, 3))
+    assert "1 NaN" in msg and "(1, 0)" in msg
+
+
+def test_check_tensor_values_report_error_and_index():
+    expected = torch.arange(6.0).reshape(2, 3)
+    answer = expected.clone()
+    answer[0, 1] += 0.1
+    answer[1, 2] += 0.5
+    msg = message(check_tensor, answer, expected)
+    assert "2 of 6 elements are wrong" in msg
+    assert "max abs error: 0.5 at index (1, 2)" in msg
+    assert "first wrong element at index (0, 1): expected 1, got 1.1" in msg
+
+
+def test_check_tensor_scale_hint_and_bools():
+    expected = torch.rand(2, 4, 4) + 0.1
+    assert "× 255" in message(check_tensor, expected * 255, expected)
+    msg = message(check_tensor, torch.tensor([True, False]), torch.tensor([True, True]))
+    assert "index (1,): expected True, got False" in msg
+
+
+# --------------------------------------------------------------------------- check_scalar
+def test_check_scalar_passes(capsys):
+    assert check_scalar(1.5e9, 1_500_000_000, "bytes")
+    assert check_scalar(torch.tensor(2.0), 2)
+    assert check_scalar(np.float32(0.5), 0.5)
+    assert "✓ bytes: correct" in capsys.readouterr().out
+
+
+def test_check_scalar_factor_hints():
+    assert "expected 1.5e9, got 1.5e6 (off by a factor of 1000" in message(check_scalar, 1.5e6, 1.5e9)
+    assert "too large: bits vs bytes" in message(check_scalar, 800, 100)
+    assert "sign is flipped" in message(check_scalar, -2.0, 2.0)
+    assert "25.0%" in message(check_scalar, 2.5, 2)
+
+
+def test_check_scalar_wrong_type():
+    assert "expected a number, got tuple" in message(check_scalar, (1, 2), 3)
+    assert ".item()" in message(check_scalar, torch.tensor([3.0]), 3)
+    assert "got NaN" in message(check_scalar, float("nan"), 3)
+    assert "bool" in message(check_scalar, True, 1)
+
+
+# --------------------------------------------------------------------------- check_equal
+def test_check_equal_passes():
+    assert check_equal(torch.zeros(2, 3).shape, (2, 3))  # torch.Size is a tuple
+    assert check_equal(np.int64(3), 3)
+    assert check_equal("THWC", "THWC")
+    assert check_equal({"a": [1, 2]}, {"a": [1, 2]})
+
+
+def test_check_equal_diffs():
+    msg = message(check_equal, (16, 3, 112, 112), (3, 16, 112, 112), "shape")
+    assert "expected 3 at [0], got 16" in msg and "(3, 16, 112, 112)" in msg
+    assert "expected a tuple, got a list" in message(check_equal, [2, 3], (2, 3))
+    assert "expected 3 items, got 2" in message(check_equal, (2, 3), (2, 3, 4))
+    assert "first difference at character 0" in message(check_equal, "THWC", "CTHW")
+    assert "-B" in message(check_equal, "a\nb", "a\nB")
+    assert "missing ['b']" in message(check_equal, {"a": 1}, {"a": 1, "b": 2})
+    assert "expected an int, got a float" in message(check_equal, 3.0, 3)
+
+
+# --------------------------------------------------------------------------- check_function
+def _double(x, k=2):
+    return x * 2
+
+
+def test_check_function_passes(capsys):
+    assert check_function(lambda x, k: x * k, _double, [(torch.ones(2, 3), 2), (torch.ones(4), 2)],
+                          "scale")
+    assert check_function(len, len, [([1, 2, 3],), "abc"], compare=check_equal)
+    out = capsys.readouterr().out
+    assert "✓ scale: correct on all 2 cases" in out
+    assert out.count("✓") == 2  # one line per check, not one per case
+
+
+def test_check_function_reports_first_failing_case():
+    def scale(x, k):
+        return x * k
+
+    msg = message(check_function, scale, _double, [(torch.ones(2, 3), 2), (torch.ones(4, 5), 3)])
+    assert "case 2 of 2" in msg
+    assert "scale(tensor(shape=(4, 5), dtype=float32), 3)" in msg
+    assert "max abs error: 1" in msg
+
+
+def test_check_function_wraps_other_exceptions():
+    def broken(x):
+        raise ValueError("boom")
+
+    with pytest.raises(ExerciseError) as info:
+        check_function(broken, _double, [(torch.ones(2),)])
+    assert "case 1 of 1" in str(info.value) and "raised ValueError: boom" in str(info.value)
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_check_function_passes_not_implemented_through():
+    stub_error = NotImplementedError("Exercise: write your code here")
+
+    def stub(x):
+        raise stub_error
+
+    with pytest.raises(NotImplementedError) as info:
+        check_function(stub, _double, [(torch.ones(2),)])
+    assert info.value is stub_error and not isinstance(info.value, ExerciseError)
+
+
+def test_check_function_does_not_leak_in_place_edits():
+    def in_place(x):
+        return x.mul_(2)
+
+    x = torch.ones(3)
+    assert check_function(in_place, _double, [(x,)])
+    assert torch.equal(x, torch.ones(3))
+
+
+# --------------------------------------------------------------------------- registry
+def test_exercise_decorator_registers():
+    @exercise(notebook="99", reference=(2, 3), wrong=[(3, 2), [2, 3]])
+    def check_demo_shape(answer):
+        return check_equal(answer, (2, 3), "shape")
+
+    try:
+        entry = EXERCISES["check_demo_shape"]
+        assert entry.checker is check_demo_shape and entry.notebook == "99"
+        assert entry.reference == (2, 3) and entry.wrong == [(3, 2), [2, 3]]
+    finally:
+        del EXERCISES["check_demo_shape"]
+
+
+def test_notebook_checker_modules_are_imported():
+    modules = sorted(p.stem for p in Path(ex.__file__).parent.glob("nb[0-9]*.py"))
+    assert all(f"vulib.exercises.{m}" in sys.modules for m in modules)
+
+
+_REGISTERED = sorted(EXERCISES) or [
+    pytest.param(None, marks=pytest.mark.skip(reason="no exercise registered yet"))]
+
+
+@pytest.mark.parametrize("name", _REGISTERED)
+def test_registered_exercise_accepts_reference_and_rejects_wrong_answers(name):
+    entry = EXERCISES[name]
+    assert entry.wrong, f"{name} has no wrong answers to prove it rejects anything"
+    entry.checker(entry.reference)
+    for number, bad in enumerate(entry.wrong):
+        try:
+            entry.checker(bad)
+        except ExerciseError:
+            continue
+        pytest.fail(f"{name} accepted wrong answer #{number}: {ex._describe(bad)}")
+
+
+# --------------------------------------------------------------------------- student versions
+def test_strip_solutions_keeps_indentation_and_hints():
+    source = ("def f(x):\n"
+              "    # BEGIN SOLUTION\n"
+              "    # HINT: double it\n"
+              "    return 2 * x\n"
+              "    # END SOLUTION\n"
+              "# BEGIN SOLUTION\n"
+              "y = f(1)\n"
+              "# END SOLUTION\n"
+              "print('after')")
+    stub, blocks = strip_solutions(source)
+    assert blocks == 2
+    assert stub == ("def f(x):\n"
+                    "    raise NotImplementedError(\"Exercise: double it\")\n"
+                    "raise NotImplementedError(\"Exercise: write your code here\")\n"
+                    "print('after')")
+    ast.parse(stub)
+
+
+@pytest.mark.parametrize("source, problem", [
+    ("# BEGIN SOLUTION\nx = 1\n", "never closed"),
+    ("x = 1\n# END SOLUTION\n", "without a '# BEGIN SOLUTION'"),
+    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "inside the block"),
+])
+def test_unbalanced_markers_name_notebook_and_cell(source, problem):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("hi"),
+                                         nbformat.v4.new_code_cell(source)])
+    with pytest.raises(ValueError, match=problem) as info:
+        make_student_notebook(nb, source_name="demo.ipynb")
+    assert "demo.ipynb, cell index 1" in str(info.value)
+
+
+def test_student_notebook_is_cleaned_and_input_untouched():
+    nb = nbformat.read(FIXTURE, as_version=4)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    nb.cells[4].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "x"},
+                                                  execution_count=3)]
+    nb.cells[4].execution_count = 3
+    student = make_student_notebook(nb, source_name="tests/fixtures/exercise_demo.ipynb")
+
+    assert BANNER_TAG in student.cells[0].metadata["tags"]
+    assert "regenerate with `python -m vulib.exercises.student" in student.cells[0].source
+    assert "widgets" not in student.metadata
+    code = [c for c in student.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert student.cells[5].metadata["tags"] == ["nbval-ignore-output"]  # tags kept
+    assert student.cells[7].source.startswith("# NBVAL_IGNORE_OUTPUT")  # markers kept
+    assert count_solution_blocks(student) == 0
+    assert nb.cells[4].execution_count == 3 and "widgets" in nb.metadata  # input unchanged
+    nbformat.validate(student)
+    with pytest.raises(ValueError, match="already a student version"):
+        make_student_notebook(student)
+
+
+def test_command_line(tmp_path):
+    assert main([str(FIXTURE), "-o", str(tmp_path / "a")]) == 0
+    assert (tmp_path / "a" / FIXTURE.name).is_file()
+    done = subprocess.run([sys.executable, "-m", "vulib.exercises.student", str(FIXTURE.parent),
+                           "-o", str(tmp_path / "b")], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stdout and (tmp_path / "b" / FIXTURE.name).is_file()
+    assert main([str(tmp_path / "missing.ipynb"), "-o", str(tmp_path)]) == 1
+
+
+def parse_cell(source: str) -> ast.Module:
+    """Parse a code cell as Python, after turning IPython syntax (``%magic``, ``!cmd``) into calls."""
+    return ast.parse(TransformerManager().transform_cell(source))
+
+
+def solution_cells(nb: nbformat.NotebookNode) -> list[int]:
+    """Indices of the code cells that hold at least one solution block."""
+    return [i for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and strip_solutions(c.source)[1] > 0]
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path) -> dict[int, str]:
+    """Run a notebook in the ``python3`` kernel of this environment; return {cell index: error name}."""
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    return {i: out.ename for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for out in cell.outputs if out.output_type == "error"}
+
+
+def is_marked_raising(cell: nbformat.NotebookNode) -> bool:
+    """Whether a cell is meant to raise even in the instructor notebook."""
+    return ("raises-exception" in cell.metadata.get("tags", [])
+            or "NBVAL_RAISES_EXCEPTION" in cell.source)
+
+
+def assert_only_exercises_raise(instructor: nbformat.NotebookNode, student_errors: dict[int, str],
+                                student: nbformat.NotebookNode) -> None:
+    exercises = {i + 1 for i in solution_cells(instructor)}  # +1: the banner cell on top
+    raising = {i for i, name in student_errors.items() if name == "NotImplementedError"}
+    assert raising == exercises, f"NotImplementedError in cells {sorted(raising)}, " \
+                                 f"exercise cells are {sorted(exercises)}"
+    others = {i: n for i, n in student_errors.items()
+              if i not in exercises and not is_marked_raising(student.cells[i])}
+    assert not others, ("non-exercise cells failed in the student version "
+                        f"(cell index: error; the banner is cell 0): {others}")
+
+
+def test_fixture_instructor_runs_without_error():
+    nb = nbformat.read(FIXTURE, as_version=4)
+    assert execute(nb, FIXTURE.parent) == {}
+
+
+def test_fixture_student_version_stops_exactly_at_exercises():
+    instructor = nbformat.read(FIXTURE, as_version=4)
+    assert solution_cells(instructor) == [3, 5, 7]
+    student = make_student_notebook(instructor)
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            parse_cell(cell.source)
+            assert "SOLUTION" not in cell.source
+    for secret in ("frames.float() / 255", "permute(1, 2, 3, 0)", "height * width * 3"):
+        assert all(secret not in c.source for c in student.cells)
+    errors = execute(student, FIXTURE.parent)
+    assert errors == {4: "NotImplementedError", 6: "NotImplementedError", 8: "NotImplementedError"}
+
+
+# --------------------------------------------------------------------------- real notebooks
+@pytest.mark.parametrize("path", NOTEBOOKS or [
+    pytest.param(None, marks=pytest.mark.skip(reason="no notebooks in notebooks/ yet"))],
+    ids=lambda p: p.name if p else "none")
+def test_real_notebook_student_version(path, tmp_path):
+    instructor = nbformat.read(path, as_version=4)
+    blocks = count_solution_blocks(instructor)
+    assert blocks == 0 or blocks >= 3, f"{path.name} has only {blocks} solution block(s); lessons have at least 3"
+    [written] = make_student_versions([path], tmp_path)
+    student = nbformat.read(written, as_version=4)
+    for index, cell in enumerate(student.cells):
+        if cell.cell_type == "code":
+            assert "# BEGIN SOLUTION" not in cell.source and "# END SOLUTION" not in cell.source
+            try:
+                parse_cell(cell.source)
+            except SyntaxError as exc:
+                raise AssertionError(f"{path.name}, cell index {index} does not parse: {exc}")
+
+
+@pytest.mark.skipif(not NOTEBOOK_00.exists(), reason="notebooks/00_videos_as_tensors.ipynb not written yet")
+def test_notebook_00_student_version_stops_exactly_at_exercises():
+    instructor = nbformat.read(NOTEBOOK_00, as_version=4)
+    assert solution_cells(instructor), "notebook 00 has no exercises"
+    student = make_student_notebook(instructor, source_name="notebooks/" + NOTEBOOK_00.name)
+    errors = execute(student, NOTEBOOK_00.parent)
+    assert_only_exercises_raise(instructor, errors, student)
