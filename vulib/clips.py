@@ -9,9 +9,9 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .device import get_device
 from .seed import fresh_seed
 from .tensors import check_video
+from .train import predict
 
 __all__ = ["clip_starts", "sliding_clips", "random_clips", "predict_video"]
 
@@ -56,9 +56,7 @@ def predict_video(model: nn.Module, video: torch.Tensor, clip_len: int, stride: 
         model: maps clips ``(B, C, clip_len, H, W)`` to logits ``(B, K)``.
         video: ``(B, C, T, H, W)``.
     """
-    device = device or get_device()
-    model.to(device).eval()
     clips = sliding_clips(video, clip_len, stride)               # (B, N, C, L, H, W)
     B, N = clips.shape[:2]
-    probs = model(clips.flatten(0, 1).to(device)).float().softmax(-1).cpu()   # (B * N, K)
+    probs = predict(model, clips.flatten(0, 1), device=device).softmax(-1)   # (B * N, K), in batches
     return probs.view(B, N, -1).mean(1)

@@ -397,7 +397,7 @@ def render_scenes(scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, 
 # ----------------------------------------------------------------------------------------
 def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, int] = 32,
                seed: int | None = None, start_index: int = 0, with_flow: bool = False,
-               chunk: int = 64, **options) -> VideoBatch:
+               chunk: int | None = None, **options) -> VideoBatch:
     """Draw ``n`` clips of a synthetic task, with labels and ground truth.
 
     Args:
@@ -410,7 +410,7 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
             data follows :func:`vulib.seed_everything`.
         start_index: index of the first sample (sample ``i`` depends only on ``seed`` and ``i``).
         with_flow: also compute the exact optical flow ``(N, 2, T-1, H, W)``.
-        chunk: clips rendered at a time (bounds memory).
+        chunk: clips rendered at a time (default: about a million pixels' worth; bounds memory).
         **options: task options, e.g. ``onset``, ``duration``, ``gap``, ``distractors``, ``noise``;
             an int fixes the value, an ``(lo, hi)`` pair draws it uniformly (inclusive).
 
@@ -433,16 +433,21 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
     if not 0 <= int(seed) < 2**63:
         raise ValueError(f"expected a non-negative seed, got {seed}")
     K = len(spec.classes)
-    videos, flows, scenes_all = [], [], []
+    if chunk is None:                 # about a million pixels per chunk keeps temporaries to ~100 MB
+        chunk = max(1, min(64, 2**20 // (frames * H * W)))
+    video = torch.empty(n, 3, frames, H, W)                       # filled chunk by chunk: no copy at the end
+    flow = torch.empty(n, 2, frames - 1, H, W) if with_flow else None
+    scenes_all = []
     for c0 in range(0, n, chunk):
+        c1 = min(n, c0 + chunk)
         scenes, noises = [], []
-        for i in range(start_index + c0, start_index + min(n, c0 + chunk)):
+        for i in range(start_index + c0, start_index + c1):
             rng = np.random.default_rng([int(seed), i])
             scenes.append(spec.sample(rng, i % K, frames, H, W, **options))
             noises.append(rng.standard_normal((3, frames, H, W), dtype=np.float32))
-        v, f = render_scenes(scenes, noises, frames, H, W, with_flow=with_flow)
-        videos.append(v)
-        flows.append(f)
+        video[c0:c1], f = render_scenes(scenes, noises, frames, H, W, with_flow=with_flow)
+        if with_flow:
+            flow[c0:c1] = f
         scenes_all.extend(scenes)
     E = max(len(s.events) for s in scenes_all)
     events = torch.full((n, E, 2), -1, dtype=torch.long)
@@ -451,13 +456,13 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
     tracks = torch.from_numpy(np.stack([s.objects[s.main].track for s in scenes_all])).permute(0, 2, 1)
     tracks = torch.remainder(tracks, torch.tensor([W, H], dtype=torch.float32).view(1, 2, 1))
     return VideoBatch(
-        video=torch.cat(videos),
+        video=video,
         labels=torch.tensor([s.label for s in scenes_all], dtype=torch.long),
         classes=spec.classes,
         task=task,
         events=events,
         tracks=tracks.float(),
-        flow=torch.cat(flows) if with_flow else None,
+        flow=flow,
         seed=int(seed),
         start_index=start_index,
         options=dict(options, frames=frames, size=(H, W)),

@@ -114,7 +114,7 @@ def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
             bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.2f}")
         row = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen}
         if val is not None:
-            ev = evaluate(model, val, batch_size=max(batch_size, 128), device=device, amp=amp)
+            ev = evaluate(model, val, batch_size=128, device=device, amp=amp)
             row.update(val_loss=ev["loss"], val_acc=ev["accuracy"])
             bar.set_postfix(epoch=epoch, loss=f"{row['train_loss']:.3f}", val_acc=f"{ev['accuracy']:.2f}")
         row["seconds"] = time.perf_counter() - t0
@@ -124,7 +124,7 @@ def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
 
 
 @torch.no_grad()
-def predict(model: nn.Module, data, *, batch_size: int = 256, device: torch.device | None = None,
+def predict(model: nn.Module, data, *, batch_size: int = 128, device: torch.device | None = None,
             amp: bool = True) -> torch.Tensor:
     """Class logits ``(N, K)`` (on the CPU, float32) of ``model`` in eval mode.
 
@@ -144,7 +144,7 @@ def predict(model: nn.Module, data, *, batch_size: int = 256, device: torch.devi
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data, *, batch_size: int = 256, device: torch.device | None = None,
+def evaluate(model: nn.Module, data, *, batch_size: int = 128, device: torch.device | None = None,
              amp: bool = True) -> dict:
     """Mean cross-entropy ``loss`` and ``accuracy`` of ``model`` on ``data`` (eval mode).
 

@@ -5,4 +5,6 @@ it; this package is where the same code lives for reuse by later lessons.
 """
 from __future__ import annotations
 
-__all__: list[str] = []
+from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
+
+__all__ = ["FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D"]

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# README command 2: the unit tests and every notebook (run by nbval, outputs
+# compared with the stored ones) in one pytest run.
+#   bash scripts/test.sh [extra pytest options, e.g. -x or -k tensors]
+# The first run creates ./.venv with the pinned packages (a few minutes).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+cd "$ROOT"
+# A headless matplotlib backend for this run only (not in _env.sh, which JupyterLab
+# also uses).  Not plain "Agg": nbval's kernels inherit this variable, and under Agg
+# they would show no figures, so every cell with a stored plot would fail.  The
+# inline backend draws with Agg, never opens a window, and is what ipykernel picks.
+# -n 2 --dist loadfile: two workers, each notebook whole in one of them.
+MPLBACKEND=module://matplotlib_inline.backend_inline exec python -m pytest \
+    tests notebooks --nbval --nbval-current-env \
+    --nbval-sanitize-with notebooks/nbval-sanitize.cfg \
+    -n 2 --dist loadfile -p no:cacheprovider "$@"
