@@ -212,6 +212,14 @@ def _dots(rng: np.random.Generator, count: int, T: int, H: int, W: int) -> list[
     return dots
 
 
+def _radius(rng: np.random.Generator, spec, H: int, W: int) -> float:
+    """Object radius in pixels: ``spec`` = (lo, hi) range, or None for 11-17 % of the smaller image side."""
+    lo, hi = (0.11 * min(H, W), 0.17 * min(H, W)) if spec is None else spec
+    if not 0 < lo <= hi:
+        raise ValueError(f"expected radius as a (lo, hi) range with 0 < lo <= hi, got {spec!r}")
+    return float(rng.uniform(lo, hi))
+
+
 def _pick(rng: np.random.Generator, spec, name: str, lo: int, hi: int) -> int:
     """Resolve an option given as ``None`` (uniform in [lo, hi]), an int, or an inclusive ``(a, b)`` range."""
     if spec is None:
@@ -242,13 +250,13 @@ def _scene(rng: np.random.Generator, label: int, objects: list[Obj], events, T, 
 # The tasks
 # ----------------------------------------------------------------------------------------
 @register_task("shape", SHAPES, "label = the object's shape; it drifts in a random direction "
-               "(appearance suffices: one frame is enough)", options=("distractors", "noise"))
-def _shape_task(rng, label, T, H, W, distractors=2, noise=(0.02, 0.06)) -> Scene:
+               "(appearance suffices: one frame is enough)", options=("radius", "distractors", "noise"))
+def _shape_task(rng, label, T, H, W, radius=None, distractors=2, noise=(0.02, 0.06)) -> Scene:
     start = np.array([rng.uniform(0, W), rng.uniform(0, H)])
     angle, speed = rng.uniform(0, 2 * math.pi), rng.uniform(0.0, 1.5)
     v = speed * np.array([math.cos(angle), math.sin(angle)])
     track = (start + np.arange(T)[:, None] * v).astype(np.float32)
-    obj = Obj(label, float(rng.uniform(3.5, 5.5)), _bright_color(rng), track, np.ones(T, np.float32))
+    obj = Obj(label, _radius(rng, radius, H, W), _bright_color(rng), track, np.ones(T, np.float32))
     return _scene(rng, label, [obj], [(0, T)], T, H, W, distractors, noise)
 
 
@@ -256,7 +264,7 @@ _DIRECTIONS = {"right": (1, 0), "left": (-1, 0), "down": (0, 1), "up": (0, -1)}
 
 
 def _direction_sampler(directions: tuple[str, ...]):
-    def sample(rng, label, T, H, W, onset=None, duration=None, speed=(1.0, 2.0),
+    def sample(rng, label, T, H, W, onset=None, duration=None, speed=(1.0, 2.0), radius=None,
                distractors=2, noise=(0.02, 0.06)) -> Scene:
         # The object rests, moves during the event frames [s, e), then rests again.
         if duration is None:
@@ -271,7 +279,7 @@ def _direction_sampler(directions: tuple[str, ...]):
         v = rng.uniform(*speed) * np.array(_DIRECTIONS[directions[label]], dtype=np.float64)
         start = np.array([rng.uniform(0, W), rng.uniform(0, H)])
         track = (start + step[:, None] * v).astype(np.float32)
-        obj = Obj(int(rng.integers(len(SHAPES))), float(rng.uniform(3.5, 5.5)), _bright_color(rng),
+        obj = Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), _bright_color(rng),
                   track, np.ones(T, np.float32))
         return _scene(rng, label, [obj], [(s, e)], T, H, W, distractors, noise)
 
@@ -280,17 +288,17 @@ def _direction_sampler(directions: tuple[str, ...]):
 
 register_task("direction", ("right", "left"),
               "label = direction of horizontal motion; every single frame is uninformative",
-              options=("onset", "duration", "speed", "distractors", "noise"))(_direction_sampler(("right", "left")))
+              options=("onset", "duration", "speed", "radius", "distractors", "noise"))(_direction_sampler(("right", "left")))
 register_task("direction4", ("right", "left", "down", "up"),
               "label = direction of motion, 4-way; every single frame is uninformative",
-              options=("onset", "duration", "speed", "distractors", "noise"))(
+              options=("onset", "duration", "speed", "radius", "distractors", "noise"))(
     _direction_sampler(("right", "left", "down", "up")))
 
 
 @register_task("order", ("orange→blue", "blue→orange"),
                "two coloured flashes; label = which comes first. `gap` = frames between their onsets",
-               options=("gap", "onset", "flash", "distractors", "noise"))
-def _order_task(rng, label, T, H, W, gap=None, onset=None, flash=2, distractors=2,
+               options=("gap", "onset", "flash", "radius", "distractors", "noise"))
+def _order_task(rng, label, T, H, W, gap=None, onset=None, flash=2, radius=None, distractors=2,
                 noise=(0.02, 0.06)) -> Scene:
     if not 1 <= flash <= T // 2:
         raise ValueError(f"flash={flash} frames must be between 1 and T/2={T // 2}")
@@ -303,7 +311,7 @@ def _order_task(rng, label, T, H, W, gap=None, onset=None, flash=2, distractors=
         alpha[start:start + flash] = 1.0
         pos = np.array([rng.uniform(0, W), rng.uniform(0, H)], dtype=np.float32)
         color = _hsv(FLASH_HUES[key] + rng.uniform(-0.03, 0.03), rng.uniform(0.75, 1.0), rng.uniform(0.85, 1.0))
-        objs.append(Obj(int(rng.integers(len(SHAPES))), float(rng.uniform(3.5, 5.5)), color,
+        objs.append(Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), color,
                         np.tile(pos, (T, 1)), alpha))
     return _scene(rng, label, objs, [(s, s + flash), (s + g, s + g + flash)], T, H, W, distractors, noise)
 

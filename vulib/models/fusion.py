@@ -27,18 +27,21 @@ def _size2(size: int | tuple[int, int]) -> tuple[int, int]:
 
 
 class FrameCNN(nn.Module):
-    """The shared 2D backbone: ``(N, C_in, H, W) -> (N, 2*width, H/2, W/2)``.
+    """The shared 2D backbone: ``(N, C_in, H, W) -> (N, 2*width, H/4, W/4)``.
 
-    conv 3x3 (C_in -> width) - ReLU - max-pool 2x2 - conv 3x3 (width -> 2*width) - ReLU.
+    conv 3x3 (C_in -> w) - ReLU - max-pool 2 - conv 3x3 (w -> 2w) - ReLU - max-pool 2 - conv 3x3 (2w -> 2w) - ReLU.
+    Each output unit sees 18 x 18 input pixels: a whole object of the synthetic tasks.
     """
 
     def __init__(self, in_channels: int = 3, width: int = 16) -> None:
         super().__init__()
         self.out_channels = 2 * width
         self.layers = nn.Sequential(
-            nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(in_channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
             nn.MaxPool2d(2),
-            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -56,7 +59,7 @@ def _per_frame(backbone: nn.Module, x: torch.Tensor) -> torch.Tensor:
 class SingleFrame(nn.Module):
     """Single-frame CNN: classify each frame alone, average the class probabilities.
 
-    Shapes: ``(B, C, T, H, W)`` -> per frame :class:`FrameCNN` ``(B, T, 2w, H/2, W/2)`` -> global
+    Shapes: ``(B, C, T, H, W)`` -> per frame :class:`FrameCNN` ``(B, T, 2w, H/4, W/4)`` -> global
     max-pool over space ``(B, T, 2w)`` -> linear ``(B, T, K)`` per-frame logits.
 
     * training (``model.train()``): one random frame per clip is classified, i.e. the network is
@@ -92,10 +95,10 @@ class SingleFrame(nn.Module):
 class LateFusionFC(nn.Module):
     """Late fusion with fully connected layers: concatenate every frame's feature map, then an MLP.
 
-    Shapes: ``(B, C, T, H, W)`` -> per frame :class:`FrameCNN` ``(B, T, 2w, H/2, W/2)`` -> max-pool 2x2
-    ``(B, T, 2w, H/4, W/4)`` -> flatten ``(B, T*2w*H/4*W/4)`` -> linear ``hidden`` - ReLU - linear ``(B, K)``.
+    Shapes: ``(B, C, T, H, W)`` -> per frame :class:`FrameCNN` ``(B, T, 2w, H/4, W/4)`` -> max-pool 2x2
+    ``(B, T, 2w, H/8, W/8)`` -> flatten ``(B, T*2w*H/8*W/8)`` -> linear ``hidden`` - ReLU - linear ``(B, K)``.
 
-    The first linear layer has ``T * 2w * (H/4) * (W/4) * hidden`` weights: it grows with the clip length
+    The first linear layer has ``T * 2w * (H/8) * (W/8) * hidden`` weights: it grows with the clip length
     and the frame area, which is why this design needs ``frames`` and ``size`` up front.
     Taught in ``notebooks/01_fusion.ipynb``.
     """
@@ -104,36 +107,40 @@ class LateFusionFC(nn.Module):
                  size: int | tuple[int, int] = 32, hidden: int = 64) -> None:
         super().__init__()
         h, w = _size2(size)
-        if h % 4 or w % 4:
-            raise ValueError(f"LateFusionFC needs frame sizes divisible by 4, got {h}x{w}")
+        if h % 8 or w % 8:
+            raise ValueError(f"LateFusionFC needs frame sizes divisible by 8, got {h}x{w}")
         self.channels, self.frames, self.size = channels, frames, (h, w)
         self.backbone = FrameCNN(channels, width)
         self.pool = nn.MaxPool2d(2)
-        features = frames * self.backbone.out_channels * (h // 4) * (w // 4)
-        self.mlp = nn.Sequential(nn.Flatten(), nn.Linear(features, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+        features = frames * self.backbone.out_channels * (h // 8) * (w // 8)
+        self.mlp = nn.Sequential(nn.Flatten(), nn.BatchNorm1d(features), nn.Linear(features, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, channels=self.channels, frames=self.frames)
         if tuple(x.shape[3:]) != self.size:
             raise ValueError(f"LateFusionFC was built for {self.size[0]}x{self.size[1]} frames, got "
                              f"{x.shape[3]}x{x.shape[4]}: its MLP's input size depends on the frame size")
-        f = _per_frame(nn.Sequential(self.backbone, self.pool), x)   # (B, T, 2w, H/4, W/4)
+        f = _per_frame(nn.Sequential(self.backbone, self.pool), x)   # (B, T, 2w, H/8, W/8)
         return self.mlp(f)                                           # (B, K)
 
 
 class LateFusionPool(nn.Module):
-    """Late fusion with pooling: per-frame features averaged over space *and* time, then a linear layer.
+    """Late fusion with pooling: per-frame features averaged over space *and* time, then a small MLP.
 
-    Shapes: ``(B, C, T, H, W)`` -> per frame :class:`FrameCNN` ``(B, T, 2w, H/2, W/2)`` -> mean over
-    T, H, W ``(B, 2w)`` -> linear ``(B, K)``. Works for any clip length and frame size.
+    Shapes: ``(B, C, T, H, W)`` -> per frame :class:`FrameCNN` ``(B, T, 2w, H/4, W/4)`` -> mean over
+    T, H, W ``(B, 2w)`` -> linear ``hidden`` - ReLU - linear ``(B, K)``. Works for any clip length and frame size.
     Taught in ``notebooks/01_fusion.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16) -> None:
+    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16, hidden: int = 64) -> None:
         super().__init__()
         self.channels = channels
         self.backbone = FrameCNN(channels, width)
-        self.head = nn.Linear(self.backbone.out_channels, classes)
+        # The mean over T*H*W positions is dominated by the background; batch-normalizing the pooled
+        # vector brings the small object-driven differences back to a trainable scale.
+        self.head = nn.Sequential(nn.BatchNorm1d(self.backbone.out_channels),
+                                  nn.Linear(self.backbone.out_channels, hidden), nn.ReLU(), nn.Linear(hidden, classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, channels=self.channels)
@@ -145,7 +152,7 @@ class EarlyFusion(nn.Module):
     """Early fusion: fold time into channels, ``(B, C*T, H, W)``, then a 2D CNN.
 
     Shapes: ``(B, C, T, H, W)`` -> ``(B, C*T, H, W)`` -> :class:`FrameCNN` with ``C*T`` input channels
-    ``(B, 2w, H/2, W/2)`` -> global max-pool ``(B, 2w)`` -> linear ``(B, K)``.
+    ``(B, 2w, H/4, W/4)`` -> global max-pool ``(B, 2w)`` -> linear ``(B, K)``.
 
     Each first-layer filter has a separate weight for every (frame, colour) pair, so it spans the whole
     clip -- and the model only accepts clips of exactly ``frames`` frames.
@@ -175,10 +182,11 @@ class CNN3D(nn.Module):
     """A 3D CNN ("slow fusion"): the :class:`FrameCNN` stack with 3D kernels and 3D pooling.
 
     Shapes: ``(B, C, T, H, W)`` -> conv 3x3x3 ``(B, w, T, H, W)`` - ReLU - max-pool 2x2x2
-    ``(B, w, T/2, H/2, W/2)`` - conv 3x3x3 ``(B, 2w, T/2, H/2, W/2)`` - ReLU -> global max-pool
-    ``(B, 2w)`` -> linear ``(B, K)``. Works for any clip length >= 2.
+    ``(B, w, T/2, H/2, W/2)`` - conv 3x3x3 ``(B, 2w, ...)`` - ReLU - max-pool 2x2x2 ``(B, 2w, T/4, H/4, W/4)`` -
+    conv 3x3x3 - ReLU -> global max-pool ``(B, 2w)`` -> linear ``(B, K)``. Works for any clip length >= 4.
 
-    ``time_kernel`` and ``time_stride`` (of the pooling) let later notebooks vary how time is handled.
+    ``time_kernel`` (temporal size of every kernel) and ``time_stride`` (temporal stride of the two
+    poolings) let later notebooks vary how time is handled.
     Taught in ``notebooks/01_fusion.ipynb`` and ``notebooks/03_3d_convolution.ipynb``.
     """
 
@@ -186,11 +194,13 @@ class CNN3D(nn.Module):
                  time_stride: int = 2) -> None:
         super().__init__()
         self.channels = channels
-        kt, pt = time_kernel, time_kernel // 2
+        k, p = (time_kernel, 3, 3), (time_kernel // 2, 1, 1)
         self.features = nn.Sequential(
-            nn.Conv3d(channels, width, (kt, 3, 3), padding=(pt, 1, 1)), nn.ReLU(),
+            nn.Conv3d(channels, width, k, padding=p), nn.BatchNorm3d(width), nn.ReLU(),
             nn.MaxPool3d((time_stride, 2, 2)),
-            nn.Conv3d(width, 2 * width, (kt, 3, 3), padding=(pt, 1, 1)), nn.ReLU(),
+            nn.Conv3d(width, 2 * width, k, padding=p), nn.BatchNorm3d(2 * width), nn.ReLU(),
+            nn.MaxPool3d((time_stride, 2, 2)),
+            nn.Conv3d(2 * width, 2 * width, k, padding=p), nn.BatchNorm3d(2 * width), nn.ReLU(),
         )
         self.head = nn.Linear(2 * width, classes)
 
