@@ -105,18 +105,25 @@ def test_fit_is_deterministic_on_cpu_and_records_history():
 
 def test_fit_learns_and_evaluate_predict_agree():
     vulib.seed_everything(0)
-    train = vulib.make_clips("shape", 192, frames=2, size=12, seed=0, distractors=0)
-    test = vulib.make_clips("shape", 96, frames=2, size=12, seed=1, distractors=0)
+    train = vulib.make_clips("shape", 192, frames=2, size=16, seed=0, distractors=0, radius=(4, 5))
+    test = vulib.make_clips("shape", 96, frames=2, size=16, seed=1, distractors=0, radius=(4, 5))
     m = nn.Sequential(nn.Conv3d(3, 16, (1, 3, 3), padding=(0, 1, 1)), nn.ReLU(),
                       nn.Conv3d(16, 16, (1, 3, 3), padding=(0, 1, 1)), nn.ReLU(),
                       nn.AdaptiveMaxPool3d(1), nn.Flatten(), nn.Linear(16, 3))
-    h = vulib.fit(m, train, epochs=15, lr=3e-3, batch_size=32, progress=False)
+    h = vulib.fit(m, train, epochs=15, lr=1e-2, batch_size=32, progress=False)
     ev = vulib.evaluate(m, test)
     assert h["train_loss"][-1] < h["train_loss"][0]
     logits = vulib.predict(m, test.video)
     assert logits.shape == (96, 3)
     assert abs(vulib.accuracy(logits, test.labels) - ev["accuracy"]) < 1e-9
-    assert ev["accuracy"] > 0.45          # chance is 1/3
+    assert ev["accuracy"] > 0.6           # chance is 1/3 (measured 0.79)
+
+
+def test_fit_schedules():
+    for schedule in ("cosine", "constant"):
+        vulib.fit(_tiny_model(), _tiny_data(0), epochs=1, batch_size=16, progress=False, schedule=schedule)
+    with pytest.raises(ValueError, match="schedule"):
+        vulib.fit(_tiny_model(), _tiny_data(0), epochs=1, schedule="step")
 
 
 def test_loader_order_is_reproducible_and_inputs_checked():

@@ -75,7 +75,7 @@ def test_shape_single_frame_is_informative():
 
 def test_direction_motion_and_exact_flow():
     """Noise-free clip moving 2 px/frame to the right: frame t rolled by the flow gives frame t+1."""
-    b = make_clips("direction", 2, frames=6, size=20, seed=3, speed=(2.0, 2.0), noise=(0.0, 0.0),
+    b = make_clips("direction", 2, frames=6, size=20, seed=3, speed=(2.0, 2.0), noise=(0.0, 0.0), radius=(3.5, 5.5),
                    distractors=0, with_flow=True)
     for i, sign in ((0, 1), (1, -1)):               # label 0 = right, 1 = left
         v, f = b.video[i], b.flow[i]
@@ -138,6 +138,7 @@ def test_order_frames_are_class_symmetric():
     (dict(task="order", n=2, gap=(9, 3)), "lo <= hi"),
     (dict(task="order", n=0), "n >= 1"),
     (dict(task="shape", n=2, frames=1), "frames >= 2"),
+    (dict(task="shape", n=2, radius=(5, 3)), "radius"),
 ])
 def test_bad_options_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -104,7 +104,7 @@ def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
         opt, (lambda step: 0.5 * (1 + math.cos(math.pi * step / total))) if schedule == "cosine" else (lambda step: 1.0))
     history = History()
     bar = tqdm(total=epochs * len(loader), desc=desc or type(model).__name__, disable=not progress,
-               unit="batch", leave=True)
+               unit="batch", leave=True, mininterval=0.5)
     for epoch in range(1, epochs + 1):
         model.train()
         t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
@@ -121,7 +121,7 @@ def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
             loss_sum += loss.item() * y.shape[0]
             correct += (logits.argmax(1) == y).sum().item()
             bar.update(1)
-            bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.2f}")
+            bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.2f}", refresh=False)
         row = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen}
         if val is not None:
             ev = evaluate(model, val, batch_size=128, device=device, amp=amp)
