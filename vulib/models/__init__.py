@@ -5,6 +5,7 @@ it; this package is where the same code lives for reuse by later lessons.
 """
 from __future__ import annotations
 
+from .c3d import C3D
 from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
 
-__all__ = ["FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D"]
+__all__ = ["FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D"]

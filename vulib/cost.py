@@ -1,0 +1,77 @@
+"""What a network costs, layer by layer: output shape, parameters and multiply-adds.
+
+Multiply-adds are counted by PyTorch's own FLOP counter (``torch.utils.flop_counter``),
+never by hand: a multiply-add is 2 FLOPs, so ``macs = flops / 2``. The model runs on
+PyTorch's ``meta`` device, which tracks shapes without allocating or computing anything,
+so even a full-size C3D is "run" in milliseconds.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+from torch.utils.flop_counter import FlopCounterMode
+
+__all__ = ["LayerCost", "layer_table", "format_table", "count_params"]
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One leaf layer: ``name`` (its path in the model), ``kind`` (class name), ``out_shape``
+    (output shape without the batch axis), ``params`` and ``macs`` (multiply-adds for one input)."""
+
+    name: str
+    kind: str
+    out_shape: tuple[int, ...]
+    params: int
+    macs: int
+
+
+def count_params(module: nn.Module) -> int:
+    """Number of parameters (weights and biases) of a module."""
+    return sum(p.numel() for p in module.parameters())
+
+
+def layer_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerCost]:
+    """Per-layer cost of ``model`` on one input of shape ``input_shape`` (no batch axis),
+    e.g. ``(3, 16, 112, 112)`` for a clip ``(C, T, H, W)`` or ``(3, 224, 224)`` for an image.
+
+    Every leaf module (one without children) that runs gets one row, in execution order.
+    """
+    if not isinstance(input_shape, (tuple, list)) or not all(isinstance(s, int) and s > 0 for s in input_shape):
+        raise ValueError(f"expected input_shape as a tuple of positive ints without the batch axis, got {input_shape!r}")
+    meta = copy.deepcopy(model).to("meta").eval()
+    shapes: dict[str, tuple[int, ...]] = {}
+    order: list[str] = []
+    hooks = []
+    for name, mod in meta.named_modules():
+        if name and not list(mod.children()):
+            def hook(m, inp, out, name=name):
+                if name not in shapes:
+                    order.append(name)
+                    shapes[name] = tuple(out.shape[1:])
+            hooks.append(mod.register_forward_hook(hook))
+    counter = FlopCounterMode(display=False)
+    try:
+        with counter, torch.no_grad():
+            meta(torch.empty(1, *input_shape, device="meta"))
+    finally:
+        for h in hooks:
+            h.remove()
+    flops = {k: sum(v.values()) for k, v in counter.get_flop_counts().items()}
+    root = type(meta).__name__
+    modules = dict(meta.named_modules())
+    return [LayerCost(name, type(modules[name]).__name__, shapes[name], count_params(modules[name]),
+                      int(flops.get(f"{root}.{name}", 0)) // 2) for name in order]
+
+
+def format_table(rows: list[LayerCost]) -> str:
+    """A plain-text table of :func:`layer_table` rows with totals."""
+    lines = [f"{'layer':24s} {'kind':12s} {'output shape':>22s} {'params':>12s} {'multiply-adds':>15s}"]
+    for r in rows:
+        lines.append(f"{r.name:24s} {r.kind:12s} {str(r.out_shape):>22s} {r.params:12,d} {r.macs:15,d}")
+    lines.append(f"{'total':24s} {'':12s} {'':>22s} {sum(r.params for r in rows):12,d} "
+                 f"{sum(r.macs for r in rows):15,d}")
+    return "\n".join(lines)
