@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# README command 2: the unit tests and every notebook (run by nbval, outputs
+# README command 2: the unit tests, the browser test of the widgets (installs Debian's
+# Chromium first when missing and root) and every notebook (run by nbval, outputs
 # compared with the stored ones) in one pytest run.
 #   bash scripts/test.sh [extra pytest options, e.g. -x or -k tensors]
 # The first run creates ./.venv with the pinned packages (a few minutes).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 cd "$ROOT"
+bash scripts/_browser.sh  # Debian's Chromium for tests/test_browser.py, when missing
 # A headless matplotlib backend for this run only (not in _env.sh, which JupyterLab
 # also uses).  Not plain "Agg": nbval's kernels inherit this variable, and under Agg
 # they would show no figures, so every cell with a stored plot would fail.  The

@@ -149,6 +149,6 @@ def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
     assert CPU_INDEX in (repo / "binder/requirements.txt").read_text()
 
 
-@pytest.mark.parametrize("script", ["scripts/lab.sh", "scripts/test.sh", ".ci/run"])
+@pytest.mark.parametrize("script", ["scripts/lab.sh", "scripts/test.sh", "scripts/_browser.sh", ".ci/run"])
 def test_shell_scripts_parse(script):
     subprocess.run(["bash", "-n", str(ROOT / script)], check=True)

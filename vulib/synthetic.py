@@ -91,6 +91,7 @@ class Scene:
     noise_std: float
     events: list[tuple[int, int]]
     main: int = 0          # index of the object the label is about (its track is ground truth)
+    blank_outside: tuple[int, int] | None = None   # if set, frames outside [start, end) are all zero
 
 
 @dataclass
@@ -221,7 +222,14 @@ def _radius(rng: np.random.Generator, spec, H: int, W: int) -> float:
 
 
 def _pick(rng: np.random.Generator, spec, name: str, lo: int, hi: int) -> int:
-    """Resolve an option given as ``None`` (uniform in [lo, hi]), an int, or an inclusive ``(a, b)`` range."""
+    """Resolve an option given as ``None`` (uniform in [lo, hi]), an int, an inclusive ``(a, b)`` range,
+    or a list / ``range`` of allowed values (drawn uniformly)."""
+    if isinstance(spec, (list, range)):
+        values = [int(v) for v in spec]
+        bad = [v for v in values if not lo <= v <= hi]
+        if not values or bad:
+            raise ValueError(f"{name} values {bad or spec!r} do not fit in this clip: allowed values are {lo}..{hi}")
+        return values[int(rng.integers(len(values)))]
     if spec is None:
         a, b = lo, hi
     elif isinstance(spec, (int, np.integer)):
@@ -265,7 +273,7 @@ _DIRECTIONS = {"right": (1, 0), "left": (-1, 0), "down": (0, 1), "up": (0, -1)}
 
 def _direction_sampler(directions: tuple[str, ...]):
     def sample(rng, label, T, H, W, onset=None, duration=None, speed=(1.0, 2.0), radius=None,
-               distractors=2, noise=(0.02, 0.06)) -> Scene:
+               distractors=2, noise=(0.02, 0.06), blank_outside=False) -> Scene:
         # The object rests, moves during the event frames [s, e), then rests again.
         if duration is None:
             s = _pick(rng, onset, "onset", 0, T - 2) if onset is not None else 0
@@ -281,17 +289,20 @@ def _direction_sampler(directions: tuple[str, ...]):
         track = (start + step[:, None] * v).astype(np.float32)
         obj = Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), _bright_color(rng),
                   track, np.ones(T, np.float32))
-        return _scene(rng, label, [obj], [(s, e)], T, H, W, distractors, noise)
+        scene = _scene(rng, label, [obj], [(s, e)], T, H, W, distractors, noise)
+        scene.blank_outside = (s, e) if blank_outside else None
+        return scene
 
     return sample
 
 
 register_task("direction", ("right", "left"),
               "label = direction of horizontal motion; every single frame is uninformative",
-              options=("onset", "duration", "speed", "radius", "distractors", "noise"))(_direction_sampler(("right", "left")))
+              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside"))(
+    _direction_sampler(("right", "left")))
 register_task("direction4", ("right", "left", "down", "up"),
               "label = direction of motion, 4-way; every single frame is uninformative",
-              options=("onset", "duration", "speed", "radius", "distractors", "noise"))(
+              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside"))(
     _direction_sampler(("right", "left", "down", "up")))
 
 
@@ -386,6 +397,11 @@ def render_scenes(scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, 
         video += a * (color[:, k].view(N, 3, 1, 1, 1) - video)     # = (1 - a) * video + a * colour
     std = torch.tensor([s.noise_std for s in scenes], dtype=torch.float32).view(N, 1, 1, 1, 1)
     video = (video + std * torch.from_numpy(np.stack(noise))).clamp_(0, 1)
+    for i, sc in enumerate(scenes):                      # timing tasks: nothing at all outside the event
+        if sc.blank_outside is not None:
+            s, e = sc.blank_outside
+            video[i, :, :s] = 0
+            video[i, :, e:] = 0
 
     flow = None
     if with_flow:
@@ -419,8 +435,9 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
         start_index: index of the first sample (sample ``i`` depends only on ``seed`` and ``i``).
         with_flow: also compute the exact optical flow ``(N, 2, T-1, H, W)``.
         chunk: clips rendered at a time (default: about a million pixels' worth; bounds memory).
-        **options: task options, e.g. ``onset``, ``duration``, ``gap``, ``distractors``, ``noise``;
-            an int fixes the value, an ``(lo, hi)`` pair draws it uniformly (inclusive).
+        **options: task options, e.g. ``onset``, ``duration``, ``gap``, ``radius``, ``distractors``, ``noise``,
+            ``blank_outside``; an int fixes the value, an ``(lo, hi)`` pair draws it uniformly (inclusive),
+            a list or ``range`` draws one of its values (e.g. ``onset=range(0, 10, 2)``: even onsets).
 
     Returns:
         A :class:`VideoBatch` with ``video`` of shape ``(n, 3, T, H, W)``, float32 in [0, 1].

@@ -1,0 +1,463 @@
+"""Drive a real JupyterLab in headless Chromium: run a notebook, move a widget's control,
+and check that the widget's picture is redrawn.  Used by tests/test_browser.py.
+
+One case = (notebook, control, image): the control is found by its description label
+(``"seconds"``) or by its index among the notebook's sliders; the picture is the
+``image``-th ``<img>`` of the smallest widget box around that control (for a
+``vulib.widgets.Explorer``: its ``ipywidgets.Image``).
+
+What it does, per case:
+
+1. starts ``python -m jupyter lab`` on 127.0.0.1 (random free port, a token) with its
+   config, data, runtime, settings and workspaces dirs in a temp folder, serving a
+   temp copy of ``notebooks/`` (the repository's notebooks are never touched);
+2. opens the notebook in Debian's ``/usr/bin/chromium`` through Playwright (never a
+   downloaded browser), waits until the kernel is *connected* and idle (the toolbar
+   says "idle" before that, and "run all" would then silently do nothing);
+3. runs all cells through ``window.jupyterapp`` and waits for them;
+4. waits for the picture to settle, screenshots it, moves the control (ArrowRight on
+   a slider's handle, the next option of a dropdown), waits again, screenshots;
+5. shuts the kernel down through the REST API (from the page, a confirm dialog would
+   hang), stops the server and the browser.  A watchdog kills them all at the deadline,
+   so nothing can hang past it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+# As measured on the project's machines (docs: /work/shared/notes/machine-facts.md):
+# without the networking flags Chromium keeps dialling Google on a closed network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 900}
+MARK = "data-vulib-test"  # attribute set on the control / widget box / picture found
+
+
+@dataclass(frozen=True)
+class WidgetCase:
+    """A widget to drive: ``control`` is a description label (str) or a slider index (int)."""
+    notebook: str
+    control: str | int
+    image: int = 0
+
+    def __str__(self) -> str:
+        return f"{Path(self.notebook).stem}-{self.control}"
+
+
+@dataclass
+class WidgetResult:
+    control_before: str = ""
+    control_after: str = ""
+    src_before: str = ""
+    src_after: str = ""
+    digest_before: str = ""
+    digest_after: str = ""
+    screenshots: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- requirements
+
+def missing_requirements() -> list[str]:
+    """Why the browser test cannot run here (empty when it can)."""
+    why = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        why.append("the Python package playwright is missing (pip install -e '.[test]')")
+    if not os.access(CHROMIUM, os.X_OK):
+        why.append(f"{CHROMIUM} is missing (Debian: apt-get install -y chromium; "
+                   "bash scripts/test.sh installs it when run as root)")
+    return why
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+# --------------------------------------------------------------------------- deadline
+
+class DeadlineExceeded(AssertionError):
+    pass
+
+
+class Deadline:
+    """An overall time budget: ``ms()`` is what a Playwright call may still wait."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.t0 = seconds, time.monotonic()
+        self.step = "starting"
+
+    def left(self) -> float:
+        return self.seconds - (time.monotonic() - self.t0)
+
+    def ms(self, cap: float | None = None) -> float:
+        left = self.left()
+        if left <= 0:
+            raise DeadlineExceeded(f"browser test ran past its {self.seconds:.0f} s deadline while {self.step}")
+        return 1000 * (min(left, cap) if cap else left)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+
+class Watchdog:
+    """At the deadline (plus grace), kill what the test started, so no call can hang on."""
+
+    def __init__(self, deadline: Deadline, grace: float = 10) -> None:
+        self.pgids: list[int] = []
+        self.fired = False
+        self._timer = threading.Timer(max(deadline.left(), 0) + grace, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        for pgid in self.pgids:
+            _killpg(pgid)
+        try:  # the Playwright driver and the Chromium it started are this process's children
+            import psutil
+            for child in psutil.Process().children(recursive=True):
+                child.kill()
+        except Exception:
+            pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _killpg(pgid: int, sig: int = signal.SIGKILL) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# --------------------------------------------------------------------------- server
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """A private JupyterLab server on a temp copy of ``notebooks``."""
+
+    def __init__(self, notebooks: Path, tmp: Path) -> None:
+        self.tmp = tmp
+        self.root = tmp / "notebooks"
+        shutil.copytree(notebooks, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        self.port, self.token = _free_port(), secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp / "jupyter.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, deadline: Deadline) -> None:
+        t = self.tmp
+        settings = t / "settings"
+        # No news / update pop-up, and every cell kept in the page (no windowing), so that
+        # widgets below the fold are in the DOM.
+        for name, value in {
+            "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+                {"fetchNews": "false", "checkForUpdates": False},
+            "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+        }.items():
+            (settings / name).parent.mkdir(parents=True, exist_ok=True)
+            (settings / name).write_text(json.dumps(value))
+        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(t / "config"), JUPYTER_DATA_DIR=str(t / "data"),
+                   JUPYTER_RUNTIME_DIR=str(t / "runtime"), IPYTHONDIR=str(t / "ipython"))
+        cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+               f"--port={self.port}", "--port-retries=0", f"--IdentityProvider.token={self.token}",
+               f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True",
+               "--LabApp.news_url=None", f"--LabApp.user_settings_dir={settings}",
+               f"--LabApp.workspaces_dir={t / 'workspaces'}"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, env=env, cwd=self.root, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline.step = "waiting for the JupyterLab server to answer"
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"JupyterLab exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                self.api("GET", "/api/status", timeout=2)
+                return
+            except (OSError, urllib.error.URLError):
+                deadline.ms()
+                time.sleep(0.2)
+
+    def api(self, method: str, path: str, timeout: float = 10):
+        req = urllib.request.Request(self.url + path, method=method,
+                                     headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        """Through the REST API: from the page, JupyterLab would ask in a dialog and hang."""
+        for kernel in self.api("GET", "/api/kernels", timeout=5):
+            self.api("DELETE", f"/api/kernels/{kernel['id']}", timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            self.shutdown_kernels()
+        except Exception:
+            pass
+        try:
+            self.api("POST", "/api/shutdown", timeout=5)
+            self.proc.wait(timeout=10)
+        except Exception:
+            _killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        _killpg(self.proc.pid)  # anything left in its process group (kernels)
+        self.proc.wait(timeout=5)
+
+    def log_tail(self, n: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+
+# --------------------------------------------------------------------------- page helpers
+
+_KERNEL_READY = """() => {
+  const app = window.jupyterapp, w = app && app.shell.currentWidget;
+  if (!w || !w.sessionContext || !w.context || !w.context.isReady) return false;
+  const sc = w.sessionContext, k = sc.session && sc.session.kernel;
+  return !!k && sc.isReady && k.connectionStatus === 'connected' && k.status === 'idle';
+}"""
+
+_KERNEL_STATUS = """() => {
+  const w = window.jupyterapp.shell.currentWidget, k = w.sessionContext.session?.kernel;
+  return k ? k.connectionStatus + '/' + k.status : 'no kernel';
+}"""
+
+_RUN_ALL = """() => {
+  window.__vulibRun = {done: false};
+  window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+    ok => { window.__vulibRun = {done: true, ok: ok !== false}; },
+    err => { window.__vulibRun = {done: true, ok: false, error: String(err)}; });
+}"""
+
+_ERRORS = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'
+  )].map(e => e.innerText.slice(0, 1500))"""
+
+# Finds the control, the smallest widget box around it holding an <img>, and that box's
+# image-th <img>; marks the three with data-vulib-test so Python can use locators.
+_FIND = """([control, imageIndex, mark]) => {
+  const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+  if (!nb) return {error: 'no notebook on the page'};
+  document.querySelectorAll('[' + mark + ']').forEach(e => e.removeAttribute(mark));
+  const controls = [...nb.querySelectorAll('.jp-OutputArea-output .widget-inline-hbox')];
+  const label = c => (c.querySelector(':scope > .widget-label')?.textContent || '').trim();
+  const sliders = controls.filter(c => c.querySelector('.noUi-handle'));
+  const el = typeof control === 'number' ? sliders[control]
+                                         : controls.find(c => label(c) === control);
+  const seen = controls.map(label).filter(Boolean);
+  if (!el) return {error: 'no control ' + JSON.stringify(control) + ' (sliders: ' + sliders.length
+                          + ', labels seen: ' + JSON.stringify(seen) + ')'};
+  let box = el.parentElement;
+  while (box && !box.querySelector('img') && !box.classList.contains('jp-OutputArea-output'))
+    box = box.parentElement;
+  const imgs = box ? [...box.querySelectorAll('img')] : [];
+  if (!imgs[imageIndex]) return {error: 'no picture #' + imageIndex + ' next to control '
+                                        + JSON.stringify(control) + ' (found ' + imgs.length + ')'};
+  el.setAttribute(mark, 'control');
+  box.setAttribute(mark, 'widget');
+  imgs[imageIndex].setAttribute(mark, 'image');
+  return {ok: true, kind: el.querySelector('.noUi-handle') ? 'slider'
+                          : el.querySelector('select') ? 'dropdown' : 'other'};
+}"""
+
+# The picture's src and a digest of its bytes (ipywidgets gives each value a new blob: URL,
+# so comparing src alone would pass even if the bytes stayed the same).
+_PICTURE = """async (mark) => {
+  const img = document.querySelector('[' + mark + '="image"]');
+  if (!img || !img.src || !img.complete || !img.naturalWidth) return null;
+  const src = img.src;
+  const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
+  let h = 0x811c9dc5;
+  for (const b of bytes) { h ^= b; h = Math.imul(h, 0x01000193) >>> 0; }
+  const w = window.jupyterapp.shell.currentWidget, k = w.sessionContext.session?.kernel;
+  return {src, digest: bytes.length + ':' + h.toString(16), idle: !!k && k.status === 'idle'};
+}"""
+
+_READOUT = """(mark) => {
+  const c = document.querySelector('[' + mark + '="control"]');
+  const r = c && (c.querySelector('.widget-readout') || c.querySelector('select'));
+  return r ? (r.value !== undefined && r.tagName === 'SELECT' ? r.value : r.textContent.trim()) : '';
+}"""
+
+
+def wait_picture_settled(page, deadline: Deadline, quiet: float = 1.0, poll: float = 0.1) -> dict:
+    """Wait until the picture has the same bytes for ``quiet`` seconds with the kernel idle
+    (a control move can queue several redraws)."""
+    last, since = None, time.monotonic()
+    while True:
+        pic = page.evaluate(_PICTURE, MARK)
+        key = pic and (pic["src"], pic["digest"])
+        if key != last:
+            last, since = key, time.monotonic()
+        elif pic and pic["idle"] and time.monotonic() - since >= quiet:
+            return pic
+        deadline.ms()
+        time.sleep(poll)
+
+
+def move_control(page, deadline: Deadline, kind: str) -> None:
+    control = page.locator(f'[{MARK}="control"]')
+    if kind == "slider":
+        handle = control.locator(".noUi-handle").first
+        handle.focus(timeout=deadline.ms(10))
+        page.keyboard.press("ArrowRight")
+    elif kind == "dropdown":
+        select = control.locator("select")
+        n = select.locator("option").count()
+        current = select.evaluate("s => s.selectedIndex")
+        select.select_option(index=(current + 1) % n, timeout=deadline.ms(10))
+    else:
+        raise AssertionError(f"do not know how to move a control of kind {kind!r}")
+
+
+# --------------------------------------------------------------------------- the driver
+
+@contextmanager
+def lab_page(notebooks: Path, deadline: Deadline):
+    """A JupyterLab server on a temp copy of ``notebooks`` and a Chromium page; yields (server, page)."""
+    from playwright.sync_api import sync_playwright
+
+    watchdog = Watchdog(deadline)
+    with ExitStack() as stack:
+        stack.callback(watchdog.cancel)
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vulib-browser-")))
+        server = LabServer(notebooks, tmp)
+        stack.callback(server.stop)
+        server.start(deadline)
+        watchdog.pgids.append(server.proc.pid)
+        deadline.step = "starting Chromium"
+        pw = stack.enter_context(sync_playwright())
+        context = pw.chromium.launch_persistent_context(
+            str(tmp / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport=VIEWPORT, timeout=deadline.ms(30))
+        stack.callback(context.close)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(deadline.ms())
+        try:
+            yield server, page
+        except DeadlineExceeded:
+            raise
+        except Exception as e:
+            if watchdog.fired or deadline.left() < 1:
+                how = "; the watchdog killed it" if watchdog.fired else ""
+                raise DeadlineExceeded(
+                    f"browser test ran past its {deadline.seconds:.0f} s deadline while {deadline.step}"
+                    f"{how} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})\n"
+                    f"--- server log (end) ---\n{server.log_tail(1500)}") from e
+            raise
+
+
+def check_widget(case: WidgetCase, notebooks: Path, shots: Path, deadline: Deadline) -> WidgetResult:
+    """Run ``case.notebook`` in JupyterLab, move ``case.control``, return what the picture did."""
+    res = WidgetResult()
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in ("before", "after", "failure"):  # no stale pictures from an earlier run
+        (shots / f"{case}-{old}.png").unlink(missing_ok=True)
+    with lab_page(notebooks, deadline) as (server, page):
+        try:
+            _drive(case, server, page, shots, deadline, res)
+        except Exception:
+            fail = shots / f"{case}-failure.png"
+            try:
+                page.screenshot(path=str(fail), full_page=False, timeout=5000)
+                res.screenshots.append(fail)
+            except Exception:
+                pass
+            raise
+        finally:
+            deadline.step = "shutting the kernel down"
+            try:
+                server.shutdown_kernels()
+            except Exception:
+                pass
+    res.timings["total"] = deadline.elapsed()
+    return res
+
+
+def _drive(case, server, page, shots, deadline, res) -> None:
+    t = deadline.elapsed
+    res.timings["server up"] = t()
+    deadline.step = f"opening {case.notebook}"
+    page.goto(f"{server.url}/lab/tree/{case.notebook}?token={server.token}", timeout=deadline.ms(60))
+    deadline.step = "waiting for the kernel to be connected and idle"
+    page.wait_for_function(_KERNEL_READY, timeout=deadline.ms())
+    res.timings["kernel ready"] = t()
+
+    deadline.step = f"running all cells of {case.notebook}"
+    page.evaluate(_RUN_ALL)
+    page.wait_for_function("() => window.__vulibRun.done", timeout=deadline.ms(), polling=250)
+    run = page.evaluate("() => window.__vulibRun")
+    errors = page.evaluate(_ERRORS)
+    assert run["ok"] and not errors, (
+        f"running {case.notebook} failed ({run.get('error', '')}):\n" + "\n---\n".join(errors)
+        + f"\n--- server log (end) ---\n{server.log_tail()}")
+    page.wait_for_function(_KERNEL_READY, timeout=deadline.ms())
+    res.timings["cells run"] = t()
+
+    deadline.step = f"finding the picture next to control {case.control!r}"
+    found = None
+    while not (found and found.get("ok")):  # widget views render after the cells finish
+        found = page.evaluate(_FIND, [case.control, case.image, MARK])
+        if not found.get("ok"):
+            if deadline.left() < 0:
+                raise AssertionError(found["error"])
+            time.sleep(0.2)
+    widget = page.locator(f'[{MARK}="widget"]')
+    widget.scroll_into_view_if_needed(timeout=deadline.ms())
+    deadline.step = "waiting for the first picture to settle"
+    before = wait_picture_settled(page, deadline)
+    res.src_before, res.digest_before = before["src"], before["digest"]
+    res.control_before = page.evaluate(_READOUT, MARK)
+    res.screenshots.append(shots / f"{case}-before.png")
+    widget.screenshot(path=str(res.screenshots[-1]), timeout=deadline.ms())
+
+    deadline.step = f"moving control {case.control!r}"
+    move_control(page, deadline, found["kind"])
+    t_move = t()
+    deadline.step = "waiting for the picture to change"
+    page.wait_for_function(
+        f"""(src) => document.querySelector('[{MARK}="image"]')?.src !== src""", arg=res.src_before,
+        timeout=deadline.ms(30), polling=50)
+    res.timings["first redraw after move"] = t() - t_move
+    deadline.step = "waiting for the new picture to settle"
+    after = wait_picture_settled(page, deadline)
+    res.src_after, res.digest_after = after["src"], after["digest"]
+    res.control_after = page.evaluate(_READOUT, MARK)
+    res.screenshots.append(shots / f"{case}-after.png")
+    widget.screenshot(path=str(res.screenshots[-1]), timeout=deadline.ms())
+    res.timings["done"] = t()
