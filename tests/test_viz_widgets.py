@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from vulib import make_clips
-from vulib.viz import animate_clips, show_clips, show_frames
+from vulib.viz import animate_clips, show_clips, show_frames, strip_image
 from vulib.widgets import Explorer, all_positions, static_twin
 
 
@@ -63,8 +63,25 @@ def test_explorer_draws_every_position_and_times_redraws():
         assert ex.render(**values)[:4] == b"\x89PNG"
 
 
+def test_precomputed_pictures_make_steps_instant():
+    ex = Explorer(_state, _draw, _controls()).precompute(pictures=True)
+    drawn = len(ex.draw_ms)
+    assert drawn >= 10
+    times = ex.time_redraws("t")
+    assert len(ex.draw_ms) == drawn                       # no drawing happened during the steps
+    assert max(times) < 50
+
+
 def test_static_twin(batch):
     html = static_twin(_state, _draw, [{"t": t, "scale": 1.0} for t in range(3)])
     assert "<script" in html
     with pytest.raises(ValueError):
         static_twin(_state, _draw, [])
+
+
+def test_strip_image_places_frames_side_by_side(batch):
+    clip = batch.video[0]                                   # (3, 8, 16, 16)
+    img = strip_image(clip, gap=2)
+    assert img.shape == (16, 8 * 18 - 2, 3)
+    assert (img[:, 3 * 18:3 * 18 + 16] == clip[:, 3].permute(1, 2, 0).numpy()).all()
+    assert (img[:, 16:18] == 1.0).all()

@@ -20,7 +20,8 @@ from .synthetic import TASKS, VideoBatch, make_clips
 from .data import ClipDataset, make_loader
 from .train import History, accuracy, evaluate, fit, predict
 from .clips import clip_starts, predict_video, random_clips, sliding_clips
-from . import clips, io, models, synthetic, viz, widgets
+from . import clips, cost, io, models, ops, synthetic, viz, widgets
+from .fields import empirical_receptive_field, receptive_field
 
 __version__ = "0.1.0"
 
@@ -45,4 +46,5 @@ __all__ = [
     "check_video", "to_model_layout", "to_display_layout", "video_bytes",
     "make_clips", "VideoBatch", "TASKS", "ClipDataset", "make_loader",
     "fit", "evaluate", "predict", "accuracy", "History", "environment_summary",
+    "receptive_field", "empirical_receptive_field",
 ]
