@@ -391,7 +391,8 @@ def _window_sum(x: torch.Tensor, w: _Window) -> torch.Tensor:
     pads = [n for a in (2, 1, 0) for n in (w.padding[a], w.padding[a] + extra[a])]   # F.pad: last axis first
     y = F.conv3d(F.pad(x, pads), x.new_ones((1, 1) + w.kernel), stride=w.stride, dilation=w.dilation)
     if w.ceil_mode:
-        T, H, W = F.max_pool3d(torch.zeros(x.shape), w.kernel, w.stride, w.padding, w.dilation, ceil_mode=True).shape[2:]
+        pooled = F.max_pool3d(torch.zeros(x.shape), w.kernel, w.stride, w.padding, w.dilation, ceil_mode=True)
+        T, H, W = pooled.shape[2:]
         y = y[..., :T, :H, :W]
     return y
 
