@@ -25,6 +25,7 @@ DEADLINE_S = float(os.environ.get("VULIB_BROWSER_DEADLINE", "110"))
 # (notebook, control: description label or slider index, image: which <img> of the widget)
 CASES = [
     WidgetCase("00_videos_as_tensors.ipynb", control="seconds"),  # memory calculator (Explorer)
+    WidgetCase("02_receptive_fields.ipynb", control="layer"),     # receptive fields, layer by layer
 ]
 
 
