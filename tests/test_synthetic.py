@@ -143,3 +143,16 @@ def test_order_frames_are_class_symmetric():
 def test_bad_options_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_clips(**kwargs)
+
+
+def test_blank_outside_leaves_only_the_events():
+    d = make_clips("direction", 6, frames=12, seed=0, onset=3, duration=4, blank_outside=True)
+    assert d.video[:, :, :3].abs().max() == 0 and d.video[:, :, 7:].abs().max() == 0
+    assert (d.video[:, :, 3:7].flatten(2).amax(2) > 0).all()
+    o = make_clips("order", 6, frames=16, seed=0, gap=5, flash=2, blank_outside=True)
+    for i in range(6):
+        lit = o.video[i].flatten(1).amax(1) > 0                      # (16,) frames with anything in them
+        on = torch.zeros(16, dtype=torch.bool)
+        for s, e in o.events[i].tolist():
+            on[s:e] = True
+        assert torch.equal(lit, on)

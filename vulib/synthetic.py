@@ -91,7 +91,7 @@ class Scene:
     noise_std: float
     events: list[tuple[int, int]]
     main: int = 0          # index of the object the label is about (its track is ground truth)
-    blank_outside: tuple[int, int] | None = None   # if set, frames outside [start, end) are all zero
+    blank: np.ndarray | None = None   # bool per frame: True = the frame is all zero (no background, no noise)
 
 
 @dataclass
@@ -290,7 +290,8 @@ def _direction_sampler(directions: tuple[str, ...]):
         obj = Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), _bright_color(rng),
                   track, np.ones(T, np.float32))
         scene = _scene(rng, label, [obj], [(s, e)], T, H, W, distractors, noise)
-        scene.blank_outside = (s, e) if blank_outside else None
+        if blank_outside:
+            scene.blank = (np.arange(T) < s) | (np.arange(T) >= e)
         return scene
 
     return sample
@@ -308,9 +309,9 @@ register_task("direction4", ("right", "left", "down", "up"),
 
 @register_task("order", ("orange→blue", "blue→orange"),
                "two coloured flashes; label = which comes first. `gap` = frames between their onsets",
-               options=("gap", "onset", "flash", "radius", "distractors", "noise"))
+               options=("gap", "onset", "flash", "radius", "distractors", "noise", "blank_outside"))
 def _order_task(rng, label, T, H, W, gap=None, onset=None, flash=2, radius=None, distractors=2,
-                noise=(0.02, 0.06)) -> Scene:
+                noise=(0.02, 0.06), blank_outside=False) -> Scene:
     if not 1 <= flash <= T // 2:
         raise ValueError(f"flash={flash} frames must be between 1 and T/2={T // 2}")
     g = _pick(rng, gap, "gap", flash, T - flash)
@@ -324,7 +325,10 @@ def _order_task(rng, label, T, H, W, gap=None, onset=None, flash=2, radius=None,
         color = _hsv(FLASH_HUES[key] + rng.uniform(-0.03, 0.03), rng.uniform(0.75, 1.0), rng.uniform(0.85, 1.0))
         objs.append(Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), color,
                         np.tile(pos, (T, 1)), alpha))
-    return _scene(rng, label, objs, [(s, s + flash), (s + g, s + g + flash)], T, H, W, distractors, noise)
+    scene = _scene(rng, label, objs, [(s, s + flash), (s + g, s + g + flash)], T, H, W, distractors, noise)
+    if blank_outside:            # black except while a flash is on: no frame tells where in the clip it is
+        scene.blank = (objs[0].alpha + objs[1].alpha) == 0
+    return scene
 
 
 # ----------------------------------------------------------------------------------------
@@ -397,11 +401,9 @@ def render_scenes(scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, 
         video += a * (color[:, k].view(N, 3, 1, 1, 1) - video)     # = (1 - a) * video + a * colour
     std = torch.tensor([s.noise_std for s in scenes], dtype=torch.float32).view(N, 1, 1, 1, 1)
     video = (video + std * torch.from_numpy(np.stack(noise))).clamp_(0, 1)
-    for i, sc in enumerate(scenes):                      # timing tasks: nothing at all outside the event
-        if sc.blank_outside is not None:
-            s, e = sc.blank_outside
-            video[i, :, :s] = 0
-            video[i, :, e:] = 0
+    for i, sc in enumerate(scenes):                      # timing tasks: nothing at all outside the events
+        if sc.blank is not None:
+            video[i, :, torch.from_numpy(sc.blank)] = 0
 
     flow = None
     if with_flow:

@@ -185,16 +185,19 @@ class CNN3D(nn.Module):
     ``(B, w, T/2, H/2, W/2)`` - conv 3x3x3 ``(B, 2w, ...)`` - ReLU - max-pool 2x2x2 ``(B, 2w, T/4, H/4, W/4)`` -
     conv 3x3x3 - ReLU -> global max-pool ``(B, 2w)`` -> linear ``(B, K)``. Works for any clip length >= 4.
 
-    ``time_kernel`` (temporal size of every kernel) and ``time_stride`` (temporal stride of the two
-    poolings) let later notebooks vary how time is handled.
+    ``time_kernel`` (temporal size of every kernel), ``time_stride`` (temporal stride of the two
+    poolings) and ``time_padding`` (zero frames added at each end by every conv; default
+    ``time_kernel // 2``; 0 means no unit can tell where it is in the clip) let later notebooks vary
+    how time is handled.
     Taught in ``notebooks/01_fusion.ipynb`` and ``notebooks/03_3d_convolution.ipynb``.
     """
 
     def __init__(self, channels: int = 3, classes: int = 2, width: int = 16, time_kernel: int = 3,
-                 time_stride: int = 2) -> None:
+                 time_stride: int = 2, time_padding: int | None = None) -> None:
         super().__init__()
         self.channels = channels
-        k, p = (time_kernel, 3, 3), (time_kernel // 2, 1, 1)
+        pt = time_kernel // 2 if time_padding is None else time_padding
+        k, p = (time_kernel, 3, 3), (pt, 1, 1)
         self.features = nn.Sequential(
             nn.Conv3d(channels, width, k, padding=p), nn.BatchNorm3d(width), nn.ReLU(),
             nn.MaxPool3d((time_stride, 2, 2)),
