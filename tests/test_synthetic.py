@@ -151,7 +151,7 @@ def test_blank_outside_leaves_only_the_events():
     assert (d.video[:, :, 3:7].flatten(2).amax(2) > 0).all()
     o = make_clips("order", 6, frames=16, seed=0, gap=5, flash=2, blank_outside=True)
     for i in range(6):
-        lit = o.video[i].flatten(1).amax(1) > 0                      # (16,) frames with anything in them
+        lit = o.video[i].transpose(0, 1).flatten(1).amax(1) > 0       # (16,) frames with anything in them
         on = torch.zeros(16, dtype=torch.bool)
         for s, e in o.events[i].tolist():
             on[s:e] = True

@@ -7,5 +7,7 @@ from __future__ import annotations
 
 from .c3d import C3D
 from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
+from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 
-__all__ = ["FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D"]
+__all__ = ["FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
+           "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps"]
