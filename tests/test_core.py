@@ -142,3 +142,10 @@ def test_loader_order_is_reproducible_and_inputs_checked():
 def test_environment_summary_mentions_versions():
     s = vulib.environment_summary()
     assert "torch" in s and "ipywidgets" in s and "device" in s
+
+
+def test_fit_accepts_image_batches_for_2d_models():
+    x, y = torch.rand(16, 3, 8, 8), torch.arange(16) % 2
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
+    h = vulib.fit(m, (x, y), epochs=1, batch_size=8, progress=False)
+    assert len(h) == 1 and vulib.evaluate(m, (x, y))["accuracy"] >= 0

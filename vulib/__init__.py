@@ -22,6 +22,7 @@ from .train import History, accuracy, evaluate, fit, predict
 from .clips import clip_starts, predict_video, random_clips, sliding_clips
 from . import clips, cost, io, models, ops, synthetic, viz, widgets
 from .fields import empirical_receptive_field, receptive_field
+from .inflate import inflate_model
 
 __version__ = "0.1.0"
 
@@ -47,4 +48,5 @@ __all__ = [
     "make_clips", "VideoBatch", "TASKS", "ClipDataset", "make_loader",
     "fit", "evaluate", "predict", "accuracy", "History", "environment_summary",
     "receptive_field", "empirical_receptive_field",
+    "inflate_model",
 ]

@@ -12,14 +12,17 @@ __all__ = ["ClipDataset", "make_loader", "as_tensors"]
 
 
 def as_tensors(data) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return ``(video (N, C, T, H, W), labels (N,))`` from a :class:`VideoBatch` or an ``(x, y)`` pair."""
+    """Return ``(x, labels (N,))`` from a :class:`VideoBatch` or an ``(x, y)`` pair.
+
+    ``x`` is a batch of clips ``(N, C, T, H, W)``, or of images ``(N, C, H, W)`` (to pretrain 2D networks).
+    """
     if isinstance(data, VideoBatch):
         x, y = data.video, data.labels
     elif isinstance(data, (tuple, list)) and len(data) == 2:
         x, y = data
     else:
         raise ValueError(f"expected a VideoBatch or a (video, labels) pair, got {type(data).__name__}")
-    check_video(x, "BCTHW")
+    check_video(x, "BCHW" if isinstance(x, torch.Tensor) and x.ndim == 4 else "BCTHW")
     if not isinstance(y, torch.Tensor) or y.ndim != 1 or y.shape[0] != x.shape[0]:
         got = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
         raise ValueError(f"expected labels of shape ({x.shape[0]},) to match the video batch, got {got}")

@@ -271,7 +271,8 @@ def _shape_task(rng, label, T, H, W, radius=None, distractors=2, noise=(0.02, 0.
 _DIRECTIONS = {"right": (1, 0), "left": (-1, 0), "down": (0, 1), "up": (0, -1)}
 
 
-def _direction_sampler(directions: tuple[str, ...]):
+def _direction_sampler(directions: tuple[str, ...], with_shape: bool = False):
+    """Sampler for motion tasks; with ``with_shape`` the label is ``shape * len(directions) + direction``."""
     def sample(rng, label, T, H, W, onset=None, duration=None, speed=(1.0, 2.0), radius=None,
                distractors=2, noise=(0.02, 0.06), blank_outside=False) -> Scene:
         # The object rests, moves during the event frames [s, e), then rests again.
@@ -284,11 +285,12 @@ def _direction_sampler(directions: tuple[str, ...]):
             s = _pick(rng, onset, "onset", 0, T - int(duration))
             e = s + int(duration)
         step = np.clip(np.arange(T), s, e - 1) - s             # displacement count per frame
-        v = rng.uniform(*speed) * np.array(_DIRECTIONS[directions[label]], dtype=np.float64)
+        shape, direction = divmod(label, len(directions)) if with_shape else (None, label)
+        v = rng.uniform(*speed) * np.array(_DIRECTIONS[directions[direction]], dtype=np.float64)
         start = np.array([rng.uniform(0, W), rng.uniform(0, H)])
         track = (start + step[:, None] * v).astype(np.float32)
-        obj = Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), _bright_color(rng),
-                  track, np.ones(T, np.float32))
+        shape = int(rng.integers(len(SHAPES))) if shape is None else shape
+        obj = Obj(shape, _radius(rng, radius, H, W), _bright_color(rng), track, np.ones(T, np.float32))
         scene = _scene(rng, label, [obj], [(s, e)], T, H, W, distractors, noise)
         if blank_outside:
             scene.blank = (np.arange(T) < s) | (np.arange(T) >= e)
@@ -305,6 +307,12 @@ register_task("direction4", ("right", "left", "down", "up"),
               "label = direction of motion, 4-way; every single frame is uninformative",
               options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside"))(
     _direction_sampler(("right", "left", "down", "up")))
+
+
+register_task("shape_direction", tuple(f"{s} {d}" for s in SHAPES for d in ("right", "left")),
+              "label = the object's shape and its direction of motion (6 classes): needs appearance and motion",
+              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside"))(
+    _direction_sampler(("right", "left"), with_shape=True))
 
 
 @register_task("order", ("orange→blue", "blue→orange"),
