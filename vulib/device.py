@@ -1,9 +1,10 @@
 """Where models run: one place that picks the device and the CPU thread count."""
 from __future__ import annotations
 
-import os
 
 import torch
+
+from .seed import env_int
 
 __all__ = ["get_device", "configure_threads", "THREADS_ENV_VAR"]
 
@@ -47,11 +48,7 @@ def configure_threads(num_threads: int | None = None) -> int:
         The number of threads now in use.
     """
     if num_threads is None:
-        raw = os.environ.get(THREADS_ENV_VAR, "1")
-        try:
-            num_threads = int(raw)
-        except ValueError:
-            raise ValueError(f"{THREADS_ENV_VAR} must be a positive integer, got {raw!r}") from None
+        num_threads = env_int(THREADS_ENV_VAR, 1)
     if num_threads < 1:
         raise ValueError(f"expected at least 1 thread, got {num_threads}")
     torch.set_num_threads(num_threads)

@@ -29,11 +29,7 @@ def seed_everything(seed: int | None = None) -> int:
         The seed that was used, so a notebook can print it.
     """
     if seed is None:
-        raw = os.environ.get(SEED_ENV_VAR, "0")
-        try:
-            seed = int(raw)
-        except ValueError:
-            raise ValueError(f"{SEED_ENV_VAR} must be an integer, got {raw!r}") from None
+        seed = env_int(SEED_ENV_VAR, 0)
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"expected an integer seed, got {seed!r}")
     if not 0 <= int(seed) < 2**32:
@@ -45,6 +41,17 @@ def seed_everything(seed: int | None = None) -> int:
     global _current_seed
     _current_seed = seed
     return seed
+
+
+def env_int(name: str, default: int) -> int:
+    """An integer setting from the environment variable ``name`` (``default`` when unset)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def current_seed() -> int | None:
