@@ -38,11 +38,12 @@ def get_device(verbose: bool = False) -> torch.device:
 def configure_threads(num_threads: int | None = None) -> int:
     """Set how many threads PyTorch uses on the CPU, once, for the whole suite.
 
-    The suite's models are small. Measured on the 2-core machines this suite is
-    tested on, one thread is several times faster than two for such models when
-    anything else runs beside them (two threads fight for two busy cores), and no
-    slower when the machine is idle. So the default is 1; set ``VULIB_NUM_THREADS``
-    (or pass ``num_threads``) to use more on a bigger machine.
+    The suite's models are small, and what is fastest depends on what else runs. Measured on the 2-core
+    machines this suite is tested on: alone on an idle machine, two threads run notebook 01 in 30 s
+    instead of 37 s and notebook 05 in 27 s instead of 39 s; but with anything else busy on the cores
+    (the test suite's second worker, Binder's shared CPUs) two threads fight for them and a small
+    training step was measured 50 times slower (1.1 s instead of 0.02 s). So the default is the safe
+    one, 1 thread; set ``VULIB_NUM_THREADS=2`` (or pass ``num_threads``) on a machine of your own.
 
     Returns:
         The number of threads now in use.
