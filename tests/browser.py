@@ -439,12 +439,15 @@ def _drive(case, server, page, shots, deadline, res) -> None:
             time.sleep(0.2)
     widget = page.locator(f'[{MARK}="widget"]')
     widget.scroll_into_view_if_needed(timeout=deadline.ms())
-    deadline.step = "waiting for the first picture to settle"
-    before = wait_picture_settled(page, deadline)
-    res.src_before, res.digest_before = before["src"], before["digest"]
-    res.control_before = page.evaluate(_READOUT, MARK)
-    res.screenshots.append(shots / f"{case}-before.png")
-    widget.screenshot(path=str(res.screenshots[-1]), timeout=deadline.ms())
+    def snapshot(label):
+        """Wait until the picture stops changing; screenshot the widget; return picture and control readout."""
+        deadline.step = f"waiting for the {label} picture to settle"
+        pic = wait_picture_settled(page, deadline)
+        res.screenshots.append(shots / f"{case}-{label}.png")
+        widget.screenshot(path=str(res.screenshots[-1]), timeout=deadline.ms())
+        return pic["src"], pic["digest"], page.evaluate(_READOUT, MARK)
+
+    res.src_before, res.digest_before, res.control_before = snapshot("before")
 
     deadline.step = f"moving control {case.control!r}"
     move_control(page, deadline, found["kind"])
@@ -454,10 +457,5 @@ def _drive(case, server, page, shots, deadline, res) -> None:
         f"""(src) => document.querySelector('[{MARK}="image"]')?.src !== src""", arg=res.src_before,
         timeout=deadline.ms(30), polling=50)
     res.timings["first redraw after move"] = t() - t_move
-    deadline.step = "waiting for the new picture to settle"
-    after = wait_picture_settled(page, deadline)
-    res.src_after, res.digest_after = after["src"], after["digest"]
-    res.control_after = page.evaluate(_READOUT, MARK)
-    res.screenshots.append(shots / f"{case}-after.png")
-    widget.screenshot(path=str(res.screenshots[-1]), timeout=deadline.ms())
+    res.src_after, res.digest_after, res.control_after = snapshot("after")
     res.timings["done"] = t()
