@@ -5,9 +5,10 @@ it; this package is where the same code lives for reuse by later lessons.
 """
 from __future__ import annotations
 
+from .attention import NonLocalBlock
 from .c3d import C3D
 from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 
-__all__ = ["FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
+__all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps"]

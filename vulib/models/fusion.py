@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 
 from ..tensors import check_video
+from .attention import NonLocalBlock
 
 __all__ = ["FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D"]
 
@@ -188,23 +189,29 @@ class CNN3D(nn.Module):
     ``time_kernel`` (temporal size of every kernel), ``time_stride`` (temporal stride of the two
     poolings) and ``time_padding`` (zero frames added at each end by every conv; default
     ``time_kernel // 2``; 0 means no unit can tell where it is in the clip) let later notebooks vary
-    how time is handled.
+    how time is handled. ``nonlocal_after`` lists the conv blocks (0, 1, 2) after which a
+    :class:`~vulib.models.NonLocalBlock` is inserted (notebook 06).
     Taught in ``notebooks/01_fusion.ipynb`` and ``notebooks/03_3d_convolution.ipynb``.
     """
 
     def __init__(self, channels: int = 3, classes: int = 2, width: int = 16, time_kernel: int = 3,
-                 time_stride: int = 2, time_padding: int | None = None) -> None:
+                 time_stride: int = 2, time_padding: int | None = None,
+                 nonlocal_after: tuple[int, ...] = ()) -> None:
         super().__init__()
         self.channels = channels
         pt = time_kernel // 2 if time_padding is None else time_padding
         k, p = (time_kernel, 3, 3), (pt, 1, 1)
-        self.features = nn.Sequential(
-            nn.Conv3d(channels, width, k, padding=p), nn.BatchNorm3d(width), nn.ReLU(),
-            nn.MaxPool3d((time_stride, 2, 2)),
-            nn.Conv3d(width, 2 * width, k, padding=p), nn.BatchNorm3d(2 * width), nn.ReLU(),
-            nn.MaxPool3d((time_stride, 2, 2)),
-            nn.Conv3d(2 * width, 2 * width, k, padding=p), nn.BatchNorm3d(2 * width), nn.ReLU(),
-        )
+        if any(i not in (0, 1, 2) for i in nonlocal_after):
+            raise ValueError(f"nonlocal_after lists conv blocks 0, 1 or 2, got {nonlocal_after}")
+        widths = [width, 2 * width, 2 * width]
+        layers: list[nn.Module] = []
+        for i, (c_in, c_out) in enumerate(zip([channels] + widths[:2], widths)):
+            if i > 0:
+                layers.append(nn.MaxPool3d((time_stride, 2, 2)))
+            layers += [nn.Conv3d(c_in, c_out, k, padding=p), nn.BatchNorm3d(c_out), nn.ReLU()]
+            if i in nonlocal_after:
+                layers.append(NonLocalBlock(c_out))
+        self.features = nn.Sequential(*layers)
         self.head = nn.Linear(2 * width, classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
