@@ -27,13 +27,27 @@ class NonLocalBlock(nn.Module):
     The batch norm's scale starts at zero, so a new block is exactly the identity: it can be inserted
     into a trained network without changing what the network computes.
 
+    Attention by itself is blind to order: permute the frames of ``x`` and the output is permuted the
+    same way. ``relative_time=P > 0`` adds a learned bias ``b[t_key - t_query]`` to the attention logits,
+    one number per frame offset in ``-(P-1) .. P-1`` (clips of up to P frames): a query can then prefer
+    keys that come *after* it, and the block stays shift-equivariant in time (it never learns absolute
+    time). The paper's block has no such term. The bias is stored divided by ``TIME_BIAS_SCALE`` so that
+    the optimizer, whose steps have a fixed size whatever a parameter's scale, moves it that much faster:
+    logits must change by several units before attention shifts.
+
     Args:
         channels: C. inter_channels: C' (default C // 2).
         subsample: max-pool keys and values 2x2 in space (4x fewer keys, as in the paper).
+        relative_time: longest clip (frames) with a learned bias per frame offset (0, the default: none).
     """
 
-    def __init__(self, channels: int, inter_channels: int | None = None, subsample: bool = True) -> None:
+    TIME_BIAS_SCALE = 10.0
+
+    def __init__(self, channels: int, inter_channels: int | None = None, subsample: bool = True,
+                 relative_time: int = 0) -> None:
         super().__init__()
+        if relative_time < 0:
+            raise ValueError(f"relative_time must be >= 0 (0 = no time bias), got {relative_time}")
         ci = inter_channels or max(1, channels // 2)
         self.channels, self.inter_channels = channels, ci
         self.theta = nn.Conv3d(channels, ci, 1)                    # queries
@@ -43,6 +57,8 @@ class NonLocalBlock(nn.Module):
         self.out = nn.Sequential(nn.Conv3d(ci, channels, 1), nn.BatchNorm3d(channels))
         nn.init.zeros_(self.out[1].weight)                         # identity at initialization
         nn.init.zeros_(self.out[1].bias)
+        self.relative_time = relative_time
+        self.time_bias = nn.Parameter(torch.zeros(2 * relative_time - 1)) if relative_time else None
 
     def forward(self, x: torch.Tensor, return_attention: bool = False):
         check_video(x, channels=self.channels, name="feature map")
@@ -52,7 +68,19 @@ class NonLocalBlock(nn.Module):
         q = self.theta(x).flatten(2).transpose(1, 2)               # (B, N, C')
         k = self.pool(self.phi(x)).flatten(2)                      # (B, C', M)
         v = self.pool(self.g(x)).flatten(2).transpose(1, 2)        # (B, M, C')
-        attn = torch.softmax(q @ k / math.sqrt(self.inter_channels), dim=-1)   # (B, N, M): rows sum to 1
+        logits = q @ k / math.sqrt(self.inter_channels)           # (B, N, M)
+        if self.time_bias is not None:
+            logits = logits + self.offset_bias(T, H * W, k.shape[-1] // T)
+        attn = torch.softmax(logits, dim=-1)                       # (B, N, M): rows sum to 1
         y = (attn @ v).transpose(1, 2).reshape(B, self.inter_channels, T, H, W)  # (B, C', T, H, W)
         z = x + self.out(y)                                        # (B, C, T, H, W)
         return (z, attn) if return_attention else z
+
+    def offset_bias(self, T: int, per_query_frame: int, per_key_frame: int) -> torch.Tensor:
+        """The learned time bias laid out as ``(N, M)``: entry (query, key) is ``b[t_key - t_query]``."""
+        if T > self.relative_time:
+            raise ValueError(f"this block has a time bias for clips of up to {self.relative_time} frames, got T={T}")
+        tq = torch.arange(T, device=self.time_bias.device).repeat_interleave(per_query_frame)   # (N,)
+        tk = torch.arange(T, device=self.time_bias.device).repeat_interleave(per_key_frame)     # (M,)
+        offset = tk[None, :] - tq[:, None] + self.relative_time - 1                             # (N, M)
+        return self.TIME_BIAS_SCALE * self.time_bias[offset]

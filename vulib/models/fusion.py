@@ -190,13 +190,14 @@ class CNN3D(nn.Module):
     poolings) and ``time_padding`` (zero frames added at each end by every conv; default
     ``time_kernel // 2``; 0 means no unit can tell where it is in the clip) let later notebooks vary
     how time is handled. ``nonlocal_after`` lists the conv blocks (0, 1, 2) after which a
-    :class:`~vulib.models.NonLocalBlock` is inserted (notebook 06).
+    :class:`~vulib.models.NonLocalBlock` is inserted (notebook 06), with a learned bias per
+    frame offset for clips up to ``nonlocal_relative_time`` frames (0: none).
     Taught in ``notebooks/01_fusion.ipynb`` and ``notebooks/03_3d_convolution.ipynb``.
     """
 
     def __init__(self, channels: int = 3, classes: int = 2, width: int = 16, time_kernel: int = 3,
                  time_stride: int = 2, time_padding: int | None = None,
-                 nonlocal_after: tuple[int, ...] = ()) -> None:
+                 nonlocal_after: tuple[int, ...] = (), nonlocal_relative_time: int = 0) -> None:
         super().__init__()
         self.channels = channels
         pt = time_kernel // 2 if time_padding is None else time_padding
@@ -210,7 +211,7 @@ class CNN3D(nn.Module):
                 layers.append(nn.MaxPool3d((time_stride, 2, 2)))
             layers += [nn.Conv3d(c_in, c_out, k, padding=p), nn.BatchNorm3d(c_out), nn.ReLU()]
             if i in nonlocal_after:
-                layers.append(NonLocalBlock(c_out))
+                layers.append(NonLocalBlock(c_out, relative_time=nonlocal_relative_time))
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(2 * width, classes)
 
