@@ -7,6 +7,7 @@ Each module is one concept, in the order the course meets them:
 * :mod:`vulib.synthetic` -- synthetic videos whose label depends on what a lesson needs;
 * :mod:`vulib.data`, :mod:`vulib.train` -- datasets, loaders and the one training loop;
 * :mod:`vulib.io` -- reading and writing real video files;
+* :mod:`vulib.flow` -- optical flow: Lucas--Kanade, Horn--Schunck, warping, colour pictures;
 * :mod:`vulib.viz`, :mod:`vulib.widgets` -- frame strips, animations and the widget pattern;
 * :mod:`vulib.models` -- the models the notebooks build;
 * :mod:`vulib.exercises` -- exercise checkers and the student-notebook generator.
@@ -20,7 +21,7 @@ from .synthetic import TASKS, VideoBatch, make_clips
 from .data import ClipDataset, make_loader
 from .train import History, accuracy, evaluate, fit, predict
 from .clips import clip_starts, predict_video, random_clips, sliding_clips
-from . import clips, cost, io, models, ops, synthetic, viz, widgets
+from . import clips, cost, flow, io, models, ops, synthetic, viz, widgets
 from .fields import empirical_receptive_field, receptive_field
 from .inflate import inflate_model
 

@@ -272,9 +272,15 @@ _DIRECTIONS = {"right": (1, 0), "left": (-1, 0), "down": (0, 1), "up": (0, -1)}
 
 
 def _direction_sampler(directions: tuple[str, ...], with_shape: bool = False):
-    """Sampler for motion tasks; with ``with_shape`` the label is ``shape * len(directions) + direction``."""
+    """Sampler for motion tasks; with ``with_shape`` the label is ``shape * len(directions) + direction``.
+
+    ``color_hint=p``: with probability p a clip's object gets its class's own hue (class k of K: hue k/K),
+    so that appearance alone is partly informative (notebook 04's two-stream experiment)."""
+    n_classes = len(directions) * (len(SHAPES) if with_shape else 1)
     def sample(rng, label, T, H, W, onset=None, duration=None, speed=(1.0, 2.0), radius=None,
-               distractors=2, noise=(0.02, 0.06), blank_outside=False) -> Scene:
+               distractors=2, noise=(0.02, 0.06), blank_outside=False, color_hint=0.0) -> Scene:
+        if not 0.0 <= color_hint <= 1.0:
+            raise ValueError(f"color_hint is a probability (0 to 1), got {color_hint}")
         # The object rests, moves during the event frames [s, e), then rests again.
         if duration is None:
             s = _pick(rng, onset, "onset", 0, T - 2) if onset is not None else 0
@@ -290,7 +296,10 @@ def _direction_sampler(directions: tuple[str, ...], with_shape: bool = False):
         start = np.array([rng.uniform(0, W), rng.uniform(0, H)])
         track = (start + step[:, None] * v).astype(np.float32)
         shape = int(rng.integers(len(SHAPES))) if shape is None else shape
-        obj = Obj(shape, _radius(rng, radius, H, W), _bright_color(rng), track, np.ones(T, np.float32))
+        color = _bright_color(rng)
+        if color_hint > 0 and rng.uniform() < color_hint:     # this clip's colour gives its class away
+            color = _hsv(label / n_classes + rng.uniform(-0.03, 0.03), rng.uniform(0.8, 1.0), rng.uniform(0.85, 1.0))
+        obj = Obj(shape, _radius(rng, radius, H, W), color, track, np.ones(T, np.float32))
         scene = _scene(rng, label, [obj], [(s, e)], T, H, W, distractors, noise)
         if blank_outside:
             scene.blank = (np.arange(T) < s) | (np.arange(T) >= e)
@@ -301,17 +310,17 @@ def _direction_sampler(directions: tuple[str, ...], with_shape: bool = False):
 
 register_task("direction", ("right", "left"),
               "label = direction of horizontal motion; every single frame is uninformative",
-              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside"))(
+              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"))(
     _direction_sampler(("right", "left")))
 register_task("direction4", ("right", "left", "down", "up"),
               "label = direction of motion, 4-way; every single frame is uninformative",
-              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside"))(
+              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"))(
     _direction_sampler(("right", "left", "down", "up")))
 
 
 register_task("shape_direction", tuple(f"{s} {d}" for s in SHAPES for d in ("right", "left")),
               "label = the object's shape and its direction of motion (6 classes): needs appearance and motion",
-              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside"))(
+              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"))(
     _direction_sampler(("right", "left"), with_shape=True))
 
 

@@ -9,6 +9,7 @@ from .attention import NonLocalBlock
 from .c3d import C3D
 from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
+from .two_stream import TwoStream
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
-           "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps"]
+           "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream"]

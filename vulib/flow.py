@@ -1,0 +1,307 @@
+"""Optical flow: where did each pixel go between two frames? Taught in notebook 04.
+
+Convention (everywhere in vulib): a flow field is ``(B, 2, H, W)`` in **pixels**, channel 0 the
+horizontal component ``u`` (positive = right), channel 1 the vertical ``v`` (positive = down), and it
+maps frame 1 to frame 2: ``frame2[y + v, x + u] ≈ frame1[y, x]``. For a clip ``(B, C, T, H, W)`` the
+flows between consecutive frames are ``(B, 2, T-1, H, W)`` -- the layout of
+:attr:`vulib.synthetic.VideoBatch.flow`.
+
+Both classical estimators rest on **brightness constancy**: a moving point keeps its brightness,
+``I(x + u, y + v, t + 1) = I(x, y, t)``; to first order ``Ix u + Iy v + It = 0``. That is one equation
+for two unknowns per pixel (the *aperture problem*), so each method adds an assumption:
+
+* :func:`lucas_kanade` -- the flow is constant in a small window: least squares over the window;
+* :func:`horn_schunck` -- the flow is smooth over the whole image: a global energy, solved iteratively.
+
+The first-order equation only holds for motions of about a pixel; both estimators therefore run
+coarse to fine on an image pyramid (``levels``), warping frame 2 by the flow found so far and
+estimating what is left.
+
+Everything is batched PyTorch, so it runs on CPU or GPU without change.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .tensors import check_video
+
+__all__ = ["lucas_kanade", "horn_schunck", "warp", "endpoint_error", "flow_to_color", "color_wheel", "stack_flow",
+           "spatial_gradients"]
+
+
+# ----------------------------------------------------------------------------------------
+# Input checks
+# ----------------------------------------------------------------------------------------
+def _check_flow(flow: torch.Tensor, name: str = "flow") -> None:
+    if not isinstance(flow, torch.Tensor) or flow.ndim != 4 or flow.shape[1] != 2:
+        got = tuple(flow.shape) if isinstance(flow, torch.Tensor) else type(flow).__name__
+        raise ValueError(f"expected {name} of shape (B, 2, H, W) (u then v, in pixels), got {got}")
+    if not flow.is_floating_point():
+        raise ValueError(f"expected {name} of a floating dtype, got {flow.dtype}")
+
+
+def _check_frame_pair(frame1: torch.Tensor, frame2: torch.Tensor) -> None:
+    for name, f in (("frame1", frame1), ("frame2", frame2)):
+        if not isinstance(f, torch.Tensor) or f.ndim != 4:
+            got = tuple(f.shape) if isinstance(f, torch.Tensor) else type(f).__name__
+            raise ValueError(f"expected {name} of shape (B, C, H, W), got {got}; "
+                             "for a whole clip pass one (B, C, T, H, W) tensor")
+        if not f.is_floating_point():
+            raise ValueError(f"expected {name} of a floating dtype (float32 in [0, 1]), got {f.dtype}")
+        if not torch.isfinite(f).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+    if frame1.shape != frame2.shape:
+        raise ValueError(f"expected two frames of the same shape, got {tuple(frame1.shape)} and {tuple(frame2.shape)}")
+
+
+def _pairs(frame1: torch.Tensor, frame2: torch.Tensor | None):
+    """Turn ``(clip)`` or ``(frame1, frame2)`` into two ``(N, C, H, W)`` batches and a function to reshape flows."""
+    if frame2 is None:
+        check_video(frame1, name="clip")
+        if not torch.isfinite(frame1).all():
+            raise ValueError("clip contains NaN or infinite values")
+        B, C, T, H, W = frame1.shape
+        if T < 2:
+            raise ValueError(f"a clip needs at least 2 frames to have a flow, got T={T}")
+        f1 = frame1[:, :, :-1].transpose(1, 2).reshape(B * (T - 1), C, H, W)   # (B*(T-1), C, H, W)
+        f2 = frame1[:, :, 1:].transpose(1, 2).reshape(B * (T - 1), C, H, W)
+        return f1, f2, lambda fl: fl.view(B, T - 1, 2, H, W).transpose(1, 2)   # -> (B, 2, T-1, H, W)
+    _check_frame_pair(frame1, frame2)
+    return frame1, frame2, lambda fl: fl
+
+
+def _gray(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> (N, 1, H, W): the mean over colour channels (brightness)."""
+    return x.mean(dim=1, keepdim=True)
+
+
+def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of (N, 1, H, W), replicate borders."""
+    if sigma <= 0:
+        return x
+    r = max(1, int(math.ceil(2 * sigma)))
+    k = torch.exp(-0.5 * (torch.arange(-r, r + 1, dtype=x.dtype, device=x.device) / sigma) ** 2)
+    k = k / k.sum()
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
+
+
+def spatial_gradients(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Central differences ``(dI/dx, dI/dy)`` of ``(N, 1, H, W)``, replicate borders; each ``(N, 1, H, W)``."""
+    p = F.pad(image, (1, 1, 1, 1), mode="replicate")
+    ix = (p[:, :, 1:-1, 2:] - p[:, :, 1:-1, :-2]) / 2
+    iy = (p[:, :, 2:, 1:-1] - p[:, :, :-2, 1:-1]) / 2
+    return ix, iy
+
+
+# ----------------------------------------------------------------------------------------
+# Warping and errors
+# ----------------------------------------------------------------------------------------
+def warp(frame: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """Backward warp: ``out[y, x] = frame[y + v, x + u]`` (bilinear; outside the image: the nearest border pixel).
+
+    Warping frame 2 by the flow from frame 1 to frame 2 gives back (approximately) frame 1.
+    Shapes: ``frame (B, C, H, W)``, ``flow (B, 2, H, W)`` -> ``(B, C, H, W)``.
+    """
+    _check_flow(flow)
+    if not isinstance(frame, torch.Tensor) or frame.ndim != 4:
+        got = tuple(frame.shape) if isinstance(frame, torch.Tensor) else type(frame).__name__
+        raise ValueError(f"expected frame of shape (B, C, H, W), got {got}")
+    if frame.shape[0] != flow.shape[0] or frame.shape[2:] != flow.shape[2:]:
+        raise ValueError(f"frame {tuple(frame.shape)} and flow {tuple(flow.shape)} must share B, H and W")
+    B, _, H, W = flow.shape
+    ys, xs = torch.meshgrid(torch.arange(H, dtype=flow.dtype, device=flow.device),
+                            torch.arange(W, dtype=flow.dtype, device=flow.device), indexing="ij")
+    x = xs + flow[:, 0]                                              # (B, H, W): where to read from
+    y = ys + flow[:, 1]
+    grid = torch.stack([2 * x / max(W - 1, 1) - 1, 2 * y / max(H - 1, 1) - 1], dim=-1)   # (B, H, W, 2) in [-1, 1]
+    return F.grid_sample(frame.to(flow.dtype), grid, mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def endpoint_error(flow: torch.Tensor, true_flow: torch.Tensor, mask: torch.Tensor | None = None) -> float:
+    """Average end-point error: the mean length of ``flow - true_flow``, in pixels.
+
+    Shapes: ``(B, 2, H, W)`` or ``(B, 2, T, H, W)``, both the same; ``mask`` (optional, bool) selects
+    the pixels to average over, shape ``(B, H, W)`` or ``(B, T, H, W)``.
+    """
+    if not isinstance(flow, torch.Tensor) or not isinstance(true_flow, torch.Tensor) or flow.shape != true_flow.shape:
+        raise ValueError(f"expected two flows of the same shape, got {_shape(flow)} and {_shape(true_flow)}")
+    if flow.ndim not in (4, 5) or flow.shape[1] != 2:
+        raise ValueError(f"expected flows of shape (B, 2, H, W) or (B, 2, T, H, W), got {tuple(flow.shape)}")
+    err = (flow - true_flow).norm(dim=1)                             # (B, H, W) or (B, T, H, W)
+    if mask is None:
+        return err.mean().item()
+    if mask.shape != err.shape:
+        raise ValueError(f"expected a mask of shape {tuple(err.shape)}, got {tuple(mask.shape)}")
+    if not mask.any():
+        raise ValueError("the mask selects no pixel")
+    return err[mask.bool()].mean().item()
+
+
+def _shape(x) -> object:
+    return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+
+
+# ----------------------------------------------------------------------------------------
+# Estimators
+# ----------------------------------------------------------------------------------------
+def _coarse_to_fine(f1: torch.Tensor, f2: torch.Tensor, levels: int, warps: int, step) -> torch.Tensor:
+    """Run ``step(img1, img2_warped, flow) -> flow`` from the coarsest pyramid level to the finest."""
+    if levels < 1 or warps < 1:
+        raise ValueError(f"levels and warps must be >= 1, got levels={levels}, warps={warps}")
+    H, W = f1.shape[-2:]
+    if min(H, W) // 2 ** (levels - 1) < 4:
+        raise ValueError(f"{levels} pyramid levels halve a {H}x{W} image below 4 pixels; use fewer levels")
+    pyramid = [(f1, f2)]
+    for _ in range(levels - 1):
+        a, b = pyramid[-1]
+        pyramid.append((F.avg_pool2d(a, 2, ceil_mode=True), F.avg_pool2d(b, 2, ceil_mode=True)))
+    flow = None
+    for a, b in reversed(pyramid):                                   # coarsest first
+        if flow is None:
+            flow = a.new_zeros(a.shape[0], 2, *a.shape[-2:])
+        else:                                                        # up one level: twice the pixels, twice the motion
+            scale = torch.tensor([a.shape[-1] / flow.shape[-1], a.shape[-2] / flow.shape[-2]],
+                                 dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
+            flow = F.interpolate(flow, size=a.shape[-2:], mode="bilinear", align_corners=False) * scale
+        for _ in range(warps):
+            flow = step(a, warp(b, flow), flow)
+    return flow
+
+
+def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, window: int = 5,
+                 levels: int = 3, warps: int = 2, sigma: float = 1.0, eps: float = 1e-3) -> torch.Tensor:
+    """Lucas--Kanade optical flow: least squares over a ``window x window`` neighbourhood of each pixel.
+
+    In each window, every pixel gives one equation ``Ix u + Iy v = -It``; the least-squares solution is
+    ``[u, v] = -M^-1 [sum Ix It, sum Iy It]`` with the 2x2 structure tensor
+    ``M = [[sum Ix Ix, sum Ix Iy], [sum Ix Iy, sum Iy Iy]]``. Where the window has no texture, ``M`` is
+    (nearly) singular; ``eps`` (added to its diagonal) then pulls the answer towards zero.
+
+    Args:
+        frame1, frame2: two frames ``(B, C, H, W)`` -> flow ``(B, 2, H, W)``; or one clip
+            ``(B, C, T, H, W)`` (``frame2`` omitted) -> flows ``(B, 2, T-1, H, W)``. Pixels, u then v.
+        window: side of the square window (pixels, odd).
+        levels: pyramid levels (1 = no pyramid); each level halves the image.
+        warps: estimate-and-warp rounds per level.
+        sigma: Gaussian pre-smoothing (pixels); smooth images obey the linearization better.
+        eps: regularization of the structure tensor.
+    """
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f"window must be a positive odd number of pixels, got {window}")
+    f1, f2, unpack = _pairs(frame1, frame2)
+    g1, g2 = _blur(_gray(f1.float()), sigma), _blur(_gray(f2.float()), sigma)       # (N, 1, H, W)
+
+    def box(x):                                                      # window sums (as means; M and b scale alike)
+        return F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1)
+
+    def step(a, b, flow):
+        ix1, iy1 = spatial_gradients(a)
+        ix2, iy2 = spatial_gradients(b)
+        ix, iy, it = (ix1 + ix2) / 2, (iy1 + iy2) / 2, b - a        # (N, 1, H, W) each
+        sxx, sxy, syy = box(ix * ix) + eps, box(ix * iy), box(iy * iy) + eps
+        sxt, syt = box(ix * it), box(iy * it)
+        det = sxx * syy - sxy * sxy
+        du = -(syy * sxt - sxy * syt) / det                         # solve the 2x2 system at every pixel
+        dv = -(sxx * syt - sxy * sxt) / det
+        return box(flow + torch.cat([du, dv], dim=1))                # smoothed, so warping stays stable
+
+    return unpack(_coarse_to_fine(g1, g2, levels, warps, step))
+
+
+_HS_NEIGHBOURS = torch.tensor([[1 / 12, 1 / 6, 1 / 12], [1 / 6, 0.0, 1 / 6], [1 / 12, 1 / 6, 1 / 12]])
+
+
+def horn_schunck(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, alpha: float = 0.1,
+                 iterations: int = 50, levels: int = 3, warps: int = 3, sigma: float = 1.0) -> torch.Tensor:
+    """Horn--Schunck optical flow: brightness constancy plus smoothness over the whole image.
+
+    Minimizes ``sum (Ix u + Iy v + It)^2 + alpha^2 (|grad u|^2 + |grad v|^2)`` by Jacobi iterations:
+    ``u <- u_avg - Ix (Ix u_avg + Iy v_avg + It) / (alpha^2 + Ix^2 + Iy^2)`` (and the same for ``v``), where
+    ``u_avg`` is the average of the neighbours. Smoothness fills textureless regions from their borders
+    -- and blurs the flow across object edges.
+
+    Args:
+        frame1, frame2: as in :func:`lucas_kanade`; output ``(B, 2, H, W)`` or ``(B, 2, T-1, H, W)``, pixels.
+        alpha: weight of smoothness (in brightness units, images in [0, 1]).
+        iterations: Jacobi iterations per warp.
+        levels, warps, sigma: as in :func:`lucas_kanade`.
+    """
+    if alpha <= 0 or iterations < 1:
+        raise ValueError(f"alpha must be > 0 and iterations >= 1, got alpha={alpha}, iterations={iterations}")
+    f1, f2, unpack = _pairs(frame1, frame2)
+    g1, g2 = _blur(_gray(f1.float()), sigma), _blur(_gray(f2.float()), sigma)
+    kernel = _HS_NEIGHBOURS.to(g1).view(1, 1, 3, 3).repeat(2, 1, 1, 1)
+
+    def step(a, b, flow):
+        ix1, iy1 = spatial_gradients(a)
+        ix2, iy2 = spatial_gradients(b)
+        ix, iy, it = (ix1 + ix2) / 2, (iy1 + iy2) / 2, b - a
+        denom = alpha ** 2 + ix * ix + iy * iy
+        d = torch.zeros_like(flow)                                   # the increment on top of `flow`
+        for _ in range(iterations):
+            avg = F.conv2d(F.pad(flow + d, (1, 1, 1, 1), mode="replicate"), kernel, groups=2) - flow
+            r = (ix * avg[:, :1] + iy * avg[:, 1:] + it) / denom
+            d = torch.cat([avg[:, :1] - ix * r, avg[:, 1:] - iy * r], dim=1)
+        return flow + d
+
+    return unpack(_coarse_to_fine(g1, g2, levels, warps, step))
+
+
+# ----------------------------------------------------------------------------------------
+# Pictures of flow
+# ----------------------------------------------------------------------------------------
+def _hsv_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """HSV in [0, 1] (any equal shapes) -> RGB (..., 3) in [0, 1]."""
+    k = torch.stack([(5 + h * 6) % 6, (3 + h * 6) % 6, (1 + h * 6) % 6], dim=-1)   # (..., 3)
+    return v[..., None] - (v * s)[..., None] * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
+
+
+def flow_to_color(flow: torch.Tensor, max_magnitude: float | None = None) -> torch.Tensor:
+    """Colour picture of a flow: hue = direction, saturation = speed (white = still).
+
+    Right is red, down is yellow-green, left is cyan, up is violet (see :func:`color_wheel`).
+    Shapes: ``(2, H, W)`` -> ``(H, W, 3)``; ``(B, 2, H, W)`` -> ``(B, H, W, 3)``; RGB in [0, 1].
+    ``max_magnitude`` (pixels) is the speed drawn fully saturated (default: the largest in ``flow``).
+    """
+    single = isinstance(flow, torch.Tensor) and flow.ndim == 3
+    flow = flow.unsqueeze(0) if single else flow
+    _check_flow(flow)
+    flow = flow.detach().float().cpu()
+    u, v = flow[:, 0], flow[:, 1]
+    mag = torch.sqrt(u * u + v * v)
+    top = float(max_magnitude) if max_magnitude is not None else max(mag.max().item(), 1e-6)
+    if top <= 0:
+        raise ValueError(f"max_magnitude must be > 0 pixels, got {max_magnitude}")
+    hue = (torch.atan2(v, u) / (2 * math.pi)) % 1.0                   # image y points down: down = +90 degrees
+    rgb = _hsv_to_rgb(hue, (mag / top).clamp(0, 1), torch.ones_like(mag))
+    return rgb[0] if single else rgb
+
+
+def color_wheel(size: int = 65, max_magnitude: float = 1.0) -> torch.Tensor:
+    """The legend of :func:`flow_to_color`: each pixel coloured by its offset from the centre
+    (the centre still, the rim moving at ``max_magnitude``); white outside the disc. ``(size, size, 3)``."""
+    if size < 3:
+        raise ValueError(f"size must be at least 3 pixels, got {size}")
+    c = (size - 1) / 2
+    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32),
+                            indexing="ij")
+    flow = torch.stack([(xs - c) / c, (ys - c) / c]) * max_magnitude   # (2, size, size)
+    rgb = flow_to_color(flow, max_magnitude=max_magnitude)
+    outside = (flow.norm(dim=0) > max_magnitude)[..., None]
+    return torch.where(outside, torch.ones_like(rgb), rgb)
+
+
+def stack_flow(flows: torch.Tensor) -> torch.Tensor:
+    """Stack ``L`` flow fields into ``2L`` image channels for a two-stream network's temporal stream.
+
+    Shapes: ``(B, 2, L, H, W)`` -> ``(B, 2L, H, W)`` with channels ``u_0, v_0, u_1, v_1, ...``
+    (Simonyan & Zisserman's order). A 2D CNN on this sees the motion of ``L`` frame steps at once.
+    """
+    if not isinstance(flows, torch.Tensor) or flows.ndim != 5 or flows.shape[1] != 2:
+        raise ValueError(f"expected flows of shape (B, 2, L, H, W), got {_shape(flows)}")
+    B, _, L, H, W = flows.shape
+    return flows.transpose(1, 2).reshape(B, 2 * L, H, W)          # (B, L, 2, H, W) -> (B, 2L, H, W)
