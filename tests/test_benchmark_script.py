@@ -29,3 +29,17 @@ def test_benchmark_reports_pass_and_fail(tmp_path):
     assert proc.returncode == 1  # a failed notebook fails the run
     text = md.read_text()
     assert "<!-- benchmarks:start -->" in text and rows["good.ipynb"] in text
+
+
+def test_flow_benchmark_prints_a_table(tmp_path):
+    """scripts/benchmark_flow.py: every sequence gets rows for vulib's estimators and the zero-flow baseline
+    (Farnebäck rows too when OpenCV is installed, which the test command does not require)."""
+    md = tmp_path / "flow.md"
+    proc = subprocess.run([sys.executable, str(SCRIPT.parent / "benchmark_flow.py"), "--pairs", "2",
+                           "--markdown-out", str(md)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "px" not in line[:3]]
+    for sequence in ["texture (+0.4, -0.3) px", "direction", "shape"]:
+        for method in ["Lucas–Kanade (vulib)", "Horn–Schunck (vulib)", "zero flow (baseline)"]:
+            assert any(r.startswith(f"| {sequence} | {method} |") for r in rows), (sequence, method, proc.stdout)
+    assert "| sequence | method |" in md.read_text()

@@ -26,6 +26,7 @@ DEADLINE_S = float(os.environ.get("VULIB_BROWSER_DEADLINE", "110"))
 CASES = [
     WidgetCase("00_videos_as_tensors.ipynb", control="seconds"),  # memory calculator (Explorer)
     WidgetCase("02_receptive_fields.ipynb", control="layer"),     # receptive fields, layer by layer
+    WidgetCase("04_optical_flow.ipynb", control="frame"),         # flow viewer (pre-rendered pictures)
 ]
 
 

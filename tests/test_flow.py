@@ -1,27 +1,15 @@
 """vulib.flow: the estimators recover known motions, warping inverts motion, pictures and errors."""
-import math
-
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
 import vulib
-from vulib.flow import (color_wheel, endpoint_error, flow_to_color, horn_schunck, lucas_kanade, stack_flow,
-                        warp)
+from vulib.flow import (color_wheel, endpoint_error, flow_to_color, horn_schunck, lucas_kanade, shifted_texture,
+                        stack_flow, warp)
 
 
 def texture(n, H, W, shift=(0.0, 0.0), seed=0):
-    """A smooth random texture (sum of low-frequency sinusoids) moved exactly by ``shift`` pixels (x, y)."""
-    g = torch.Generator().manual_seed(seed)
-    ys, xs = torch.meshgrid(torch.arange(H, dtype=torch.float64), torch.arange(W, dtype=torch.float64),
-                            indexing="ij")
-    out = torch.zeros(n, 1, H, W, dtype=torch.float64)
-    for _ in range(12):
-        f = (torch.rand(n, 2, generator=g, dtype=torch.float64) - 0.5) * 0.25      # cycles per pixel
-        phase = torch.rand(n, generator=g, dtype=torch.float64) * 2 * math.pi
-        arg = f[:, 0, None, None] * (xs - shift[0]) + f[:, 1, None, None] * (ys - shift[1])
-        out += torch.sin(2 * math.pi * arg + phase[:, None, None])[:, None]
-    return (0.5 + out / 12).float().repeat(1, 3, 1, 1)                               # (n, 3, H, W) in [0, 1]
+    return shifted_texture(n, H, W, shift, seed)
 
 
 def constant(shift, n, H, W):
@@ -190,3 +178,9 @@ def test_two_stream_fuses_probabilities():
         model(video, flows[:1])
     with pytest.raises(ValueError, match="C=2"):
         model(video, torch.rand(2, 3, 3, 16, 16))
+
+
+def test_auto_levels_keep_the_coarsest_level_at_least_16_pixels():
+    from vulib.flow import auto_levels
+    assert [auto_levels(s, s) for s in (8, 16, 31, 32, 64, 128, 480)] == [1, 1, 1, 2, 3, 3, 3]
+    assert auto_levels(32, 200) == 2

@@ -28,7 +28,8 @@ import torch.nn.functional as F
 
 from .tensors import check_video
 
-__all__ = ["lucas_kanade", "horn_schunck", "warp", "endpoint_error", "flow_to_color", "color_wheel", "stack_flow",
+__all__ = ["lucas_kanade", "horn_schunck", "auto_levels", "warp", "endpoint_error", "flow_to_color", "color_wheel", "stack_flow",
+           "shifted_texture",
            "spatial_gradients"]
 
 
@@ -148,11 +149,21 @@ def _shape(x) -> object:
 # ----------------------------------------------------------------------------------------
 # Estimators
 # ----------------------------------------------------------------------------------------
-def _coarse_to_fine(f1: torch.Tensor, f2: torch.Tensor, levels: int, warps: int, step) -> torch.Tensor:
+def auto_levels(height: int, width: int) -> int:
+    """Pyramid levels used by default: as many as keep the coarsest level at least 16 pixels, at most 3.
+
+    Coarser levels let a pyramid follow larger motions, but on small images they also spread the motion of
+    an object over its still surroundings: 32-pixel frames get 2 levels, 64-pixel frames 3.
+    """
+    return max(1, min(3, int(math.log2(max(min(height, width), 16) / 16)) + 1))
+
+
+def _coarse_to_fine(f1: torch.Tensor, f2: torch.Tensor, levels: int | None, warps: int, step) -> torch.Tensor:
     """Run ``step(img1, img2_warped, flow) -> flow`` from the coarsest pyramid level to the finest."""
+    H, W = f1.shape[-2:]
+    levels = auto_levels(H, W) if levels is None else levels
     if levels < 1 or warps < 1:
         raise ValueError(f"levels and warps must be >= 1, got levels={levels}, warps={warps}")
-    H, W = f1.shape[-2:]
     if min(H, W) // 2 ** (levels - 1) < 4:
         raise ValueError(f"{levels} pyramid levels halve a {H}x{W} image below 4 pixels; use fewer levels")
     pyramid = [(f1, f2)]
@@ -173,7 +184,7 @@ def _coarse_to_fine(f1: torch.Tensor, f2: torch.Tensor, levels: int, warps: int,
 
 
 def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, window: int = 5,
-                 levels: int = 3, warps: int = 2, sigma: float = 1.0, eps: float = 1e-3) -> torch.Tensor:
+                 levels: int | None = None, warps: int = 2, sigma: float = 1.0, eps: float = 1e-3) -> torch.Tensor:
     """Lucas--Kanade optical flow: least squares over a ``window x window`` neighbourhood of each pixel.
 
     In each window, every pixel gives one equation ``Ix u + Iy v = -It``; the least-squares solution is
@@ -185,7 +196,7 @@ def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, wi
         frame1, frame2: two frames ``(B, C, H, W)`` -> flow ``(B, 2, H, W)``; or one clip
             ``(B, C, T, H, W)`` (``frame2`` omitted) -> flows ``(B, 2, T-1, H, W)``. Pixels, u then v.
         window: side of the square window (pixels, odd).
-        levels: pyramid levels (1 = no pyramid); each level halves the image.
+        levels: pyramid levels (1 = no pyramid); each level halves the image. Default: :func:`auto_levels`.
         warps: estimate-and-warp rounds per level.
         sigma: Gaussian pre-smoothing (pixels); smooth images obey the linearization better.
         eps: regularization of the structure tensor.
@@ -216,7 +227,7 @@ _HS_NEIGHBOURS = torch.tensor([[1 / 12, 1 / 6, 1 / 12], [1 / 6, 0.0, 1 / 6], [1 
 
 
 def horn_schunck(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, alpha: float = 0.1,
-                 iterations: int = 50, levels: int = 3, warps: int = 3, sigma: float = 1.0) -> torch.Tensor:
+                 iterations: int = 50, levels: int | None = None, warps: int = 3, sigma: float = 1.0) -> torch.Tensor:
     """Horn--Schunck optical flow: brightness constancy plus smoothness over the whole image.
 
     Minimizes ``sum (Ix u + Iy v + It)^2 + alpha^2 (|grad u|^2 + |grad v|^2)`` by Jacobi iterations:
@@ -305,3 +316,24 @@ def stack_flow(flows: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"expected flows of shape (B, 2, L, H, W), got {_shape(flows)}")
     B, _, L, H, W = flows.shape
     return flows.transpose(1, 2).reshape(B, 2 * L, H, W)          # (B, L, 2, H, W) -> (B, 2L, H, W)
+
+
+def shifted_texture(n: int, height: int, width: int, shift: tuple[float, float] = (0.0, 0.0),
+                    seed: int = 0) -> torch.Tensor:
+    """A test pattern for flow: smooth random textures (sums of 12 low-frequency sinusoids), moved by
+    exactly ``shift = (dx, dy)`` pixels -- computed, not interpolated, so any sub-pixel shift is exact.
+
+    The same ``seed`` gives the same textures, so ``shifted_texture(..., (0, 0))`` and
+    ``shifted_texture(..., (dx, dy))`` are two frames whose true flow is ``(dx, dy)`` everywhere.
+    Shape ``(n, 3, height, width)``, grey, values in [0, 1].
+    """
+    g = torch.Generator().manual_seed(seed)
+    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float64), torch.arange(width, dtype=torch.float64),
+                            indexing="ij")
+    out = torch.zeros(n, 1, height, width, dtype=torch.float64)
+    for _ in range(12):
+        f = (torch.rand(n, 2, generator=g, dtype=torch.float64) - 0.5) * 0.25        # cycles per pixel
+        phase = torch.rand(n, generator=g, dtype=torch.float64) * 2 * math.pi
+        arg = f[:, 0, None, None] * (xs - shift[0]) + f[:, 1, None, None] * (ys - shift[1])
+        out += torch.sin(2 * math.pi * arg + phase[:, None, None])[:, None]
+    return (0.5 + out / 12).float().repeat(1, 3, 1, 1)                                 # (n, 3, H, W)
