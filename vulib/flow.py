@@ -183,6 +183,12 @@ def _coarse_to_fine(f1: torch.Tensor, f2: torch.Tensor, levels: int | None, warp
     return flow
 
 
+def _in_chunks(f1: torch.Tensor, f2: torch.Tensor, estimate, sigma: float, pairs: int = 256) -> torch.Tensor:
+    """Grey, blur and ``estimate`` at most ``pairs`` frame pairs at a time (bounded memory for big batches)."""
+    prep = lambda f: _blur(_gray(f.float()), sigma)                # (n, C, H, W) -> (n, 1, H, W)
+    return torch.cat([estimate(prep(f1[i:i + pairs]), prep(f2[i:i + pairs])) for i in range(0, f1.shape[0], pairs)])
+
+
 def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, window: int = 5,
                  levels: int | None = None, warps: int = 2, sigma: float = 1.0, eps: float = 1e-3) -> torch.Tensor:
     """Lucas--Kanade optical flow: least squares over a ``window x window`` neighbourhood of each pixel.
@@ -204,7 +210,6 @@ def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, wi
     if window < 1 or window % 2 == 0:
         raise ValueError(f"window must be a positive odd number of pixels, got {window}")
     f1, f2, unpack = _pairs(frame1, frame2)
-    g1, g2 = _blur(_gray(f1.float()), sigma), _blur(_gray(f2.float()), sigma)       # (N, 1, H, W)
 
     def box(x):                                                      # window sums (as means; M and b scale alike)
         return F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1)
@@ -220,7 +225,7 @@ def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, wi
         dv = -(sxx * syt - sxy * sxt) / det
         return box(flow + torch.cat([du, dv], dim=1))                # smoothed, so warping stays stable
 
-    return unpack(_coarse_to_fine(g1, g2, levels, warps, step))
+    return unpack(_in_chunks(f1, f2, lambda a, b: _coarse_to_fine(a, b, levels, warps, step), sigma))
 
 
 _HS_NEIGHBOURS = torch.tensor([[1 / 12, 1 / 6, 1 / 12], [1 / 6, 0.0, 1 / 6], [1 / 12, 1 / 6, 1 / 12]])
@@ -244,8 +249,7 @@ def horn_schunck(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, al
     if alpha <= 0 or iterations < 1:
         raise ValueError(f"alpha must be > 0 and iterations >= 1, got alpha={alpha}, iterations={iterations}")
     f1, f2, unpack = _pairs(frame1, frame2)
-    g1, g2 = _blur(_gray(f1.float()), sigma), _blur(_gray(f2.float()), sigma)
-    kernel = _HS_NEIGHBOURS.to(g1).view(1, 1, 3, 3).repeat(2, 1, 1, 1)
+    kernel = _HS_NEIGHBOURS.to(device=f1.device).view(1, 1, 3, 3).repeat(2, 1, 1, 1)
 
     def step(a, b, flow):
         ix1, iy1 = spatial_gradients(a)
@@ -259,7 +263,7 @@ def horn_schunck(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, al
             d = torch.cat([avg[:, :1] - ix * r, avg[:, 1:] - iy * r], dim=1)
         return flow + d
 
-    return unpack(_coarse_to_fine(g1, g2, levels, warps, step))
+    return unpack(_in_chunks(f1, f2, lambda a, b: _coarse_to_fine(a, b, levels, warps, step), sigma))
 
 
 # ----------------------------------------------------------------------------------------
