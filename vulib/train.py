@@ -1,4 +1,4 @@
-"""The one training loop of the suite: ``fit``, ``evaluate``, ``predict``.
+"""The one training loop of the suite: ``fit``, ``evaluate``, ``predict`` (and ``train_epoch``, their step).
 
 Every notebook trains with these, so progress bars, devices, mixed precision and
 determinism behave the same everywhere:
@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from .data import make_loader
 from .device import get_device
 
-__all__ = ["History", "fit", "evaluate", "predict", "accuracy"]
+__all__ = ["History", "fit", "evaluate", "predict", "accuracy", "train_epoch", "make_optimizer", "make_schedule"]
 
 
 @dataclass
@@ -73,6 +73,63 @@ def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return (logits.argmax(1) == labels.to(logits.device)).float().mean().item()
 
 
+def make_optimizer(model: nn.Module, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    """The suite's optimizer: Adam over all of ``model``'s parameters."""
+    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+
+
+def make_schedule(optimizer: torch.optim.Optimizer, total_steps: int,
+                  schedule: str = "cosine") -> torch.optim.lr_scheduler.LambdaLR:
+    """The suite's learning-rate schedule, stepped once per batch over ``total_steps`` batches.
+
+    ``"cosine"`` decays the rate from its start value to 0 (short runs end steadier);
+    ``"constant"`` keeps it.
+    """
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(f"expected schedule 'cosine' or 'constant', got {schedule!r}")
+    if schedule == "cosine":
+        return torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * step / total_steps)))
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+
+
+def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, scheduler=None, *,
+                device: torch.device, amp: bool = True, on_batch=None) -> dict:
+    """One pass over ``loader``: forward, cross-entropy, backward, optimizer (and scheduler) step per batch.
+
+    The single training step of the suite: :func:`fit` calls it once per epoch, and so does
+    ``python -m vulib.train_video`` (where ``model`` is wrapped in ``DistributedDataParallel``,
+    which averages the gradients over the processes inside ``loss.backward()``).
+
+    Args:
+        model: maps a batch ``(B, C, T, H, W)`` to logits ``(B, K)``; put in training mode.
+        loader: yields ``(x, y)`` batches; ``y`` ``(B,)`` integer labels.
+        on_batch: called after each batch with this epoch's running sums (the dict below).
+
+    Returns:
+        sums over this process's batches, so that processes can add theirs up:
+        ``{"loss_sum": sum of per-clip losses, "correct": right guesses, "clips": clips seen}``.
+    """
+    model.train()
+    sums = {"loss_sum": 0.0, "correct": 0, "clips": 0}
+    for x, y in loader:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with _autocast(device, amp):
+            logits = model(x)                                        # (B, K)
+            loss = F.cross_entropy(logits.float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        sums["clips"] += y.shape[0]
+        sums["loss_sum"] += loss.item() * y.shape[0]
+        sums["correct"] += (logits.argmax(1) == y).sum().item()
+        if on_batch is not None:
+            on_batch(sums)
+    return sums
+
+
 def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
         batch_size: int = 64, weight_decay: float = 0.0, schedule: str = "cosine",
         device: torch.device | None = None, amp: bool = True, progress: bool = True,
@@ -96,33 +153,20 @@ def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
     device = device or get_device()
     model.to(device)
     loader = _loader(train, batch_size, shuffle=True)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    if schedule not in ("cosine", "constant"):
-        raise ValueError(f"expected schedule 'cosine' or 'constant', got {schedule!r}")
-    total = epochs * len(loader)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, (lambda step: 0.5 * (1 + math.cos(math.pi * step / total))) if schedule == "cosine" else (lambda step: 1.0))
+    opt = make_optimizer(model, lr, weight_decay)
+    sched = make_schedule(opt, epochs * len(loader), schedule)
     history = History()
     bar = tqdm(total=epochs * len(loader), desc=desc or type(model).__name__, disable=not progress,
                unit="batch", leave=True, mininterval=0.5)
     for epoch in range(1, epochs + 1):
-        model.train()
-        t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
-        for x, y in loader:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            with _autocast(device, amp):
-                logits = model(x)
-                loss = F.cross_entropy(logits.float(), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            seen += y.shape[0]
-            loss_sum += loss.item() * y.shape[0]
-            correct += (logits.argmax(1) == y).sum().item()
+        t0 = time.perf_counter()
+
+        def show(sums: dict) -> None:
             bar.update(1)
-            bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.2f}", refresh=False)
-        row = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen}
+            bar.set_postfix(epoch=epoch, loss=f"{sums['loss_sum'] / sums['clips']:.3f}",
+                            acc=f"{sums['correct'] / sums['clips']:.2f}", refresh=False)
+        sums = train_epoch(model, loader, opt, sched, device=device, amp=amp, on_batch=show)
+        row = {"epoch": epoch, "train_loss": sums["loss_sum"] / sums["clips"], "train_acc": sums["correct"] / sums["clips"]}
         if val is not None:
             ev = evaluate(model, val, batch_size=128, device=device, amp=amp)
             row.update(val_loss=ev["loss"], val_acc=ev["accuracy"])
@@ -134,18 +178,10 @@ def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
 
 
 @torch.no_grad()
-def predict(model: nn.Module, data, *, batch_size: int = 128, device: torch.device | None = None,
-            amp: bool = True) -> torch.Tensor:
-    """Class logits ``(N, K)`` (on the CPU, float32) of ``model`` in eval mode.
-
-    ``data`` is a video tensor ``(N, C, T, H, W)``, a ``VideoBatch``, an ``(x, y)`` pair or a ``DataLoader``.
-    """
+def _logits(model: nn.Module, batches, device: torch.device | None, amp: bool) -> torch.Tensor:
+    """Logits ``(N, K)`` (CPU, float32) of ``model`` in eval mode over an iterable of input batches."""
     device = device or get_device()
     model.to(device).eval()
-    if isinstance(data, torch.Tensor):
-        batches = (data[i:i + batch_size] for i in range(0, data.shape[0], batch_size))
-    else:
-        batches = (x for x, _ in _loader(data, batch_size, shuffle=False))
     outs = []
     for x in batches:
         with _autocast(device, amp):
@@ -153,14 +189,32 @@ def predict(model: nn.Module, data, *, batch_size: int = 128, device: torch.devi
     return torch.cat(outs)
 
 
-@torch.no_grad()
+def predict(model: nn.Module, data, *, batch_size: int = 128, device: torch.device | None = None,
+            amp: bool = True) -> torch.Tensor:
+    """Class logits ``(N, K)`` (on the CPU, float32) of ``model`` in eval mode.
+
+    ``data`` is a video tensor ``(N, C, T, H, W)``, a ``VideoBatch``, an ``(x, y)`` pair or a ``DataLoader``.
+    """
+    if isinstance(data, torch.Tensor):
+        batches = (data[i:i + batch_size] for i in range(0, data.shape[0], batch_size))
+    else:
+        batches = (x for x, _ in _loader(data, batch_size, shuffle=False))
+    return _logits(model, batches, device, amp)
+
+
 def evaluate(model: nn.Module, data, *, batch_size: int = 128, device: torch.device | None = None,
              amp: bool = True) -> dict:
     """Mean cross-entropy ``loss`` and ``accuracy`` of ``model`` on ``data`` (eval mode).
 
-    ``data`` is a ``VideoBatch``, an ``(x, y)`` pair or a ``DataLoader``.
+    ``data`` is a ``VideoBatch``, an ``(x, y)`` pair or a ``DataLoader`` (read once: a loader
+    that decodes video files decodes each only once).
     """
-    loader = _loader(data, batch_size, shuffle=False)
-    labels = torch.cat([y for _, y in loader])
-    logits = predict(model, loader, device=device, amp=amp)
+    labels = []
+
+    def inputs():
+        for x, y in _loader(data, batch_size, shuffle=False):
+            labels.append(y)
+            yield x
+    logits = _logits(model, inputs(), device, amp)
+    labels = torch.cat(labels)
     return {"loss": F.cross_entropy(logits, labels.long()).item(), "accuracy": accuracy(logits, labels)}

@@ -10,6 +10,8 @@ from .c3d import C3D
 from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 from .two_stream import TwoStream
+from .registry import available_models, build_model
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
-           "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream"]
+           "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
+           "available_models", "build_model"]

@@ -66,11 +66,12 @@ class C3D(nn.Module):
         )
 
     @classmethod
-    def small(cls, classes: int = 2, frames: int = 16, size: int = 32, width: int = 8) -> "C3D":
+    def small(cls, classes: int = 2, frames: int = 16, size: int = 32, width: int = 8,
+              dropout: float = 0.2) -> "C3D":
         """The same architecture at 1/(64/width) of the channels, small frames and 128-wide FC layers."""
         w = width
         return cls(classes=classes, frames=frames, size=size,
-                   blocks=((w,), (2 * w,), (4 * w, 4 * w), (8 * w, 8 * w), (8 * w, 8 * w)), fc=128, dropout=0.2)
+                   blocks=((w,), (2 * w,), (4 * w, 4 * w), (8 * w, 8 * w), (8 * w, 8 * w)), fc=128, dropout=dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, channels=self.channels, frames=self.frames)
