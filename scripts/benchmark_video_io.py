@@ -20,9 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import resource
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -32,6 +32,7 @@ import psutil
 import torch
 
 import vulib
+from _markdown import replace_block
 from vulib.io import H264_CRF, _read_in_order, read_video, video_info
 
 FPS = 25
@@ -60,31 +61,22 @@ def write_test_video(path: Path, seconds: float, height: int) -> None:
 
 
 def measure(fn, repeats: int) -> tuple[float, float, float]:
-    """(best wall s, best CPU s, rise of resident memory in MB) over ``repeats`` calls of ``fn``.
+    """(best wall s, best CPU s, rise of peak resident memory in MB) over ``repeats`` calls of ``fn``.
 
-    The memory is measured on the first call (later calls reuse memory the first one freed).
+    Run in a fresh process: the memory is how far the process's peak rose above its size
+    before the first call (importing torch peaks no higher than where it settles).
     """
-    proc = psutil.Process()
-    walls, cpus, rises = [], [], []
+    before = psutil.Process().memory_info().rss
+    walls, cpus = [], []
     for _ in range(repeats):
-        before = proc.memory_info().rss
-        top, stop = [before], threading.Event()
-
-        def watch() -> None:
-            while not stop.is_set():
-                top[0] = max(top[0], proc.memory_info().rss)
-                time.sleep(0.002)
-        watcher = threading.Thread(target=watch)
-        watcher.start()
         w0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         walls.append(time.perf_counter() - w0)
         cpus.append(time.process_time() - c0)
-        stop.set()
-        watcher.join()
-        rises.append((max(top[0], proc.memory_info().rss) - before) / 2**20)
         del out
-    return min(walls), min(cpus), rises[0]
+        if len(walls) == 1:
+            rise = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before) / 2**20
+    return min(walls), min(cpus), rise
 
 
 def measure_in_fresh_process(path: Path, how: str, kw: dict, repeats: int) -> tuple[float, float, float]:
@@ -125,7 +117,7 @@ def main() -> None:
     window = (middle, middle + 16 / FPS)
     reads = {
         f"16 frames from the middle ({window[0]:g}-{window[1]:g} s)": dict(start=window[0], end=window[1]),
-        f"16 frames from {window[0] - 0.5:g} s (just before a keyframe)": dict(start=window[0] - 0.5,
+        f"16 frames from {window[0] - 0.5:g} s (half a second earlier)": dict(start=window[0] - 0.5,
                                                                               end=window[0] - 0.5 + 16 / FPS),
         "16 frames spread over the whole video (num_frames=16)": dict(num_frames=16),
         "the same, resized to 112 (size=112)": dict(num_frames=16, size=112),
@@ -145,7 +137,7 @@ def main() -> None:
         f"{H264_CRF}, {path.stat().st_size / 2**20:.1f} MB, {keyframes} keyframes (one every "
         f"{info['duration'] / keyframes:.1f} s on average). Machine: {psutil.cpu_count()} "
         f"cores ({platform.machine()}), load average {load} at the end; vulib {vulib.__version__}, torch "
-        f"{torch.__version__}, PyAV {av.__version__}. Best of {args.repeats}; memory = largest rise of resident "
+        f"{torch.__version__}, PyAV {av.__version__}. Best of {args.repeats}; memory = rise of the peak resident "
         "memory during the first read, each in a fresh process.",
         "",
         "| read | front to back: wall s | CPU s | memory MB | seeking: wall s | CPU s | memory MB | returned MB |",
@@ -159,11 +151,7 @@ def main() -> None:
     text = "\n".join(table)
     print(text)
     if args.markdown_out:
-        start, end = "<!-- video-io:start -->", "<!-- video-io:end -->"
-        old = args.markdown_out.read_text() if args.markdown_out.exists() else f"{start}\n{end}\n"
-        head, _, rest = old.partition(start)
-        _, _, tail = rest.partition(end)
-        args.markdown_out.write_text(f"{head}{start}\n{text}\n{end}{tail}")
+        replace_block(args.markdown_out, "video-io", text)
 
 
 if __name__ == "__main__":

@@ -320,7 +320,7 @@ def test_not_a_video(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "holiday.mp4"
     path.write_bytes(content)
     for reader in (read_video, video_info):
-        with pytest.raises(ValueError, match=rf"could not decode .*holiday\.mp4"):
+        with pytest.raises(ValueError, match=r"could not decode .*holiday\.mp4"):
             reader(path)
 
 

@@ -113,6 +113,26 @@ def test_resume_continues_exactly(data: Path, one_process: Path, tmp_path: Path,
 
 # --- the command line, in this process (one process, no torchrun) ---------------------------------
 
+def test_train_and_val_folders_and_skipping_unreadable_files(data: Path, tmp_path: Path, capsys) -> None:
+    """DIR/train and DIR/val are used as given; a broken file is skipped, listed and counted."""
+    split = tmp_path / "split"
+    for cls in ("left", "right"):
+        files = sorted((data / cls).iterdir())
+        for part, chosen in (("train", files[:12]), ("val", files[12:16])):
+            (split / part / cls).mkdir(parents=True)
+            for f in chosen:
+                (split / part / cls / f.name).symlink_to(f)
+    broken = split / "train" / "left" / "broken.mp4"
+    broken.write_bytes(b"not a video" * 100)
+    args = ["--data", str(split), "--out", str(tmp_path / "out")] + TINY + ["--epochs", "1"]
+    assert main(args) == 1
+    assert f"could not read {broken}" in capsys.readouterr().err
+    assert main(args + ["--skip-unreadable"]) == 0
+    printed = capsys.readouterr().out
+    assert "25 training / 8 validation videos" in printed and f"skipped 1 unreadable video file(s) so far: {broken}" in printed
+    assert metrics(tmp_path / "out")[0]["skipped"] == 1
+
+
 def test_help_lists_the_flags(capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         parse_args(["--help"])
