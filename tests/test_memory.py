@@ -141,3 +141,16 @@ def test_binder_start_and_lab_sh_add_the_settings_without_touching_the_users_own
     lab = (ROOT / "scripts" / "lab.sh").read_text()
     assert 'binder/start" jupyter lab' in lab
     assert "JUPYTER_CONFIG_DIR" not in lab               # the learner's own config dir is left alone
+
+
+def test_freed_memory_is_released_after_each_cell_in_a_kernel():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from vulib.memory import release_after_each_cell, release_freed_memory
+
+    assert release_freed_memory() is True                     # glibc (Linux): malloc_trim exists
+    shell = InteractiveShell.instance()
+    before = len(shell.events.callbacks["post_run_cell"])
+    assert release_after_each_cell() and release_after_each_cell()   # a second call adds nothing
+    assert len(shell.events.callbacks["post_run_cell"]) == before + 1
+    shell.run_cell("x = bytearray(50 * 2**20); del x")          # the hook runs without error

@@ -29,6 +29,7 @@ from .inflate import inflate_model
 __version__ = "0.1.0"
 
 configure_threads()   # once, for the whole suite (see vulib.device.configure_threads)
+memory.release_after_each_cell()   # in a notebook: freed memory leaves the kernel (vulib.memory)
 
 
 def environment_summary() -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["MemoryStatus", "KernelMemory", "memory_status", "process_rss", "other_kernels",
-           "memory_advice", "memory_report", "LESSON_BUDGET"]
+           "memory_advice", "memory_report", "release_freed_memory", "release_after_each_cell", "LESSON_BUDGET"]
 
 LESSON_BUDGET = int(1.5 * 2**30)   # the most a lesson may use at its peak (the course's budget)
 _UNLIMITED = 2**60                 # cgroup v1 writes ~2**63 for "no limit"
@@ -230,3 +230,55 @@ def memory_report() -> str:
         return memory_advice(memory_status(), other_kernels(), process_rss())
     except Exception as exc:                      # never break a notebook's set-up cell
         return f"memory: could not be read ({type(exc).__name__})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Giving freed memory back
+# ---------------------------------------------------------------------------------------------
+def _libc():
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _libc() if os.name == "posix" else None
+
+
+def release_freed_memory() -> bool:
+    """Hand memory that Python and PyTorch have already freed back to the operating system.
+
+    glibc's allocator keeps freed blocks to reuse them, so a kernel that once held a large dataset
+    stays large after ``del``: measured on notebook 01, 130 MB of its 700 MB at the end were such
+    blocks. ``malloc_trim(0)`` returns them. Returns ``False`` where it does not exist (not glibc).
+    """
+    if _LIBC is None:
+        return False
+    _LIBC.malloc_trim(0)
+    return True
+
+
+_HOOKED: set[int] = set()
+
+
+def release_after_each_cell() -> bool:
+    """In a Jupyter kernel, call :func:`release_freed_memory` after every cell (a few ms each).
+
+    ``import vulib`` does this once, so what a lesson frees with ``del`` really leaves the kernel.
+    Returns whether the hook is installed (``False`` outside IPython or without glibc).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or _LIBC is None:
+        return False
+    if id(shell) not in _HOOKED:
+        shell.events.register("post_run_cell", lambda *_: release_freed_memory())
+        _HOOKED.add(id(shell))
+    return True
