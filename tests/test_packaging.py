@@ -155,3 +155,20 @@ def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
 @pytest.mark.parametrize("script", ["scripts/lab.sh", "scripts/test.sh", "scripts/_browser.sh", ".ci/run", "binder/start"])
 def test_shell_scripts_parse(script):
     subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
+
+
+def test_wheel_carries_the_sample_videos(tmp_path):
+    """vulib.io.sample_video's clips and their NOTICE are package data: a normal (non-editable)
+    install has them too. Build the wheel from a copy of the sources and look inside."""
+    import zipfile
+
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copytree(ROOT / "vulib", src / "vulib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ["pyproject.toml", "README.md", "LICENSE"]:
+        shutil.copy(ROOT / name, src / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
+                    "--quiet", "-w", str(tmp_path / "dist")], check=True, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("vulib-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"vulib/media/bunny.mp4", "vulib/media/NOTICE"} <= names, sorted(n for n in names if "media" in n)
