@@ -111,7 +111,8 @@ async def run_path(notebooks, keep_alive, cgroup, timeout):
         pid = getattr(process, "pid", None)
         row = {"notebook": Path(notebook).name, "wall": wall, "error": error,
                "peak_mb": proc_status_mb(pid, "VmHWM") if pid else None,
-               "end_mb": proc_status_mb(pid, "VmRSS") if pid else None}
+               "end_mb": proc_status_mb(pid, "VmRSS") if pid else None,
+               "end_private_mb": proc_status_mb(pid, "RssAnon") if pid else None}
         if cgroup:
             row["cgroup_now_mb"] = int(Path(cgroup, "memory.usage_in_bytes").read_text()) / 2**20
         rows.append(row)
@@ -202,19 +203,20 @@ def header(args):
             f"VULIB_SEED={args.seed if args.seed is not None else '(default)'}; "
             f"VULIB_NUM_THREADS={args.threads if args.threads is not None else '(default)'}. "
             f"Wall time includes kernel start; MB = MiB; end RSS = the kernel's resident memory after "
-            f"its last cell.")
+            f"its last cell, and of it the private part (RssAnon: not the shared libraries, which every "
+            f"kernel maps once; what a kernel left open really keeps from others).")
 
 
 def table(rows, args):
     capped = bool(args.memory_cap)
     lines = [header(args), "",
-             "| notebook | wall (s) | peak RSS (MB) | end RSS (MB) |" + (" cgroup peak (MB) |" if capped else "")
+             "| notebook | wall (s) | peak RSS (MB) | end RSS (MB) | end private (MB) |" + (" cgroup peak (MB) |" if capped else "")
              + f" result | ≤ {BUDGET_S} s | ≤ 1.5 GB |",
-             "|---|---:|---:|---:|" + ("---:|" if capped else "") + "---|:-:|:-:|"]
+             "|---|---:|---:|---:|---:|" + ("---:|" if capped else "") + "---|:-:|:-:|"]
     for r in rows:
         mb = r["peak_mb"]
         lines.append(
-            f"| {r['notebook']} | {r['wall']:.1f} | {_mb(mb)} | {_mb(r['end_mb'])} |"
+            f"| {r['notebook']} | {r['wall']:.1f} | {_mb(mb)} | {_mb(r['end_mb'])} | {_mb(r.get('end_private_mb'))} |"
             + (f" {_mb(r.get('cgroup_peak_mb'))} |" if capped else "")
             + (" PASS |" if not r["error"] else f" FAIL: {r['error']} |")
             + (" ok |" if r["wall"] <= BUDGET_S else " OVER |")
@@ -236,14 +238,16 @@ def path_table(scenarios, args):
                      + ("PASS" if not failed else "FAIL: " + "; ".join(f"{r['notebook']}: {r['error']}" for r in failed))
                      + " |")
     lines += ["", "Per notebook on the path (end RSS = what its kernel holds when the next one starts):", "",
-              "| notebook | " + " | ".join(f"{name}: end RSS / cgroup after (MB)" for name, _, _ in scenarios) + " |",
+              "| notebook | " + " | ".join(f"{name}: end RSS / private / cgroup after (MB)" for name, _, _ in scenarios)
+              + " |",
               "|---|" + "---:|" * len(scenarios)]
     names = [r["notebook"] for r in scenarios[0][1]]
     for i, nb in enumerate(names):
         cells = []
         for _, rows, _ in scenarios:
             r = rows[i] if i < len(rows) else None
-            cells.append("—" if r is None else f"{_mb(r['end_mb'])} / {_mb(r.get('cgroup_now_mb'))}")
+            cells.append("—" if r is None else
+                         f"{_mb(r['end_mb'])} / {_mb(r.get('end_private_mb'))} / {_mb(r.get('cgroup_now_mb'))}")
         lines.append(f"| {nb} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

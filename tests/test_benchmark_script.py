@@ -67,5 +67,6 @@ def test_learner_path_runs_notebooks_in_order_in_one_capped_cgroup(tmp_path):
     assert "PASS" in one[6] and "PASS" in two[6]
     assert float(two[3]) > float(one[3]) + 150            # cgroup peak: two kernels' 200 MB at once
     assert float(two[4]) > float(one[4]) + 150            # largest sum of live kernels' RSS
-    assert all(int(rows[f"{name}.ipynb"][2].split("/")[0]) > 200 for name in "abc")   # end RSS holds it
+    ends = [rows[f"{name}.ipynb"][2].split("/") for name in "abc"]           # end RSS / private / cgroup
+    assert all(int(rss) > 200 and int(private) > 200 for rss, private, _ in ends), ends
     assert "<!-- learner-path:start -->" in md.read_text()
