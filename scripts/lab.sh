@@ -9,5 +9,7 @@ extra=()
 if [ "$(id -u)" -eq 0 ]; then extra+=(--allow-root); fi  # Jupyter refuses root without it
 # New notebooks get the "Python (vulib)" kernel; the course notebooks ask for
 # "python3", which is this same .venv's Python, so vulib imports in both.
-exec jupyter lab --notebook-dir="$ROOT/notebooks" \
+# binder/start adds the course's Jupyter settings (binder/jupyter: a kernel ends when its tab
+# is closed, idle kernels are culled, no news pop-up), exactly as on Binder.
+exec bash "$ROOT/binder/start" jupyter lab --notebook-dir="$ROOT/notebooks" \
     --MappingKernelManager.default_kernel_name=vulib "${extra[@]}" "$@"

@@ -41,8 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
-# As measured on the project's machines (docs: /work/shared/notes/machine-facts.md):
-# without the networking flags Chromium keeps dialling Google on a closed network.
+START_SCRIPT = Path(__file__).resolve().parent.parent / "binder" / "start"
+# Measured on the machines this suite is developed on: without the networking flags, headless
+# Chromium keeps dialling Google's hosts on a closed network, many connections at a time.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 900}
@@ -172,21 +173,20 @@ class LabServer:
     def start(self, deadline: Deadline) -> None:
         t = self.tmp
         settings = t / "settings"
-        # No news / update pop-up, and every cell kept in the page (no windowing), so that
-        # widgets below the fold are in the DOM.
-        for name, value in {
-            "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-                {"fetchNews": "false", "checkForUpdates": False},
-            "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-        }.items():
-            (settings / name).parent.mkdir(parents=True, exist_ok=True)
-            (settings / name).write_text(json.dumps(value))
+        # Every cell kept in the page (no windowing), so that widgets below the fold are in the
+        # DOM.  Everything else comes from the course's own Jupyter settings (binder/jupyter:
+        # no news pop-up, a kernel ends when its tab closes), added by binder/start exactly as
+        # scripts/lab.sh and Binder do.
+        name = "@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps({"windowingMode": "none"}))
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(t / "config"), JUPYTER_DATA_DIR=str(t / "data"),
                    JUPYTER_RUNTIME_DIR=str(t / "runtime"), IPYTHONDIR=str(t / "ipython"))
-        cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+        env.pop("JUPYTER_CONFIG_PATH", None)
+        cmd = ["bash", str(START_SCRIPT), sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
                f"--port={self.port}", "--port-retries=0", f"--IdentityProvider.token={self.token}",
                f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True",
-               "--LabApp.news_url=None", f"--LabApp.user_settings_dir={settings}",
+               f"--LabApp.user_settings_dir={settings}",
                f"--LabApp.workspaces_dir={t / 'workspaces'}"]
         if os.geteuid() == 0:
             cmd.append("--allow-root")
@@ -459,3 +459,86 @@ def _drive(case, server, page, shots, deadline, res) -> None:
     res.timings["first redraw after move"] = t() - t_move
     res.src_after, res.digest_after, res.control_after = snapshot("after")
     res.timings["done"] = t()
+
+
+# --------------------------------------------------------------------------- closing a tab
+
+_OPEN = """(path) => window.jupyterapp.commands.execute('docmanager:open', {path})"""
+
+_CURRENT_PATH = """() => window.jupyterapp.shell.currentWidget?.context?.path || ''"""
+
+_OUTPUT_TEXT = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')].map(e => e.innerText).join('\\n')"""
+
+# Save the notebook open at `path` (running it made it "dirty", and closing a dirty notebook asks
+# in a dialog whether to save), then close its tab as a learner does.
+_CLOSE = """async (path) => {
+  const w = [...window.jupyterapp.shell.widgets('main')].find(w => w.context?.path === path);
+  if (!w) return 'no tab for ' + path;
+  await w.context.save();
+  w.close();
+  return 'closed';
+}"""
+
+
+@dataclass
+class CloseTabResult:
+    kernels_with_both_open: list = field(default_factory=list)
+    kernels_after_close: list = field(default_factory=list)
+    second_kernel: str = ""
+    report: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _tiny_notebook(path: Path, source: str) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)   # with a kernel named: no "select a kernel" dialog
+
+
+def _open_and_run(page, server, path: str, deadline: Deadline) -> str:
+    """Open ``path`` (a new tab), wait for its kernel, run every cell; return the id of its kernel."""
+    deadline.step = f"opening {path}"
+    page.evaluate(_OPEN, path)
+    page.wait_for_function(f"() => ({_CURRENT_PATH})() === {json.dumps(path)}", timeout=deadline.ms(30))
+    deadline.step = f"waiting for the kernel of {path}"
+    page.wait_for_function(_KERNEL_READY, timeout=deadline.ms())
+    deadline.step = f"running {path}"
+    page.evaluate(_RUN_ALL)
+    page.wait_for_function("() => window.__vulibRun.done", timeout=deadline.ms(), polling=250)
+    assert page.evaluate("() => window.__vulibRun.ok"), f"running {path} failed"
+    page.wait_for_function(_KERNEL_READY, timeout=deadline.ms())
+    return page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
+
+
+def check_close_tab(notebooks: Path, deadline: Deadline) -> CloseTabResult:
+    """Two notebooks open (two kernels); the second reports memory and names the first; closing
+    the first's tab must end its kernel.  Uses the course's Jupyter settings (binder/start)."""
+    res = CloseTabResult()
+    with lab_page(notebooks, deadline) as (server, page):
+        t = deadline.elapsed
+        _tiny_notebook(server.root / "first_lesson.ipynb", "import vulib\nx = bytearray(200 * 2**20)  # hold 200 MB")
+        _tiny_notebook(server.root / "second_lesson.ipynb", "import vulib\nprint(vulib.environment_summary())")
+        deadline.step = "opening JupyterLab"
+        page.goto(f"{server.url}/lab?token={server.token}", timeout=deadline.ms(60))
+        page.wait_for_function("() => window.jupyterapp?.commands.hasCommand('docmanager:open')",
+                               timeout=deadline.ms(60))
+        page.evaluate("() => window.jupyterapp.restored")
+        _open_and_run(page, server, "first_lesson.ipynb", deadline)
+        res.second_kernel = _open_and_run(page, server, "second_lesson.ipynb", deadline)
+        res.report = page.evaluate(_OUTPUT_TEXT)
+        res.kernels_with_both_open = [k["id"] for k in server.api("GET", "/api/kernels")]
+        res.timings["both open"] = t()
+        deadline.step = "closing the first notebook's tab"
+        assert page.evaluate(_CLOSE, "first_lesson.ipynb") == "closed"
+        while True:                      # the shutdown request goes out when the tab is disposed
+            res.kernels_after_close = [k["id"] for k in server.api("GET", "/api/kernels")]
+            if len(res.kernels_after_close) < len(res.kernels_with_both_open) or deadline.left() < 5:
+                break
+            time.sleep(0.2)
+        res.timings["first closed"] = t()
+        deadline.step = "shutting the kernels down"
+        server.shutdown_kernels()
+    return res

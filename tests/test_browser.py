@@ -52,3 +52,17 @@ def test_moving_a_control_redraws_the_picture(case):
     assert res.digest_after != res.digest_before, (
         "the picture got a new src but the same bytes: the widget did not redraw")
     assert all(p.stat().st_size > 0 for p in res.screenshots)
+
+
+def test_closing_a_tab_ends_its_kernel_and_the_next_lesson_names_it():
+    """With the course's Jupyter settings (binder/jupyter, used by scripts/lab.sh and Binder), closing a
+    notebook's tab shuts its kernel down; while it is open, the next notebook's set-up report names it."""
+    require_browser()
+    res = browser.check_close_tab(ROOT / "notebooks", browser.Deadline(DEADLINE_S))
+    print(f"kernels with both open: {len(res.kernels_with_both_open)}, after closing the first tab: "
+          f"{len(res.kernels_after_close)}; timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items())
+          + f"\nthe second notebook's set-up report:\n{res.report}")
+    assert len(res.kernels_with_both_open) == 2, res.kernels_with_both_open
+    assert "first_lesson.ipynb" in res.report, f"the set-up report does not name the other notebook:\n{res.report}"
+    assert res.kernels_after_close == [res.second_kernel], (
+        f"closing the tab left its kernel running: {res.kernels_after_close}")

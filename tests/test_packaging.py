@@ -117,7 +117,7 @@ def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
     """The Dockerfile repo2docker would build (no Docker engine needed for this)."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    for name in ["binder", "vulib", "pyproject.toml", "README.md", "environment.yml"]:
+    for name in ["binder", "vulib", "pyproject.toml", "README.md", "environment.yml", "LICENSE"]:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -142,6 +142,9 @@ def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
         "binder/requirements.txt is installed before the repository is copied":
             install in out and out.index("COPY --chown=1000:1000 src/ ${REPO_DIR}/")
             < out.index(install),
+        # binder/start adds the course's Jupyter settings (kernels end with their tab, culling)
+        "binder/start is not the container's start script":
+            'R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in out,
     }
     failed = [what for what, ok in checks.items() if not ok]
     assert not failed, f"{failed}\n--- repo2docker output (end) ---\n{out[-2500:]}"
@@ -149,7 +152,7 @@ def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
     assert CPU_INDEX in (repo / "binder/requirements.txt").read_text()
 
 
-@pytest.mark.parametrize("script", ["scripts/lab.sh", "scripts/test.sh", "scripts/_browser.sh", ".ci/run"])
+@pytest.mark.parametrize("script", ["scripts/lab.sh", "scripts/test.sh", "scripts/_browser.sh", ".ci/run", "binder/start"])
 def test_shell_scripts_parse(script):
     subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
 

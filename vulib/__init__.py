@@ -9,6 +9,7 @@ Each module is one concept, in the order the course meets them:
 * :mod:`vulib.io` -- reading and writing real video files;
 * :mod:`vulib.flow` -- optical flow: Lucas--Kanade, Horn--Schunck, warping, colour pictures;
 * :mod:`vulib.viz`, :mod:`vulib.widgets` -- frame strips, animations and the widget pattern;
+* :mod:`vulib.memory` -- how much memory a kernel may still use, and which other kernels hold it;
 * :mod:`vulib.models` -- the models the notebooks build;
 * :mod:`vulib.exercises` -- exercise checkers and the student-notebook generator.
 """
@@ -21,17 +22,20 @@ from .synthetic import TASKS, VideoBatch, make_clips
 from .data import ClipDataset, make_loader
 from .train import History, accuracy, evaluate, fit, predict
 from .clips import clip_starts, predict_video, random_clips, sliding_clips
-from . import clips, cost, flow, io, models, ops, synthetic, viz, widgets
+from . import clips, cost, flow, io, memory, models, ops, synthetic, viz, widgets
 from .fields import empirical_receptive_field, receptive_field
 from .inflate import inflate_model
 
 __version__ = "0.1.0"
 
 configure_threads()   # once, for the whole suite (see vulib.device.configure_threads)
+memory.release_after_each_cell()   # in a notebook: freed memory leaves the kernel (vulib.memory)
 
 
 def environment_summary() -> str:
-    """One line with the versions a notebook depends on, printed at the top of every lesson."""
+    """What a notebook's set-up cell prints: the versions it depends on (one line), then the memory
+    this kernel may still use and, when other kernels of the same Jupyter server hold much of it,
+    which ones and what to do (:func:`vulib.memory.memory_report`)."""
     import platform
 
     import ipywidgets
@@ -40,7 +44,8 @@ def environment_summary() -> str:
 
     return (f"vulib {__version__} | Python {platform.python_version()} | torch {torch.__version__} | "
             f"ipywidgets {ipywidgets.__version__} | matplotlib {matplotlib.__version__} | "
-            f"device {get_device().type} | torch threads {torch.get_num_threads()}")
+            f"device {get_device().type} | torch threads {torch.get_num_threads()}\n"
+            + memory.memory_report())
 
 
 __all__ = [

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from .tensors import check_video, to_display_layout
 
 __all__ = ["show_frames", "show_clips", "animate_clips", "strip_image", "new_figure", "to_jshtml", "COLORS",
-           "setup_style"]
+           "setup_style", "as_jpeg"]
 
 # Okabe-Ito: a colour-blind-safe palette used for every line and bar in the suite.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -175,3 +175,20 @@ def to_jshtml(anim: FuncAnimation) -> str:
     """``anim.to_jshtml()`` with JPEG frames: noisy video frames compress several times better than as PNG."""
     with matplotlib.rc_context({"animation.frame_format": "jpeg"}):
         return anim.to_jshtml(default_mode="loop")
+
+
+def as_jpeg(fig: Figure, quality: int = 80, dpi: int | None = None):
+    """A figure as a JPEG image for the notebook (``IPython.display.Image``).
+
+    Real footage (noise, texture) compresses several times better as JPEG than as the PNG that
+    notebooks store by default, which keeps notebooks with real frames small.
+    """
+    import io as _io
+
+    from IPython.display import Image
+
+    if not 1 <= quality <= 100:
+        raise ValueError(f"expected a JPEG quality between 1 and 100, got {quality}")
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="jpeg", dpi=dpi or fig.dpi, pil_kwargs={"quality": quality})
+    return Image(data=buf.getvalue(), format="jpeg")
