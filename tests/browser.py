@@ -400,11 +400,13 @@ def check_widget(case: WidgetCase, notebooks: Path, shots: Path, deadline: Deadl
                 pass
             raise
         finally:
+            failed_step = deadline.step       # the error message names the step that failed, not this one
             deadline.step = "shutting the kernel down"
             try:
                 server.shutdown_kernels()
             except Exception:
                 pass
+            deadline.step = failed_step
     res.timings["total"] = deadline.elapsed()
     return res
 

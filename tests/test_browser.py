@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
 # Whole-test budget (server, browser, running the notebook, the move); a watchdog kills
 # everything this test started at the deadline.  Under test.sh the notebooks run beside it.
-DEADLINE_S = float(os.environ.get("VULIB_BROWSER_DEADLINE", "110"))
+DEADLINE_S = float(os.environ.get("VULIB_BROWSER_DEADLINE", "180"))
 
 # (notebook, control: description label or slider index, image: which <img> of the widget)
 CASES = [
