@@ -75,3 +75,28 @@ def format_table(rows: list[LayerCost]) -> str:
     lines.append(f"{'total':24s} {'':12s} {'':>22s} {sum(r.params for r in rows):12,d} "
                  f"{sum(r.macs for r in rows):15,d}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Notebook 08: the cost of attention alone
+# --------------------------------------------------------------------------------------------------
+__all__ += ["attention_flops"]
+
+
+def attention_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
+    """FLOPs of the attention products alone (``q @ k^T`` and ``weights @ v``) of ``model`` on one input.
+
+    ``input_shape`` has no batch axis, e.g. ``(3, 8, 32, 32)`` for a clip ``(C, T, H, W)``. The model runs on
+    the ``meta`` device, where ``F.scaled_dot_product_attention`` decomposes into two batched matrix products
+    (``aten.bmm``) per attention layer; their FLOPs (``2 x`` multiply-adds) are summed. For one sequence of
+    ``L`` tokens with ``d`` channels per head and ``h`` heads that is ``2 * 2 * h * L^2 * d``. The linear
+    layers (``addmm``) and the tubelet convolution are not included: they grow only linearly with ``L``.
+    """
+    if not isinstance(input_shape, (tuple, list)) or not all(isinstance(s, int) and s > 0 for s in input_shape):
+        raise ValueError(f"expected input_shape as a tuple of positive ints without the batch axis, got {input_shape!r}")
+    meta = copy.deepcopy(model).to("meta").eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        meta(torch.empty(1, *input_shape, device="meta"))
+    totals = counter.get_flop_counts().get("Global", {})
+    return int(sum(v for op, v in totals.items() if "bmm" in str(op)))

@@ -11,7 +11,8 @@ from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, 
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 from .two_stream import TwoStream
 from .registry import available_models, build_model
+from .video_vit import VideoViT, tubelet_from_patch
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
-           "available_models", "build_model"]
+           "available_models", "build_model", "VideoViT", "tubelet_from_patch"]

@@ -1,0 +1,141 @@
+"""VideoViT (joint, divided, factorised), tubelet_from_patch and attention_flops (notebook 08)."""
+import pytest
+import torch
+import torch.nn as nn
+
+from vulib.cost import attention_flops
+from vulib.models import VideoViT, tubelet_from_patch
+from vulib.models.video_vit import ATTENTIONS, Block, DividedBlock
+
+KW = dict(tubelet=(2, 4, 4), dim=16, depth=2, heads=2, classes=3)
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS)
+def test_shapes_and_gradients(attention):
+    model = VideoViT(8, 16, attention=attention, **KW)
+    x = torch.rand(2, 3, 8, 16, 16)
+    out = model(x)
+    assert out.shape == (2, 3)
+    out.sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    assert model.tokens(x).shape == (2, 4, 16, 16)                  # (B, T', N, D)
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS)
+def test_attention_maps_shapes_and_rows_sum_to_one(attention):
+    model = VideoViT(8, 16, attention=attention, **KW)
+    maps = model.attention_maps(torch.rand(2, 3, 8, 16, 16))
+    shapes = {name: tuple(a.shape) for name, a in maps.items()}
+    if attention == "joint":
+        assert shapes == {"blocks.0.attn": (2, 64, 64), "blocks.1.attn": (2, 64, 64)}
+    elif attention == "divided":
+        assert shapes["blocks.0.time_attn"] == (2, 16, 4, 4) and shapes["blocks.1.attn"] == (2, 4, 16, 16)
+    else:
+        assert shapes["spatial.0.attn"] == (2, 4, 16, 16) and shapes["temporal.1.attn"] == (2, 4, 4)
+    for a in maps.values():
+        assert torch.allclose(a.sum(-1), torch.ones(()), atol=1e-5)
+    assert all(not m.record and m.last_map is None for m in model.modules() if hasattr(m, "record"))
+
+
+def test_hand_attention_equals_sdpa():
+    """The recorded (hand-computed) weights reproduce the fused kernel's output."""
+    block = Block(16, 2)
+    attn = block.attn
+    x = torch.randn(3, 10, 16)
+    B, L, D = x.shape
+    q, k, v = attn.qkv(x).view(B, L, 3, 2, 8).permute(2, 0, 3, 1, 4)
+    w = torch.softmax(q @ k.transpose(-1, -2) / 8 ** 0.5, dim=-1)
+    by_hand = attn.proj((w @ v).transpose(1, 2).reshape(B, L, D))
+    assert torch.allclose(by_hand, attn(x), atol=1e-5)
+
+
+def test_untrained_divided_block_is_a_spatial_block_per_frame():
+    divided, spatial = DividedBlock(16, 2), Block(16, 2)
+    spatial.load_state_dict({k: v for k, v in divided.state_dict().items()
+                             if not k.startswith(("time_attn", "norm_time"))})
+    x = torch.randn(2, 4, 9, 16)                                     # (B, T', N, D)
+    per_frame = spatial(x.reshape(8, 9, 16)).view(2, 4, 9, 16)
+    assert torch.allclose(divided(x), per_frame, atol=1e-6)
+    with torch.no_grad():
+        divided.time_attn.proj.weight.normal_()                     # "trained": now time matters
+    assert not torch.allclose(divided(x), per_frame, atol=1e-3)
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS)
+def test_without_time_embedding_the_order_of_token_frames_does_not_matter(attention):
+    torch.manual_seed(0)
+    model = VideoViT(8, 16, attention=attention, time_embedding=False, **KW).eval()
+    if attention == "divided":
+        with torch.no_grad():
+            for b in model.blocks:
+                b.time_attn.proj.weight.normal_(0, 0.3)
+    x = torch.rand(2, 3, 8, 16, 16)
+    perm = torch.tensor([3, 0, 2, 1])                                 # token frames = pairs of frames
+    shuffled = x.view(2, 3, 4, 2, 16, 16)[:, :, perm].reshape(2, 3, 8, 16, 16)
+    with torch.no_grad():
+        assert torch.allclose(model(shuffled), model(x), atol=1e-5)
+        timed = VideoViT(8, 16, attention=attention, **KW).eval()
+        timed.load_state_dict(model.state_dict(), strict=False)
+        timed.time_pos.normal_()
+        assert not torch.allclose(timed(shuffled), timed(x), atol=1e-4)
+
+
+def test_bad_shapes_name_the_axis_and_remainder():
+    with pytest.raises(ValueError, match=r"frames=9 .*tubelet's 2.*remainder 1"):
+        VideoViT(9, 16)
+    with pytest.raises(ValueError, match=r"size \(height\)=18 .*tubelet's 4.*remainder 2"):
+        VideoViT(8, 18)
+    with pytest.raises(ValueError, match="attention must be one of"):
+        VideoViT(8, 16, attention="axial")
+    with pytest.raises(ValueError, match="divisible by heads"):
+        VideoViT(8, 16, dim=10, heads=4)
+    model = VideoViT(8, 16, **KW)
+    with pytest.raises(ValueError, match=r"T=8, got .*T=6"):
+        model(torch.rand(1, 3, 6, 16, 16))
+    with pytest.raises(ValueError, match="16x16"):
+        model(torch.rand(1, 3, 8, 20, 20))
+
+
+@pytest.mark.parametrize("mode", ["central", "mean"])
+def test_tubelet_from_patch_on_a_boring_video_gives_the_patch_tokens(mode):
+    torch.manual_seed(1)
+    patch = nn.Conv2d(3, 8, 4, stride=4)
+    tube = tubelet_from_patch(patch, 2, mode=mode)
+    assert tube.kernel_size == (2, 4, 4) and tube.stride == (2, 4, 4)
+    image = torch.rand(2, 3, 16, 16)
+    boring = image.unsqueeze(2).expand(2, 3, 6, 16, 16)
+    tokens = tube(boring)                                             # (B, D, 3, 4, 4)
+    assert torch.allclose(tokens, patch(image).unsqueeze(2).expand_as(tokens), atol=1e-5)
+
+
+def test_central_mode_reads_the_middle_frame_of_each_tubelet():
+    patch = nn.Conv2d(3, 8, 4, stride=4)
+    tube = tubelet_from_patch(patch, 3, mode="central")
+    x = torch.rand(1, 3, 6, 8, 8)
+    tokens = tube(x)                                                  # (1, 8, 2, 2, 2)
+    for i in range(2):
+        assert torch.allclose(tokens[:, :, i], patch(x[:, :, 3 * i + 1]), atol=1e-5)
+    mean = tubelet_from_patch(patch, 3, mode="mean")(x)
+    assert not torch.allclose(mean, tokens, atol=1e-3)              # mean mode averages all three frames
+
+
+def test_tubelet_from_patch_rejects_bad_input():
+    with pytest.raises(ValueError, match="kernel = stride"):
+        tubelet_from_patch(nn.Conv2d(3, 8, 3, padding=1), 2)
+    with pytest.raises(ValueError, match="mode must be"):
+        tubelet_from_patch(nn.Conv2d(3, 8, 4, stride=4), 2, mode="center")
+    with pytest.raises(ValueError, match="t \\(frames per tubelet\\)"):
+        tubelet_from_patch(nn.Conv2d(3, 8, 4, stride=4), 0)
+    with pytest.raises(ValueError, match="Conv2d"):
+        tubelet_from_patch(nn.Linear(3, 8), 2)
+
+
+@pytest.mark.parametrize("T, size", [(8, 16), (16, 16), (8, 32)])
+def test_attention_flops_follow_the_formulas(T, size):
+    dim, heads, depth = 16, 2, 2
+    Tp, N = T // 2, (size // 4) ** 2
+    per_product = 2 * dim                                             # 2 FLOPs x d channels x heads = 2 * dim
+    expect = {"joint": (N * Tp) ** 2, "divided": N * Tp * (N + Tp), "factorised": N * N * Tp + Tp * Tp}
+    for attention, pairs in expect.items():
+        model = VideoViT(T, size, attention=attention, dim=dim, depth=depth, heads=heads)
+        assert attention_flops(model, (3, T, size, size)) == depth * 2 * per_product * pairs
