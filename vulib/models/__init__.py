@@ -11,7 +11,10 @@ from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, 
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 from .two_stream import TwoStream
 from .registry import available_models, build_model
+from .localization import LocalizationHead, SnippetEncoder, decode_segments, encode_snippets, fit_head, sliding_window_segments, snippet_clips, snippet_labels, suppress
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
-           "available_models", "build_model"]
+           "available_models", "build_model",
+           "SnippetEncoder", "LocalizationHead", "snippet_clips", "snippet_labels", "encode_snippets",
+           "sliding_window_segments", "fit_head", "decode_segments", "suppress"]
