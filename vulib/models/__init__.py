@@ -12,7 +12,12 @@ from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 from .two_stream import TwoStream
 from .registry import available_models, build_model
 from .video_vit import VideoViT, tubelet_from_patch
+from .localization import (LocalizationHead, SnippetEncoder, decode_segments, encode_snippets, fit_head,
+                           sliding_window_segments, snippet_clips, snippet_labels, suppress)
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
-           "available_models", "build_model", "VideoViT", "tubelet_from_patch"]
+           "available_models", "build_model"]
+__all__ += ["VideoViT", "tubelet_from_patch"]                                          # 08
+__all__ += ["SnippetEncoder", "LocalizationHead", "snippet_clips", "snippet_labels",   # 09
+            "encode_snippets", "sliding_window_segments", "fit_head", "decode_segments", "suppress"]
