@@ -25,9 +25,10 @@ from __future__ import annotations
 import math
 
 import torch
+from torch.utils.data import Dataset
 
 __all__ = ["hz_to_mel", "mel_to_hz", "mel_filter_bank", "spectrogram", "log_mel", "num_frames",
-           "correspondence_pairs"]
+           "correspondence_pairs", "AudioVisualDataset"]
 
 
 def hz_to_mel(hz):
@@ -186,3 +187,34 @@ def correspondence_pairs(video: torch.Tensor, audio: torch.Tensor, *, negatives:
         raise ValueError(f"expected negatives='other' or 'shifted', got {negatives!r}")
     labels = torch.cat([torch.ones(N, dtype=torch.long), torch.zeros(N, dtype=torch.long)])
     return torch.cat([video, video]), torch.cat([audio, wrong]), labels
+
+
+class AudioVisualDataset(Dataset):
+    """Clips, their sounds and labels in memory; item ``i`` is ``((clip (C, T, H, W), sound (...)), label)``.
+
+    :func:`vulib.fit`, :func:`vulib.evaluate` and :func:`vulib.predict` accept it and call the model as
+    ``model(clips, sounds)`` (a batch of two input streams).
+
+    Args:
+        video: ``(N, C, T, H, W)``.
+        audio: ``(N, ...)``, e.g. log-mel images ``(N, 1, n_mels, frames)``.
+        labels: ``(N,)`` integers.
+    """
+
+    def __init__(self, video: torch.Tensor, audio: torch.Tensor, labels: torch.Tensor) -> None:
+        if not isinstance(video, torch.Tensor) or video.ndim != 5:
+            raise ValueError(f"expected video of shape (N, C, T, H, W), got {getattr(video, 'shape', type(video).__name__)}")
+        n = video.shape[0]
+        for name, x in (("audio", audio), ("labels", labels)):
+            if not isinstance(x, torch.Tensor) or x.ndim < 1 or x.shape[0] != n:
+                raise ValueError(f"expected {name} with N = {n} rows like the video, "
+                                 f"got {getattr(x, 'shape', type(x).__name__)}")
+        if labels.is_floating_point() or labels.ndim != 1:
+            raise ValueError(f"expected integer labels of shape (N,), got {labels.dtype} {tuple(labels.shape)}")
+        self.video, self.audio, self.labels = video, audio, labels.long()
+
+    def __len__(self) -> int:
+        return self.video.shape[0]
+
+    def __getitem__(self, i: int):
+        return (self.video[i], self.audio[i]), self.labels[i]

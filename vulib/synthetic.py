@@ -532,14 +532,16 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
 # --- 10: sound tracks ---
 # Clips with a mono sound track aligned with the frames (notebook 10). A scene's events are
 # also its sounds: when an object *blinks* (full brightness for a frame or two, dim
-# otherwise) it makes a short tone burst. What you hear of an object:
-#   * its timbre comes from its shape (circle: a pure sine, square: a square wave -- odd
+# otherwise) it makes a short tone burst. Objects come in three kinds, like instruments:
+# a kind has a shape, a colour family (KIND_HUES) and a voice (TIMBRES). What you hear of an object:
+#   * its timbre comes from its kind (circle: a pure sine, square: a square wave -- odd
 #     harmonics --, triangle: a sawtooth -- all harmonics): sound says *what* is there;
 #   * its pitch is low (200-300 Hz) or high (600-900 Hz), a free attribute of the clip;
 #   * nothing about *where* it is or which way it moves: the track is mono.
 # Plus a faint hiss and distractor noise bursts that belong to no visible event.
 # ----------------------------------------------------------------------------------------
 TIMBRES = ("sine", "square", "sawtooth")          # TIMBRES[shape]: how each shape sounds
+KIND_HUES = (0.10, 0.58, 0.88)                     # KIND_HUES[shape]: orange, blue, reddish purple (colour-blind safe)
 PITCHES = {"low": (200.0, 300.0), "high": (600.0, 900.0)}   # fundamental frequency ranges, Hz
 
 
@@ -643,7 +645,8 @@ def _av_scene(rng: np.random.Generator, label: int, T: int, H: int, W: int, *, s
         for s in onsets:
             alpha[s:s + blink] = 1.0
         track = (pos + np.arange(T)[:, None] * velocity).astype(np.float32)
-        objs.append(Obj(shape, r, _bright_color(rng), track, alpha))
+        color = _hsv(KIND_HUES[shape] + rng.uniform(-0.03, 0.03), rng.uniform(0.75, 1.0), rng.uniform(0.85, 1.0))
+        objs.append(Obj(shape, r, color, track, alpha))
         voice = [Tone(s, blink, TIMBRES[shape], f0, float(rng.uniform(0.35, 0.6)), float(rng.uniform(0, 2 * np.pi)))
                  for s in onsets]                        # drawn for silent objects too: same draws for every label
         if loud:
@@ -707,4 +710,4 @@ def _av_source_task(rng, label, T, H, W, fps=8.0, audio_rate=16000, blinks=(1, 2
                      distractors=distractors, noise=noise)
 
 
-__all__ += ["TIMBRES", "PITCHES", "Tone", "Soundtrack", "render_sound"]
+__all__ += ["TIMBRES", "KIND_HUES", "PITCHES", "Tone", "Soundtrack", "render_sound"]
