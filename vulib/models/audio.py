@@ -126,12 +126,12 @@ class AVCorrespondence(nn.Module):
     features ``(B, D, M/4, F/4)``, both projected to ``dim`` channels by 1x1 convolutions.
 
     * ``temporal=False`` (time pooled away): the visual map (after a ReLU) is max-pooled over time
-      ``(B, dim, H/4, W/4)``, the sound over frequency and time ``(B, dim)``. The "yes" log-odds are the
-      dot product of the sound vector with the visual map max-pooled over space too (each channel: its
-      strongest position), scaled and shifted by a batch norm. The same dot product taken at every
-      position is a map ``(B, H/4, W/4)`` (:meth:`similarity_map`) of where the sound fits the picture
-      (as in Objects that Sound, Arandjelovic & Zisserman 2018). No unit of this model knows *when*
-      anything happened.
+      ``(B, dim, H/4, W/4)``, the sound over frequency and time ``(B, dim)``. A small MLP (1x1
+      convolutions) scores a pair (visual vector, sound vector); the "yes" log-odds are its score for
+      the whole picture's vector (the map max-pooled over space: each channel at its strongest
+      position). The same MLP applied at every position gives a map ``(B, H/4, W/4)``
+      (:meth:`similarity_map`) of where the sound fits the picture (the idea of Objects that Sound,
+      Arandjelovic & Zisserman 2018). No unit of this model knows *when* anything happened.
     * ``temporal=True`` (time kept): the visual map is max-pooled over space ``(B, dim, T)``, the sound
       over frequency and averaged into ``T`` steps ``(B, dim, T)``; both are concatenated ``(B, 2 dim, T)``
       and 1D convolutions over time (kernel 3) compare them step by step before a max over time.
@@ -149,8 +149,9 @@ class AVCorrespondence(nn.Module):
             self.compare = nn.Sequential(nn.Conv1d(2 * dim, hidden, 3, padding=1), nn.BatchNorm1d(hidden), nn.ReLU(),
                                          nn.Conv1d(hidden, hidden, 3, padding=1), nn.ReLU())
             self.head = nn.Linear(hidden, 2)
-        else:
-            self.score_norm = nn.BatchNorm1d(1)         # learns the scale and offset of the "yes" log-odds
+        else:                                            # "does this sound fit this visual vector?"
+            self.compare = nn.Sequential(nn.BatchNorm2d(2 * dim), nn.Conv2d(2 * dim, hidden, 1), nn.ReLU(),
+                                         nn.Conv2d(hidden, 1, 1))
 
     def _visual(self, video: torch.Tensor) -> torch.Tensor:
         check_video(video, channels=self.channels)
@@ -164,23 +165,35 @@ class AVCorrespondence(nn.Module):
         a = self.audio_proj(self.audio.features(mel).amax(dim=2)).amax(dim=2)   # (B, dim): one vector per sound
         return v, a
 
+    def _score(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """Log-odds ``(B, h, w)`` that the sound ``a (B, dim)`` fits the visual vectors ``v (B, dim, h, w)``."""
+        a = a[:, :, None, None].expand(-1, -1, *v.shape[2:])          # (B, dim, h, w): the sound everywhere
+        return self.compare(torch.cat([v, a], dim=1))[:, 0]            # (B, h, w)
+
     def similarity_map(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
-        """Dot product of the sound's vector with the visual vector at each position, ``(B, H/4, W/4)``.
+        """How well the sound fits what happens at each position: "yes" log-odds ``(B, H/4, W/4)``.
 
-        Only for ``temporal=False``; its peak is where the model thinks the sound comes from.
+        The model's comparison applied to each position's visual vector (or, with ``temporal=True``,
+        each position's sequence of vectors over time) instead of the whole picture's. Its peak is where
+        the model thinks the sound comes from.
         """
-        if self.temporal:
-            raise ValueError("similarity_map needs a model built with temporal=False (it pools time away)")
-        v, a = self._pooled_towers(video, mel)
-        return torch.einsum("bdhw,bd->bhw", v, a)                      # (B, h, w)
-
-    def forward(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
         if not self.temporal:
             v, a = self._pooled_towers(video, mel)
-            score = self.score_norm((v.amax(dim=(2, 3)) * a).sum(1, keepdim=True))[:, 0]   # (B,)
-        else:
+            return self._score(v, a)
+        v = self._visual(video)                                        # (B, T, dim, h, w)
+        B, T, D, h, w = v.shape
+        v = v.permute(0, 3, 4, 2, 1).reshape(B * h * w, D, T)          # (B*h*w, dim, T): one sequence per position
+        a = self.audio_proj(self.audio.sequence(mel, T))               # (B, dim, T)
+        a = a.repeat_interleave(h * w, dim=0)                          # (B*h*w, dim, T)
+        z = self.head(self.compare(torch.cat([v, a], dim=1)).amax(dim=2))   # (B*h*w, 2)
+        return (z[:, 1] - z[:, 0]).view(B, h, w)
+
+    def forward(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
+        if self.temporal:
             v = self._visual(video).amax(dim=(3, 4)).transpose(1, 2)   # (B, dim, T)
             a = self.audio_proj(self.audio.sequence(mel, v.shape[2]))  # (B, dim, T)
             z = self.compare(torch.cat([v, a], dim=1)).amax(dim=2)     # (B, hidden)
             return self.head(z)                                        # (B, 2)
+        v, a = self._pooled_towers(video, mel)
+        score = self._score(v.amax(dim=(2, 3), keepdim=True), a)[:, 0, 0]   # (B,): the whole picture's vector
         return torch.stack([-score / 2, score / 2], dim=1)             # (B, 2): log-odds of "yes" = score
