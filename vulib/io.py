@@ -50,7 +50,8 @@ import torch.nn.functional as F
 
 from .tensors import check_video, to_display_layout
 
-__all__ = ["write_video", "read_video", "video_info", "sample_video", "SAMPLE_VIDEOS", "DamagedVideoWarning"]
+__all__ = ["write_video", "read_video", "read_audio", "video_info", "sample_video", "SAMPLE_VIDEOS",
+           "DamagedVideoWarning"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -113,7 +114,8 @@ def _frames_for_encoding(clip: torch.Tensor | np.ndarray) -> np.ndarray:
 
 
 def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.0, *,
-                codec: str = "libx264") -> Path:
+                codec: str = "libx264", audio: torch.Tensor | np.ndarray | None = None,
+                audio_rate: int | None = None) -> Path:
     """Write a clip to a video file (an mp4 with H.264 by default) and return its path.
 
     Args:
@@ -124,6 +126,11 @@ def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.
             ``C`` is 3 (RGB) or 1 (grey, written as RGB).
         fps: frames per second, > 0 (may be fractional, e.g. 29.97).
         codec: FFmpeg encoder name; ``"libx264"`` (H.264) plays everywhere.
+        audio: optional mono sound track ``(S,)`` or ``(1, S)`` float in [-1, 1] (clamped), sample
+            ``j`` played at ``j / audio_rate`` seconds after the first frame; muxed as AAC beside the
+            video. AAC is lossy and pads the track (encoder delay, whole 1024-sample blocks): read it
+            back with :func:`read_audio` / ``read_video(..., audio=True)``, which align it by time stamps.
+        audio_rate: samples per second of ``audio`` (required with it), e.g. 16000.
 
     Frames are stored as ``yuv420p``: colour at half the resolution of brightness, which is
     what H.264 players expect. So ``H`` and ``W`` must be even; an odd size raises a
@@ -155,6 +162,8 @@ def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.
     if path.suffix == "":
         raise ValueError(f"cannot tell the container format of {path}: give it a suffix such as .mp4")
 
+    wave = _wave_for_encoding(audio, audio_rate)                    # (1, S) float32, or None
+
     existed = path.exists()
     try:
         with av.open(str(path), mode="w") as container:
@@ -162,12 +171,22 @@ def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.
             stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
             if codec in ("libx264", "libx265"):
                 stream.options = {"crf": str(H264_CRF)}
+            if wave is not None:                                      # every stream is declared before muxing
+                sound = container.add_stream("aac", rate=int(audio_rate))
+                sound.layout = "mono"
             for frame in frames:                                      # frame: (H, W, 3) uint8
                 video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
                 for packet in stream.encode(video_frame):             # 0, 1 or more packets
                     container.mux(packet)
             for packet in stream.encode():                            # flush the encoder
                 container.mux(packet)
+            if wave is not None:                                      # the sound track: AAC, mono
+                audio_frame = av.AudioFrame.from_ndarray(wave, format="flt", layout="mono")
+                audio_frame.sample_rate, audio_frame.pts = int(audio_rate), 0
+                for packet in sound.encode(audio_frame):              # PyAV cuts it into codec-sized blocks
+                    container.mux(packet)
+                for packet in sound.encode(None):
+                    container.mux(packet)
     except (av.FFmpegError, ValueError) as err:      # ValueError: e.g. av's UnknownCodecError
         if not existed:
             path.unlink(missing_ok=True)                              # no half-written file
@@ -178,6 +197,28 @@ def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.
 # ---------------------------------------------------------------------------
 # Opening files for reading, with clear errors
 # ---------------------------------------------------------------------------
+
+def _wave_for_encoding(audio, audio_rate) -> np.ndarray | None:
+    """Check a mono sound track for :func:`write_video`; return it as ``(1, S)`` float32 in [-1, 1]."""
+    if audio is None:
+        if audio_rate is not None:
+            raise ValueError("audio_rate was given without audio: pass audio=wave (S,) too, or drop audio_rate")
+        return None
+    if isinstance(audio_rate, bool) or not isinstance(audio_rate, (int, np.integer)) or not 1000 <= audio_rate <= 192000:
+        raise ValueError(f"expected audio_rate as an integer number of samples per second (e.g. 16000), got {audio_rate!r}")
+    if isinstance(audio, torch.Tensor):
+        audio = audio.detach().cpu().numpy()
+    if not isinstance(audio, np.ndarray) or not np.issubdtype(audio.dtype, np.floating):
+        raise ValueError(f"expected audio as a float tensor or array (S,) or (1, S) in [-1, 1], got "
+                         f"{type(audio).__name__}{'' if not isinstance(audio, np.ndarray) else ' of dtype ' + str(audio.dtype)}")
+    if audio.ndim == 2 and audio.shape[0] == 1:
+        audio = audio[0]
+    if audio.ndim != 1 or audio.shape[0] == 0:
+        raise ValueError(f"expected a mono sound track of shape (S,) or (1, S), got {_shape(audio)}")
+    if not np.isfinite(audio).all():
+        raise ValueError("the audio has non-finite values (NaN or inf)")
+    return np.ascontiguousarray(np.clip(audio, -1.0, 1.0), dtype=np.float32)[None]   # (1, S)
+
 
 class DamagedVideoWarning(UserWarning):
     """A video file is truncated or damaged; the frames that could be decoded were returned."""
@@ -522,7 +563,7 @@ def _warn_damaged(path: Path, problems: list[str], detail: str) -> None:
 
 def read_video(path: PathLike, *, num_frames: int | None = None, every: int = 1,
                start: float | None = None, end: float | None = None,
-               size: int | tuple[int, int] | None = None) -> torch.Tensor:
+               size: int | tuple[int, int] | None = None, audio: bool = False):
     """Read a video file into a clip ``(C, T, H, W)`` float32 in [0, 1] (C = 3, RGB).
 
     Which frames, applied in this order:
@@ -552,18 +593,29 @@ def read_video(path: PathLike, *, num_frames: int | None = None, every: int = 1,
     A truncated or damaged file gives the frames that decode plus a
     :class:`DamagedVideoWarning` (a wanted frame that does not decode repeats its neighbour).
 
+    ``audio=True``: also return the sound track of the same window, ``start`` (or 0) to ``end``
+    (or the end of the last frame), from :func:`read_audio`.
+
     Returns:
-        ``(3, T, H, W)`` float32 in [0, 1].
+        ``(3, T, H, W)`` float32 in [0, 1]; with ``audio=True`` a triple
+        ``(clip, wave (channels, S) float32, audio_rate)``.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
         ValueError: the file is empty, corrupt, not a video, has no video stream or no frame
-            in the window; or an argument is invalid. The message names the file.
+            in the window (or, with ``audio=True``, no audio stream); or an argument is invalid.
+            The message names the file.
     """
     _check_args(num_frames, every, start, end, size)
     path = Path(path)
     lo = float(start) if start is not None else 0.0
     hi = float(end) if end is not None else None
+    if audio:
+        clip = read_video(path, num_frames=num_frames, every=every, start=start, end=end, size=size)
+        if hi is None:
+            hi = video_info(path)["duration"]
+        wave, rate = read_audio(path, start=lo, end=hi)
+        return clip, wave, rate
     try:
         with _open_video(path) as (container, stream):
             try:
@@ -673,6 +725,63 @@ def _no_frames(path: Path, start: float | None, end: float | None) -> ValueError
         return ValueError(f"could not decode any frame of {path}")
     return ValueError(f"no frame of {path} falls in the window start={start!r} s, end={end!r} s "
                       f"(see video_info(path)['duration'])")
+
+
+def read_audio(path: PathLike, *, start: float | None = None, end: float | None = None) -> tuple[torch.Tensor, int]:
+    """Read a file's sound track: ``(wave (channels, S) float32, rate)``, on the video's clock.
+
+    Time 0 is the video's first frame (as for :func:`read_video`'s ``start``/``end``), so sample ``j``
+    of the result plays at ``start + j / rate`` seconds, together with the frame shown then. Samples
+    are placed by their time stamps, not counted from the start of the track: the silence an AAC
+    encoder adds in front (priming) and the padding at the end fall outside ``[start, end)``. Parts
+    of the window the track does not cover (before it starts, after it ends) are zeros; ``end=None``
+    reads to the end of the track. Channels stay separate (a stereo file gives 2 rows).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: no audio stream, a damaged file, or ``start``/``end`` not numbers with ``start < end``.
+    """
+    path = _check_readable(path)
+    lo = 0.0 if start is None else start
+    for name, value in (("start", lo), ("end", end)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value < 0):
+            raise ValueError(f"expected {name} as a number of seconds >= 0, got {value!r}")
+    if end is not None and end <= lo:
+        raise ValueError(f"expected start < end, got start={lo}, end={end}")
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                kinds = [s.type for s in container.streams]
+                raise ValueError(f"{path} has no audio stream (its streams: {kinds or 'none'})")
+            stream = container.streams.audio[0]
+            videos = container.streams.video
+            if videos and videos[0].start_time is not None:           # the video's clock: time 0 = first frame
+                origin = float(videos[0].start_time * videos[0].time_base)
+            else:
+                origin = float((stream.start_time or 0) * stream.time_base)
+            rate = int(stream.rate or stream.codec_context.sample_rate)
+            first = int(math.floor(lo * rate))                        # sample index (on the video clock) of row 0
+            pieces: list[tuple[int, np.ndarray]] = []
+            channels, last = 1, first
+            resampler = av.AudioResampler(format="fltp")               # planar float, same layout and rate
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    data = out.to_ndarray().astype(np.float32)         # (channels, n)
+                    at = (int(round(float(out.pts * out.time_base) * rate - origin * rate))
+                          if out.pts is not None else last)
+                    channels, last = data.shape[0], at + data.shape[1]
+                    if at + data.shape[1] > first and (end is None or at < end * rate):
+                        pieces.append((at, data))
+    except av.FFmpegError as err:
+        raise ValueError(f"could not decode the audio of {path}: {err}") from err
+    stop = int(math.ceil(end * rate)) if end is not None else max([first] + [a + d.shape[1] for a, d in pieces])
+    wave = np.zeros((channels, max(0, stop - first)), np.float32)
+    for at, data in pieces:                                           # paste each block where its time stamp says
+        a, b = max(at, first), min(at + data.shape[1], stop)
+        if b > a:
+            wave[:, a - first:b - first] = data[:, a - at:b - at]
+    return torch.from_numpy(wave), rate
 
 
 # ---------------------------------------------------------------------------

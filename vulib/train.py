@@ -66,6 +66,18 @@ def _loader(data, batch_size: int, shuffle: bool):
     return make_loader(data, batch_size=batch_size, shuffle=shuffle)
 
 
+def _to_device(x, device: torch.device):
+    """Move a batch's input to ``device``: a tensor, or a tuple/list of tensors (several input streams)."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(t.to(device, non_blocking=True) for t in x)
+    return x.to(device, non_blocking=True)
+
+
+def _call(model: nn.Module, x):
+    """``model(x)``, or ``model(*x)`` for a batch of several input streams (e.g. video and sound, notebook 10)."""
+    return model(*x) if isinstance(x, (tuple, list)) else model(x)
+
+
 def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
     """Fraction of rows of ``logits (N, K)`` whose arg-max equals ``labels (N,)``."""
     if logits.ndim != 2 or labels.ndim != 1 or logits.shape[0] != labels.shape[0]:
@@ -103,7 +115,8 @@ def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, sche
 
     Args:
         model: maps a batch ``(B, C, T, H, W)`` to logits ``(B, K)``; put in training mode.
-        loader: yields ``(x, y)`` batches; ``y`` ``(B,)`` integer labels.
+        loader: yields ``(x, y)`` batches; ``y`` ``(B,)`` integer labels. ``x`` may be a tuple of
+            tensors (several input streams, e.g. video and sound): the model is then called as ``model(*x)``.
         on_batch: called after each batch with this epoch's running sums (the dict below).
 
     Returns:
@@ -113,9 +126,9 @@ def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, sche
     model.train()
     sums = {"loss_sum": 0.0, "correct": 0, "clips": 0}
     for x, y in loader:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        x, y = _to_device(x, device), y.to(device, non_blocking=True)
         with _autocast(device, amp):
-            logits = model(x)                                        # (B, K)
+            logits = _call(model, x)                                 # (B, K)
             loss = F.cross_entropy(logits.float(), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -185,7 +198,7 @@ def _logits(model: nn.Module, batches, device: torch.device | None, amp: bool) -
     outs = []
     for x in batches:
         with _autocast(device, amp):
-            outs.append(model(x.to(device)).float().cpu())
+            outs.append(_call(model, _to_device(x, device)).float().cpu())
     return torch.cat(outs)
 
 

@@ -14,6 +14,7 @@ from .registry import available_models, build_model
 from .video_vit import VideoViT, tubelet_from_patch
 from .localization import (LocalizationHead, SnippetEncoder, decode_segments, encode_snippets, fit_head,
                            sliding_window_segments, snippet_clips, snippet_labels, suppress)
+from .audio import AudioCNN, AVCorrespondence, LateAVFusion, MidAVFusion, video_embedding
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
@@ -21,3 +22,4 @@ __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusi
 __all__ += ["VideoViT", "tubelet_from_patch"]                                          # 08
 __all__ += ["SnippetEncoder", "LocalizationHead", "snippet_clips", "snippet_labels",   # 09
             "encode_snippets", "sliding_window_segments", "fit_head", "decode_segments", "suppress"]
+__all__ += ["AudioCNN", "AVCorrespondence", "LateAVFusion", "MidAVFusion", "video_embedding"]  # 10
