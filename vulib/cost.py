@@ -75,3 +75,14 @@ def format_table(rows: list[LayerCost]) -> str:
     lines.append(f"{'total':24s} {'':12s} {'':>22s} {sum(r.params for r in rows):12,d} "
                  f"{sum(r.macs for r in rows):15,d}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- notebook 11: one model's totals
+def model_cost(model: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(params, macs)`` of ``model`` for one input of shape ``input_shape`` (no batch axis), e.g.
+    ``(3, 8, 32, 32)``: all its parameters, and the multiply-adds of :func:`layer_table` summed."""
+    rows = layer_table(model, input_shape)
+    return count_params(model), sum(r.macs for r in rows)
+
+
+__all__ += ["model_cost"]

@@ -10,8 +10,10 @@ from .c3d import C3D
 from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 from .two_stream import TwoStream
+from .efficient import TSM, Conv2Plus1d, R2Plus1D, StreamingTSM, TemporalShift, mid_channels_2plus1d
 from .registry import available_models, build_model
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
-           "available_models", "build_model"]
+           "available_models", "build_model",
+           "TemporalShift", "TSM", "StreamingTSM", "Conv2Plus1d", "R2Plus1D", "mid_channels_2plus1d"]
