@@ -100,3 +100,14 @@ def attention_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
         meta(torch.empty(1, *input_shape, device="meta"))
     totals = counter.get_flop_counts().get("Global", {})
     return int(sum(v for op, v in totals.items() if "bmm" in str(op)))
+
+
+# ---------------------------------------------------------------- notebook 11: one model's totals
+def model_cost(model: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(params, macs)`` of ``model`` for one input of shape ``input_shape`` (no batch axis), e.g.
+    ``(3, 8, 32, 32)``: all its parameters, and the multiply-adds of :func:`layer_table` summed."""
+    rows = layer_table(model, input_shape)
+    return count_params(model), sum(r.macs for r in rows)
+
+
+__all__ += ["model_cost"]

@@ -10,6 +10,7 @@ from .c3d import C3D
 from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 from .two_stream import TwoStream
+from .efficient import TSM, Conv2Plus1d, R2Plus1D, StreamingTSM, TemporalShift, mid_channels_2plus1d
 from .registry import available_models, build_model
 from .video_vit import VideoViT, tubelet_from_patch
 from .localization import (LocalizationHead, SnippetEncoder, decode_segments, encode_snippets, fit_head,
@@ -23,3 +24,4 @@ __all__ += ["VideoViT", "tubelet_from_patch"]                                   
 __all__ += ["SnippetEncoder", "LocalizationHead", "snippet_clips", "snippet_labels",   # 09
             "encode_snippets", "sliding_window_segments", "fit_head", "decode_segments", "suppress"]
 __all__ += ["AudioCNN", "AVCorrespondence", "LateAVFusion", "MidAVFusion", "video_embedding"]  # 10
+__all__ += ["TemporalShift", "TSM", "StreamingTSM", "Conv2Plus1d", "R2Plus1D", "mid_channels_2plus1d"]  # 11

@@ -31,6 +31,7 @@ MODEL_NAMES: dict[str, tuple[str, str]] = {
     "cnn_rnn": ("CNNRNN", "per-frame 2D CNN then a GRU (notebook 05)"),
     "rcn": ("RCN", "recurrent convolutional network, conv-GRU layers (notebook 05)"),
     "tsm": ("TSM", "temporal shift module on a 2D CNN (notebook 11)"),
+    "r2plus1d": ("R2Plus1D", "the small 3D CNN with (2+1)D convolutions (notebook 11)"),
 }
 
 
