@@ -297,7 +297,7 @@ def solution_cells(nb: nbformat.NotebookNode) -> list[int]:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path) -> dict[int, str]:
     """Run a notebook in the ``python3`` kernel of this environment; return {cell index: error name}."""
-    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(cwd)}}).execute()
     return {i: out.ename for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
             for out in cell.outputs if out.output_type == "error"}
