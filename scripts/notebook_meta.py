@@ -17,6 +17,9 @@ JupyterLab and ``jupyter nbconvert --to slides`` both read ``slide_type``):
   **fragment**: it appears on the next key press, after the result it checks;
 * everything else continues the current slide (``-``).
 
+The notebook's ``rise`` metadata picks RISE's ``white`` theme (its default, ``simple``, loads fonts
+from Google: not offline) and lets long slides scroll.
+
 A code cell whose first line is ``# draw: <what it draws>`` only draws (figure or widget plumbing):
 it starts collapsed (``jupyter.source_hidden``); the book and the slides fold it behind
 "Show code (<what it draws>)".  ``tests/test_notebook_meta.py`` runs ``--check``.
@@ -34,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LONG = 18
 DRAW = re.compile(r"^#\s*draw:", re.IGNORECASE)
 ASSERT = re.compile(r"^assert\b", re.MULTILINE)
+RISE = {"theme": "white", "scroll": True}
 
 
 def slide_types(nb) -> list[str]:
@@ -68,6 +72,9 @@ def is_drawing(cell) -> bool:
 def differences(nb) -> list[str]:
     """What :func:`apply` would change, one line per cell."""
     out = []
+    have_rise = dict(nb.metadata.get("rise", {}))
+    if {k: have_rise.get(k) for k in RISE} != RISE:
+        out.append(f"notebook: rise {have_rise} -> {RISE}")
     for i, (cell, kind) in enumerate(zip(nb.cells, slide_types(nb))):
         have = cell.metadata.get("slideshow", {}).get("slide_type")
         if have != kind:
@@ -80,6 +87,7 @@ def differences(nb) -> list[str]:
 
 def apply(nb) -> None:
     """Set the metadata in place."""
+    nb.metadata["rise"] = {**dict(nb.metadata.get("rise", {})), **RISE}
     for cell, kind in zip(nb.cells, slide_types(nb)):
         cell.metadata["slideshow"] = {"slide_type": kind}
         jupyter = dict(cell.metadata.get("jupyter", {}))

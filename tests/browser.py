@@ -675,3 +675,66 @@ def check_slides(page, url: str, deadline: Deadline, shots: Path) -> dict:
     later = page.evaluate(_REVEAL)
     page.screenshot(path=str(shots / "slides-later.png"), timeout=deadline.ms(20))
     return {"first": first, "later": later, "problems": page.vulib_problems[start:]}
+
+
+# --------------------------------------------------------------------------- live slides (RISE)
+
+_ACTIVE_OUTPUT = """() => document.querySelector('.jp-Cell.jp-mod-active')?.innerText || ''"""
+
+
+@dataclass
+class RiseResult:
+    slides: int = 0
+    output: str = ""
+    offsite: list = field(default_factory=list)
+    console_errors: list = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, expect: str) -> RiseResult:
+    """Open ``notebook`` as a RISE slideshow (``/rise/<path>``), step from the title slide to the
+    set-up slide, run its cells with Shift+Enter as a teacher does, and wait for ``expect`` in an
+    output.  Screenshots: ``rise-title.png``, ``rise-output.png``."""
+    res = RiseResult()
+    shots.mkdir(parents=True, exist_ok=True)
+    with lab_page(notebooks, deadline) as (server, page):
+        t = deadline.elapsed
+        page.on("console", lambda m: res.console_errors.append(m.text[:200]) if m.type == "error" else None)
+        page.on("request", lambda r: res.offsite.append(r.url) if not r.url.startswith(
+            (server.url, "data:", "blob:", "ws://127.0.0.1")) else None)
+        deadline.step = f"opening the RISE slideshow of {notebook}"
+        page.goto(f"{server.url}/rise/{notebook}?token={server.token}", timeout=deadline.ms(60))
+        page.wait_for_selector(".reveal .slides section", timeout=deadline.ms(60))
+        deadline.step = "waiting for the slideshow's kernel"
+        while True:
+            kernels = server.api("GET", "/api/kernels")
+            if kernels and all(k["execution_state"] == "idle" for k in kernels):
+                break
+            deadline.ms()
+            time.sleep(0.3)
+        res.timings["kernel idle"] = t()
+        res.slides = page.locator(".reveal .slides > section").count()
+        page.screenshot(path=str(shots / "rise-title.png"), timeout=deadline.ms(20))
+        deadline.step = "moving to the set-up slide and running its cells"
+        page.keyboard.press("Space")          # the next slide or subslide, in order
+        page.wait_for_timeout(1000)           # the transition
+        page.locator(".jp-Cell.jp-mod-active .jp-InputPrompt").first.click(timeout=deadline.ms(20))
+        want = json.dumps(expect)
+        for _ in range(6):                    # Shift+Enter runs the active cell and moves on
+            page.keyboard.press("Shift+Enter")
+            try:
+                page.wait_for_function(
+                    f"() => [...document.querySelectorAll('.jp-OutputArea-output')].some(e => e.innerText.includes({want}))",
+                    timeout=deadline.ms(15), polling=250)
+                break
+            except Exception:
+                if deadline.left() < 5:
+                    raise
+        outputs = page.locator(".jp-OutputArea-output")
+        res.output = "\n".join(outputs.nth(i).inner_text() for i in range(outputs.count()))
+        res.timings["output seen"] = t()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(shots / "rise-output.png"), timeout=deadline.ms(20))
+        deadline.step = "shutting the kernel down"
+        server.shutdown_kernels()
+    return res

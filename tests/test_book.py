@@ -129,3 +129,17 @@ def test_book_pages_and_one_slide_deck_in_a_browser(site, tmp_path):
             failures.append(f"slides: pressing -> did not move on: {slides}")
     print(f"browser part: {deadline.elapsed():.1f} s")
     assert not failures, "\n".join(failures)
+
+
+def test_rise_slideshow_runs_the_setup_cells_live(tmp_path):
+    """The live path: jupyterlab-rise in our JupyterLab shows a lesson as slides whose cells run."""
+    require_book()   # the same requirements (RISE is in the lab extra; playwright, chromium)
+    notebook = LESSONS[0].name
+    res = browser.check_rise(ROOT / "notebooks", notebook, SHOTS, browser.Deadline(120), expect="| seed")
+    print(f"RISE {notebook}: {res.slides} slides; output: {res.output[:300]!r}; timings (s): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items())
+          + f"\nconsole errors (RISE / widget manager, not asserted): {len(res.console_errors)}, "
+          + f"e.g. {sorted(set(res.console_errors))[:3]}")
+    assert res.slides >= 5, f"RISE showed {res.slides} slides"
+    assert "| seed" in res.output, res.output
+    assert not res.offsite, f"the slideshow asked other hosts: {sorted(set(res.offsite))[:5]}"

@@ -42,4 +42,5 @@ def test_rules_on_a_small_lesson(tmp_path):
     nb2 = nbformat.read(path, 4)
     assert nb2.cells[5].metadata["jupyter"]["source_hidden"] is True
     assert "jupyter" not in nb2.cells[3].metadata
+    assert nb2.metadata["rise"]["theme"] == "white"
     assert [c.source for c in nb2.cells] == [c.source for c in nb.cells]   # metadata only
