@@ -343,6 +343,7 @@ def build_slides(prepared: dict[str, object], out: Path) -> list[Path]:
         body, _ = exporter.from_notebook_node(copy.deepcopy(nb), resources={"metadata": {"name": Path(name).stem}})
         path = out / f"{Path(name).stem}.slides.html"
         body = body.replace("</head>", f'<style type="text/css">\n{ANIM_CSS}</style>\n</head>', 1)
+        body = re.sub(r'href="(\d\d_[A-Za-z0-9_]+)\.ipynb', r'href="\1.slides.html', body)  # deck to deck
         path.write_text(body, encoding="utf-8")
         written.append(path)
     return written
