@@ -263,6 +263,7 @@ html_extra_path = ["_extra"]
 html_theme_options = {"show_toc_level": 2, "use_download_button": False, "use_fullscreen_button": False,
                       "use_repository_button": False, "home_page_in_toc": True}
 html_show_sourcelink = False
+html_copy_source = False            # the notebooks are downloadable as they are
 html_context = {"default_mode": "light"}
 nb_execution_mode = "off"          # the committed outputs; nbval proves the notebooks run
 nb_ipywidgets_js = {}              # widgets are drawn statically from their saved state: no CDN

@@ -684,6 +684,7 @@ _ACTIVE_OUTPUT = """() => document.querySelector('.jp-Cell.jp-mod-active')?.inne
 
 @dataclass
 class RiseResult:
+    first_view: list = field(default_factory=list)
     slides: int = 0
     output: str = ""
     offsite: list = field(default_factory=list)
@@ -692,9 +693,10 @@ class RiseResult:
 
 
 def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, expect: str) -> RiseResult:
-    """Open ``notebook`` as a RISE slideshow (``/rise/<path>``), step from the title slide to the
-    set-up slide, run its cells with Shift+Enter as a teacher does, and wait for ``expect`` in an
-    output.  Screenshots: ``rise-title.png``, ``rise-output.png``."""
+    """Open ``notebook`` in JupyterLab without running anything (``first_view``: the texts of its
+    widget outputs), then a copy of it without outputs as a RISE slideshow (``/rise/<path>``): step
+    from the title slide to the set-up slide, run its cells with Shift+Enter as a teacher does, and
+    wait for ``expect`` in an output.  Screenshots: ``rise-title.png``, ``rise-output.png``."""
     res = RiseResult()
     shots.mkdir(parents=True, exist_ok=True)
     with lab_page(notebooks, deadline) as (server, page):
@@ -702,8 +704,24 @@ def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, 
         page.on("console", lambda m: res.console_errors.append(m.text[:200]) if m.type == "error" else None)
         page.on("request", lambda r: res.offsite.append(r.url) if not r.url.startswith(
             (server.url, "data:", "blob:", "ws://127.0.0.1")) else None)
-        deadline.step = f"opening the RISE slideshow of {notebook}"
-        page.goto(f"{server.url}/rise/{notebook}?token={server.token}", timeout=deadline.ms(60))
+        deadline.step = f"opening {notebook} in JupyterLab, nothing run"
+        page.goto(f"{server.url}/lab/tree/{notebook}?token={server.token}", timeout=deadline.ms(60))
+        page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-output').length > 0",
+                               timeout=deadline.ms(60))
+        res.first_view = [t for t in page.locator(".jp-OutputArea-output").all_inner_texts() if "Explorer" in t]
+        res.timings["first view"] = t()
+        # The slideshow runs a copy without stored outputs, so that an output seen was made live.
+        import nbformat
+        live = f"live_{notebook}"
+        nb = nbformat.read(server.root / notebook, 4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nb.metadata.pop("widgets", None)
+        nbformat.write(nb, server.root / live)
+        server.shutdown_kernels()
+        deadline.step = f"opening the RISE slideshow of {live}"
+        page.goto(f"{server.url}/rise/{live}?token={server.token}", timeout=deadline.ms(60))
         page.wait_for_selector(".reveal .slides section", timeout=deadline.ms(60))
         deadline.step = "waiting for the slideshow's kernel"
         while True:

@@ -132,7 +132,9 @@ def test_book_pages_and_one_slide_deck_in_a_browser(site, tmp_path):
 
 
 def test_rise_slideshow_runs_the_setup_cells_live(tmp_path):
-    """The live path: jupyterlab-rise in our JupyterLab shows a lesson as slides whose cells run."""
+    """The live path: jupyterlab-rise in our JupyterLab shows a lesson as slides whose cells run.
+    First, the same notebook opened in JupyterLab before anything ran: its widgets read as a sentence
+    (vulib.widgets.Explorer's text form), not as ``Explorer(children=(HBox(...``."""
     require_book()   # the same requirements (RISE is in the lab extra; playwright, chromium)
     notebook = LESSONS[0].name
     res = browser.check_rise(ROOT / "notebooks", notebook, SHOTS, browser.Deadline(120), expect="| seed")
@@ -140,6 +142,9 @@ def test_rise_slideshow_runs_the_setup_cells_live(tmp_path):
           + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items())
           + f"\nconsole errors (RISE / widget manager, not asserted): {len(res.console_errors)}, "
           + f"e.g. {sorted(set(res.console_errors))[:3]}")
+    print(f"first view in JupyterLab, before any cell ran: {res.first_view}")
+    assert not [t for t in res.first_view if "children=" in t], (
+        f"a widget shows as its widget tree before the cells run: {res.first_view}")
     assert res.slides >= 5, f"RISE showed {res.slides} slides"
     assert "| seed" in res.output, res.output
     assert not res.offsite, f"the slideshow asked other hosts: {sorted(set(res.offsite))[:5]}"
