@@ -544,3 +544,217 @@ def check_close_tab(notebooks: Path, deadline: Deadline) -> CloseTabResult:
         deadline.step = "shutting the kernels down"
         server.shutdown_kernels()
     return res
+
+
+# --------------------------------------------------------------------------- the course website
+
+@contextmanager
+def static_server(folder: Path):
+    """Serve ``folder`` over HTTP on 127.0.0.1 (a thread); yields the base URL."""
+    import functools
+    import http.server
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def chromium_page(deadline: Deadline, tmp: Path):
+    """A page of Debian's headless Chromium that records console errors, page errors and failed
+    requests in ``page.vulib_problems``."""
+    from playwright.sync_api import sync_playwright
+
+    watchdog = Watchdog(deadline)
+    with ExitStack() as stack:
+        stack.callback(watchdog.cancel)
+        pw = stack.enter_context(sync_playwright())
+        context = pw.chromium.launch_persistent_context(
+            str(tmp / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport=VIEWPORT, timeout=deadline.ms(30))
+        stack.callback(context.close)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(deadline.ms())
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        # net::ERR_ABORTED: a request the page itself dropped (a prefetch cut short by navigation)
+        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})")
+                if "ERR_ABORTED" not in (r.failure or "") else None)
+        page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        page.vulib_problems = problems
+        yield page
+
+
+# Every <img> of the article: loaded, and with a non-zero size where it is displayed.
+_IMAGES = """() => [...document.querySelectorAll('article img, .bd-article img')].map(i => ({
+  src: i.src.slice(0, 80), complete: i.complete, natural: i.naturalWidth * i.naturalHeight,
+  shown: !!i.offsetParent, box: i.getBoundingClientRect().width * i.getBoundingClientRect().height}))"""
+
+# Links of the page to other pages or files of the site (not anchors within it, not other hosts).
+_LOCAL_LINKS = """() => [...new Set([...document.querySelectorAll('a[href]')]
+  .map(a => a.href.split('#')[0]).filter(h => h.startsWith(location.origin) && h !== location.href.split('#')[0]))]"""
+
+_STATUS = """async (urls) => Promise.all(urls.map(async u => {
+  try { const r = await fetch(u, {method: 'HEAD'}); return [u, r.status]; } catch (e) { return [u, String(e)]; } }))"""
+
+# Press Play on the first to_jshtml animation; report its frame source before and after.
+_PLAY = """async () => {
+  const anim = document.querySelector('.animation');
+  if (!anim) return null;
+  anim.scrollIntoView();
+  const img = anim.querySelector('img'), slider = anim.querySelector('input.anim-slider');
+  const before = img.src, frames = Number(slider.max) + 1;
+  anim.querySelector('button[title="Play"]').click();
+  const t0 = performance.now();
+  while (img.src === before && performance.now() - t0 < 5000) await new Promise(r => setTimeout(r, 50));
+  anim.querySelector('button[title="Pause"]').click();
+  return {frames, changed: img.src !== before, slider: slider.value};
+}"""
+
+
+@dataclass
+class PageReport:
+    url: str
+    title: str = ""
+    problems: list = field(default_factory=list)
+    images: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+    animation: dict | None = None
+    text: str = ""
+
+
+def check_site_page(page, url: str, deadline: Deadline, shot: Path | None = None) -> PageReport:
+    """Open one page of the website; collect what the book test asserts."""
+    rep = PageReport(url)
+    start = len(page.vulib_problems)
+    deadline.step = f"opening {url}"
+    page.goto(url, wait_until="load", timeout=deadline.ms(60))
+    rep.title = page.title()
+    rep.text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
+    rep.images = page.evaluate(_IMAGES)
+    rep.links = page.evaluate(_STATUS, page.evaluate(_LOCAL_LINKS))
+    if shot is not None:  # the top of the page; the first static widget, if any
+        page.screenshot(path=str(shot), full_page=False, timeout=deadline.ms(20))
+        widget = page.locator(".vulib-static-widget").first
+        if widget.count():
+            widget.scroll_into_view_if_needed(timeout=deadline.ms(10))
+            widget.screenshot(path=str(shot.with_name(shot.stem + "-widget.png")), timeout=deadline.ms(20))
+    deadline.step = f"playing an animation on {url}"
+    rep.animation = page.evaluate(_PLAY)
+    if shot is not None and rep.animation:
+        page.screenshot(path=str(shot.with_name(shot.stem + "-animation.png")), timeout=deadline.ms(20))
+    rep.problems = page.vulib_problems[start:]
+    return rep
+
+
+_REVEAL = """() => window.Reveal && Reveal.isReady() ? {slides: Reveal.getTotalSlides(),
+  index: Reveal.getIndices().h, images: [...document.querySelectorAll('.reveal img')].filter(
+    i => i.complete && i.naturalWidth > 0).length} : null"""
+
+
+def check_slides(page, url: str, deadline: Deadline, shots: Path) -> dict:
+    """Open a reveal.js deck, step through its first slides; screenshot the title and a later slide."""
+    start = len(page.vulib_problems)
+    deadline.step = f"opening slides {url}"
+    page.goto(url, wait_until="load", timeout=deadline.ms(60))
+    page.wait_for_function(_REVEAL, timeout=deadline.ms(30))
+    first = page.evaluate(_REVEAL)
+    page.screenshot(path=str(shots / "slides-title.png"), timeout=deadline.ms(20))
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(800)  # the slide transition
+    later = page.evaluate(_REVEAL)
+    page.screenshot(path=str(shots / "slides-later.png"), timeout=deadline.ms(20))
+    return {"first": first, "later": later, "problems": page.vulib_problems[start:]}
+
+
+# --------------------------------------------------------------------------- live slides (RISE)
+
+_ACTIVE_OUTPUT = """() => document.querySelector('.jp-Cell.jp-mod-active')?.innerText || ''"""
+
+
+@dataclass
+class RiseResult:
+    first_view: list = field(default_factory=list)
+    slides: int = 0
+    output: str = ""
+    offsite: list = field(default_factory=list)
+    console_errors: list = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, expect: str) -> RiseResult:
+    """Open ``notebook`` in JupyterLab without running anything (``first_view``: the texts of its
+    widget outputs), then a copy of it without outputs as a RISE slideshow (``/rise/<path>``): step
+    from the title slide to the set-up slide, run its cells with Shift+Enter as a teacher does, and
+    wait for ``expect`` in an output.  Screenshots: ``rise-title.png``, ``rise-output.png``."""
+    res = RiseResult()
+    shots.mkdir(parents=True, exist_ok=True)
+    with lab_page(notebooks, deadline) as (server, page):
+        t = deadline.elapsed
+        page.on("console", lambda m: res.console_errors.append(m.text[:200]) if m.type == "error" else None)
+        page.on("request", lambda r: res.offsite.append(r.url) if not r.url.startswith(
+            (server.url, "data:", "blob:", "ws://127.0.0.1")) else None)
+        deadline.step = f"opening {notebook} in JupyterLab, nothing run"
+        page.goto(f"{server.url}/lab/tree/{notebook}?token={server.token}", timeout=deadline.ms(60))
+        page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-output').length > 0",
+                               timeout=deadline.ms(60))
+        res.first_view = [t for t in page.locator(".jp-OutputArea-output").all_inner_texts() if "Explorer" in t]
+        res.timings["first view"] = t()
+        # The slideshow runs a copy without stored outputs, so that an output seen was made live.
+        import nbformat
+        live = f"live_{notebook}"
+        nb = nbformat.read(server.root / notebook, 4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nb.metadata.pop("widgets", None)
+        nbformat.write(nb, server.root / live)
+        server.shutdown_kernels()
+        deadline.step = f"opening the RISE slideshow of {live}"
+        page.goto(f"{server.url}/rise/{live}?token={server.token}", timeout=deadline.ms(60))
+        page.wait_for_selector(".reveal .slides section", timeout=deadline.ms(60))
+        deadline.step = "waiting for the slideshow's kernel"
+        while True:
+            kernels = server.api("GET", "/api/kernels")
+            if kernels and all(k["execution_state"] == "idle" for k in kernels):
+                break
+            deadline.ms()
+            time.sleep(0.3)
+        res.timings["kernel idle"] = t()
+        res.slides = page.locator(".reveal .slides > section").count()
+        page.screenshot(path=str(shots / "rise-title.png"), timeout=deadline.ms(20))
+        deadline.step = "moving to the set-up slide and running its cells"
+        page.keyboard.press("Space")          # the next slide or subslide, in order
+        page.wait_for_timeout(1000)           # the transition
+        page.locator(".jp-Cell.jp-mod-active .jp-InputPrompt").first.click(timeout=deadline.ms(20))
+        want = json.dumps(expect)
+        for _ in range(6):                    # Shift+Enter runs the active cell and moves on
+            page.keyboard.press("Shift+Enter")
+            try:
+                page.wait_for_function(
+                    f"() => [...document.querySelectorAll('.jp-OutputArea-output')].some(e => e.innerText.includes({want}))",
+                    timeout=deadline.ms(15), polling=250)
+                break
+            except Exception:
+                if deadline.left() < 5:
+                    raise
+        outputs = page.locator(".jp-OutputArea-output")
+        res.output = "\n".join(outputs.nth(i).inner_text() for i in range(outputs.count()))
+        res.timings["output seen"] = t()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(shots / "rise-output.png"), timeout=deadline.ms(20))
+        deadline.step = "shutting the kernel down"
+        server.shutdown_kernels()
+    return res

@@ -80,7 +80,7 @@ def assert_same(expected, actual, where):
 
 def test_pyproject_pins_every_requirement_exactly():
     project = pyproject()
-    assert project["optional-dependencies"].keys() >= {"lab", "test"}
+    assert project["optional-dependencies"].keys() >= {"lab", "test", "book"}
     pyproject_pins(*project["optional-dependencies"])  # asserts name==version each
 
 
@@ -110,7 +110,7 @@ def test_environment_yml_matches_pyproject():
     (pip_lines,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
     assert "-e ." in pip_lines, "environment.yml must install vulib (-e .)"
     actual = pins([p for p in pip_lines if not p.startswith("-")], "environment.yml")
-    assert_same(pyproject_pins("lab", "test"), actual, "environment.yml")
+    assert_same(pyproject_pins("lab", "test", "book"), actual, "environment.yml")
 
 
 def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
@@ -152,7 +152,7 @@ def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
     assert CPU_INDEX in (repo / "binder/requirements.txt").read_text()
 
 
-@pytest.mark.parametrize("script", ["scripts/lab.sh", "scripts/test.sh", "scripts/_browser.sh", ".ci/run", "binder/start"])
+@pytest.mark.parametrize("script", ["scripts/lab.sh", "scripts/test.sh", "scripts/book.sh", "scripts/slides.sh", "scripts/_browser.sh", ".ci/run", "binder/start"])
 def test_shell_scripts_parse(script):
     subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
 

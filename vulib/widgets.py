@@ -103,6 +103,17 @@ class Explorer(W.VBox):
         super().__init__(rows + [self.image])
         self.redraw()
 
+    REPR = "interactive: run the cells above to use it; a static version follows"
+
+    def __repr__(self) -> str:
+        """The widget's text form, e.g. ``Explorer(frame size, seconds) — interactive: run the cells
+        above ...``.  A notebook opened before its cells run (JupyterLab, a code-hosting site) shows
+        this instead of the picture: it says what the output is and what to do.  At most 110
+        characters, where ipywidgets cuts a widget's text."""
+        names = ", ".join(getattr(c, "description", "") or n for n, c in self.controls.items())
+        text = f"Explorer({names}) — {self.REPR}"
+        return text if len(text) <= 110 else f"Explorer — {self.REPR}"
+
     def values(self) -> dict:
         return {n: c.value for n, c in self.controls.items()}
 
