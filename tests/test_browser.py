@@ -27,6 +27,7 @@ CASES = [
     WidgetCase("00_videos_as_tensors.ipynb", control="seconds"),  # memory calculator (Explorer)
     WidgetCase("02_receptive_fields.ipynb", control="layer"),     # receptive fields, layer by layer
     WidgetCase("04_optical_flow.ipynb", control="frame"),         # flow viewer (pre-rendered pictures)
+    WidgetCase("08_video_transformers.ipynb", control="frame"),   # a video transformer's attention maps
     WidgetCase("09_action_localization.ipynb", control=0),         # detection timeline: score threshold (pre-rendered)
 ]
 

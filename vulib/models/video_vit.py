@@ -14,11 +14,14 @@ which* (``L = T' * N`` tokens, ``d`` channels per head):
   The temporal branch's output projection starts at zero: an untrained divided block *is* a
   spatial-only block, and training grows the temporal part (as the non-local block of notebook 06);
 * ``"factorised"`` (ViViT model 2, "factorised encoder"): a spatial transformer of ``depth`` blocks runs on
-  each token frame alone; each frame's tokens are averaged into one summary token; a temporal transformer
+  each token frame alone; each frame's tokens are max-pooled into one summary token; a temporal transformer
   of ``depth`` blocks runs over the ``T'`` summaries. Cost ``∝ T' N^2 + T'^2``. It is *late fusion*
   (notebook 01), with attention doing the fusing.
 
-The classifier averages the final tokens and applies ``LayerNorm`` + ``Linear``. Attention is
+The classifier takes the maximum of the final tokens over all positions (as the 3D CNN of notebook 01
+pools its features) and applies ``LayerNorm`` + ``Linear``. In the suite's small clips most tokens are
+background: an average dilutes the few tokens on the object, and with it, measured on notebook 08's
+tasks, training sat at chance for many epochs; the maximum keeps them. Attention is
 computed by :func:`torch.nn.functional.scaled_dot_product_attention` (a fused kernel on CPU and GPU);
 :meth:`VideoViT.attention_maps` recomputes the maps by hand for pictures.
 """
@@ -134,7 +137,7 @@ class VideoViT(nn.Module):
     Shapes (``tubelet = (t, p, p)``, ``T' = frames / t``, ``N = (size / p)^2``, ``D = dim``):
     clip ``(B, C, T, H, W)`` -> tubelet embedding ``Conv3d`` ``(B, D, T', H/p, W/p)`` -> tokens ``(B, T', N, D)``
     + space embedding ``(N, D)`` + time embedding ``(T', D)`` -> blocks (see the module docstring for the
-    three ``attention`` variants) -> mean over tokens ``(B, D)`` -> ``LayerNorm`` -> ``Linear`` ``(B, classes)``.
+    three ``attention`` variants) -> maximum over tokens ``(B, D)`` -> ``LayerNorm`` -> ``Linear`` ``(B, classes)``.
 
     For ``"factorised"`` the time embedding is added to the per-frame summary tokens ``(B, T', D)``, just
     before the temporal transformer (the spatial one sees each frame alone and has no use for it).
@@ -208,12 +211,12 @@ class VideoViT(nn.Module):
             z = z.reshape(B * T, N, D)                                     # (B*T', N, D): each frame alone
             for block in self.spatial:
                 z = block(z)
-            z = z.view(B, T, N, D).mean(2)                                 # (B, T', D): one summary per frame
+            z = z.view(B, T, N, D).amax(2)                                 # (B, T', D): one summary per frame
             if self.time_pos is not None:
                 z = z + self.time_pos
             for block in self.temporal:
                 z = block(z)                                               # (B, T', D)
-        return self.norm(z.reshape(B, -1, D).mean(1))                     # (B, D)
+        return self.norm(z.reshape(B, -1, D).amax(1))                     # (B, D): max over all tokens
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))                                 # (B, classes)
