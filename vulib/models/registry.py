@@ -32,6 +32,7 @@ MODEL_NAMES: dict[str, tuple[str, str]] = {
     "rcn": ("RCN", "recurrent convolutional network, conv-GRU layers (notebook 05)"),
     "tsm": ("TSM", "temporal shift module on a 2D CNN (notebook 11)"),
     "r2plus1d": ("R2Plus1D", "the small 3D CNN with (2+1)D convolutions (notebook 11)"),
+    "video_vit": ("VideoViT", "a video transformer on tubelet tokens, joint attention by default (notebook 08)"),
 }
 
 
