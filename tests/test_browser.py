@@ -29,6 +29,7 @@ CASES = [
     WidgetCase("04_optical_flow.ipynb", control="frame"),         # flow viewer (pre-rendered pictures)
     WidgetCase("08_video_transformers.ipynb", control="frame"),   # a video transformer's attention maps
     WidgetCase("09_action_localization.ipynb", control=0),         # detection timeline: score threshold (pre-rendered)
+    WidgetCase("10_audio.ipynb", control="clip"),                 # sound source map: frames, sound, heat map
 ]
 
 
