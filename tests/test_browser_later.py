@@ -12,6 +12,7 @@ from browser import WidgetCase
 CASES = [
     WidgetCase("09_action_localization.ipynb", control=0),         # detection timeline: score threshold (pre-rendered)
     WidgetCase("10_audio.ipynb", control="clip"),                 # sound source map: frames, sound, heat map
+    WidgetCase("11_efficient_video.ipynb", control="clips/video"),  # budget explorer (Explorer)
 ]
 
 
