@@ -41,7 +41,9 @@ def test_correspondence_model(temporal):
     video, mel = data()
     net = AVCorrespondence(temporal=temporal, width=4, dim=8, hidden=8)
     assert net(video, mel).shape == (B, 2)
-    assert net.similarity_map(video, mel).shape == (B, S // 4, S // 4)   # both kinds: one score per position
+    assert net.similarity_map(video, mel).shape == (B, S // 4, S // 4)
+    with pytest.raises(ValueError, match="log-mel"):
+        net(video, mel[:, 0])
 
 
 def test_fit_evaluate_predict_take_two_streams():

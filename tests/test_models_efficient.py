@@ -133,3 +133,10 @@ def test_r2plus1d_and_registry():
     assert R2Plus1D()(torch.rand(2, 3, 8, 16, 16)).shape == (2, 2)
     m = build_model("tsm", classes=5, frames=8, size=32)
     assert isinstance(m, TSM) and m(torch.rand(1, 3, 8, 32, 32)).shape == (1, 5)
+
+
+def test_model_cost_counts_recurrent_models():
+    from vulib.models import CNNRNN
+    params, macs = model_cost(CNNRNN(width=8, hidden=32), (3, 8, 24, 24))
+    gru = [r for r in layer_table(CNNRNN(width=8, hidden=32), (3, 8, 24, 24)) if r.kind == "GRU"][0]
+    assert gru.macs == 8 * 3 * (16 * 32 + 32 * 32) and params == count_params(CNNRNN(width=8, hidden=32))

@@ -11,7 +11,7 @@ def test_override_wins():
 
 def test_one_thread_per_xdist_worker():
     assert default_num_threads(env={"PYTEST_XDIST_WORKER_COUNT": "2"}, quota=None, affinity={0, 1, 2, 3}) == 1
-    assert default_num_threads(env={"PYTEST_XDIST_WORKER_COUNT": "1"}, quota=None, affinity={0, 1}) == 2
+    assert default_num_threads(env={"PYTEST_XDIST_WORKER_COUNT": "1"}, quota=None, affinity={0, 1}, load=0.0) == 2
 
 
 @pytest.mark.parametrize("quota, affinity, expected", [
@@ -24,11 +24,16 @@ def test_one_thread_per_xdist_worker():
     (8.0, {2, 3}, 2),                  # the affinity mask is the tighter limit
 ])
 def test_affinity_and_quota(quota, affinity, expected):
-    assert default_num_threads(env={}, quota=quota, affinity=affinity) == expected
+    assert default_num_threads(env={}, quota=quota, affinity=affinity, load=0.0) == expected
+
+
+@pytest.mark.parametrize("load, expected", [(0.3, 2), (1.9, 2), (2.0, 1), (13.0, 1), (None, 2)])
+def test_a_busy_machine_gets_one_thread(load, expected):
+    assert default_num_threads(env={}, quota=None, affinity={0, 1}, load=load) == expected
 
 
 def test_unknown_affinity_falls_back_to_cpu_count():
-    assert default_num_threads(env={}, quota=None, affinity=None, cpu_count=4) == 4
+    assert default_num_threads(env={}, quota=None, affinity=None, cpu_count=4, load=None) == 4
 
 
 def test_bad_override_is_a_clear_error():

@@ -8,6 +8,8 @@ Each module is one concept, in the order the course meets them:
 * :mod:`vulib.data`, :mod:`vulib.train` -- datasets, loaders and the one training loop;
 * :mod:`vulib.io` -- reading and writing real video files;
 * :mod:`vulib.flow` -- optical flow: Lucas--Kanade, Horn--Schunck, warping, colour pictures;
+* :mod:`vulib.localization` -- segments in time: tIoU, NMS and Soft-NMS, average precision and mAP;
+* :mod:`vulib.audio` -- sound as data: spectrograms and log-mel filter banks;
 * :mod:`vulib.viz`, :mod:`vulib.widgets` -- frame strips, animations and the widget pattern;
 * :mod:`vulib.memory` -- how much memory a kernel may still use, and which other kernels hold it;
 * :mod:`vulib.models` -- the models the notebooks build;
@@ -22,7 +24,7 @@ from .synthetic import TASKS, VideoBatch, make_clips
 from .data import ClipDataset, make_loader
 from .train import History, accuracy, evaluate, fit, predict
 from .clips import clip_starts, predict_video, random_clips, sliding_clips
-from . import clips, cost, flow, io, memory, models, ops, synthetic, viz, widgets
+from . import audio, clips, cost, flow, io, localization, memory, models, ops, synthetic, viz, widgets
 from .fields import empirical_receptive_field, receptive_field
 from .inflate import inflate_model
 

@@ -50,6 +50,7 @@ def layer_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerCos
         if name and not list(mod.children()):
             def hook(m, inp, out, name=name):
                 if name not in shapes:
+                    out = out[0] if isinstance(out, (tuple, list)) else out   # RNNs return (output, state)
                     order.append(name)
                     shapes[name] = tuple(out.shape[1:])
             hooks.append(mod.register_forward_hook(hook))

@@ -65,19 +65,24 @@ _READ = object()   # "read it from this machine"
 
 
 def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, affinity=_READ,
-                        cpu_count: int | None = None) -> int:
+                        cpu_count: int | None = None, load=_READ) -> int:
     """The number of CPU threads the suite should use, from what this process may actually run on.
 
     A pure decision when every input is given (as the tests do); left out, each is read from this machine.
     ``quota``: CPUs' worth of time allowed (``None``: no limit); ``affinity``: the set of CPUs this
-    process may run on (``None``: unknown); ``cpu_count``: CPUs when the affinity is unknown.
+    process may run on (``None``: unknown); ``cpu_count``: CPUs when the affinity is unknown; ``load``: the
+    1-minute load average (``os.getloadavg``; ``None``: unknown).
 
     1. ``VULIB_NUM_THREADS`` in ``env`` wins;
     2. under pytest-xdist with several workers (``PYTEST_XDIST_WORKER_COUNT > 1``) each worker, and each
        notebook kernel it starts, takes 1 thread: the workers already fill the cores, and two threads per
        worker on a 2-core machine fight for them (a small training step was measured 50 times slower);
     3. otherwise: the CPUs in the affinity mask (``os.sched_getaffinity``; else ``os.cpu_count()``),
-       capped by the control group's CPU quota (:func:`cpu_quota`; a quota of 1.5 CPUs gives 1 thread).
+       capped by the control group's CPU quota (:func:`cpu_quota`; a quota of 1.5 CPUs gives 1 thread);
+    4. but 1 thread when the machine is already busy (load average >= those CPUs): threads that wait for
+       busy cores spin and slow everything down -- measured on a 2-core machine at load ~13, notebook 11
+       with 2 threads had used 277 s of CPU after 22 minutes without finishing; with 1 thread it took 58 s
+       of CPU and about 4 minutes.
 
     Measured on an idle 2-core machine, two threads instead of one run notebook 01 in 30 s instead of
     37 s and notebook 05 in 27 s instead of 39 s; a learner's 8-core laptop gains more.
@@ -98,6 +103,13 @@ def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, af
         quota = cpu_quota()
     if quota is not None:
         cpus = min(cpus, max(1, math.floor(quota + 1e-9)))
+    if load is _READ:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):          # Windows
+            load = None
+    if cpus > 1 and load is not None and load >= cpus:
+        return 1
     return max(1, cpus)
 
 

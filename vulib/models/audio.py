@@ -8,9 +8,9 @@ frequency on one axis, time on the other, so a small 2D CNN reads it (:class:`Au
   small MLP classifies the pair (the streams can interact);
 * :class:`AVCorrespondence` -- two towers trained to say whether a sound belongs to a clip, without any
   class label (L3-Net's audio-visual correspondence, Arandjelovic & Zisserman 2017). ``temporal=False``
-  pools time away and compares the sound with every position of the visual feature map (its
-  :meth:`~AVCorrespondence.similarity_map` says where the sound comes from); ``temporal=True`` keeps
-  time in both towers and compares them step by step.
+  pools time away in both towers; ``temporal=True`` keeps time and compares them step by step. Either
+  model's comparison applied at every position of the visual feature map
+  (:meth:`~AVCorrespondence.similarity_map`) says where the sound comes from.
 
 Every model takes ``(video (B, C, T, H, W), mel (B, 1, n_mels, frames))`` and returns logits ``(B, K)``,
 so :func:`vulib.fit` trains it on a dataset whose items are ``((clip, mel), label)``
@@ -135,6 +135,7 @@ class AVCorrespondence(nn.Module):
     * ``temporal=True`` (time kept): the visual map is max-pooled over space ``(B, dim, T)``, the sound
       over frequency and averaged into ``T`` steps ``(B, dim, T)``; both are concatenated ``(B, 2 dim, T)``
       and 1D convolutions over time (kernel 3) compare them step by step before a max over time.
+      Its :meth:`similarity_map` runs the same comparison on each position's sequence over time.
     """
 
     def __init__(self, temporal: bool = False, channels: int = 3, width: int = 16, dim: int = 32,

@@ -1,0 +1,21 @@
+"""The widgets of lessons 09-12 in a real browser: the same check as tests/test_browser.py.
+
+A file of its own only for speed: the test command runs two pytest-xdist workers that each take
+whole files (``--dist loadfile``), and every case runs its whole notebook in JupyterLab, so the
+cases are split over two files to run side by side.
+"""
+import pytest
+
+import test_browser
+from browser import WidgetCase
+
+CASES = [
+    WidgetCase("09_action_localization.ipynb", control=0),         # detection timeline: score threshold (pre-rendered)
+    WidgetCase("10_audio.ipynb", control="clip"),                 # sound source map: frames, sound, heat map
+    WidgetCase("11_efficient_video.ipynb", control="clips/video"),  # budget explorer (Explorer)
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_moving_a_control_redraws_the_picture(case):
+    test_browser.test_moving_a_control_redraws_the_picture(case)
