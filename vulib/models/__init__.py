@@ -11,7 +11,9 @@ from .fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, 
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 from .two_stream import TwoStream
 from .registry import available_models, build_model
+from .language import SingleFrameEncoder, TextEncoder, VideoLM, VideoTextModel
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
-           "available_models", "build_model"]
+           "available_models", "build_model",
+           "TextEncoder", "VideoTextModel", "SingleFrameEncoder", "VideoLM"]
