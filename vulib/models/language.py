@@ -25,7 +25,7 @@ from ..train import make_optimizer, make_schedule
 from .fusion import FrameCNN
 
 __all__ = ["TextEncoder", "VideoTextModel", "info_nce", "recall_at_k", "SingleFrameEncoder", "pool_visual_tokens",
-           "visual_token_count", "causal_mask", "CausalBlock", "VideoLM", "train_contrastive", "train_videolm"]
+           "visual_token_count", "causal_mask", "CausalBlock", "VideoLM", "train_contrastive", "train_videolm", "train_encoder"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ class VideoLM(nn.Module):
         _factor(time, 1 << 30, "time"), _factor(space, 1 << 30, "space")   # validate early
         self.projector = nn.Sequential(nn.Linear(feature_dim, dim), nn.GELU(), nn.Linear(dim, dim))
         self.embed = nn.Embedding(vocab_size, dim)
-        self.pos = nn.Parameter(0.02 * torch.randn(max_tokens, dim))
+        self.pos = nn.Parameter(0.5 * torch.randn(max_tokens, dim))       # large enough to tell positions apart early
         self.segment = nn.Parameter(0.02 * torch.randn(2, dim))                # visual / text
         self.blocks = nn.ModuleList(CausalBlock(dim, heads) for _ in range(layers))
         self.norm = nn.LayerNorm(dim)
@@ -298,9 +298,17 @@ class VideoLM(nn.Module):
 # ------------------------------------------------------------------------------------------------
 # Training (the suite's optimizer and schedule; losses that are not plain classification)
 # ------------------------------------------------------------------------------------------------
-def _batches(n: int, batch_size: int, shuffle: bool):
-    order = torch.randperm(n) if shuffle else torch.arange(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+def _batches(n: int, batch_size: int, shuffle: bool, lengths: torch.Tensor | None = None):
+    """Index batches; with ``lengths`` (N,), rows of equal length are batched together (less padding)."""
+    if lengths is None:
+        order = torch.randperm(n) if shuffle else torch.arange(n)
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    out = []
+    for value in lengths.unique():
+        rows = (lengths == value).nonzero().squeeze(1)
+        rows = rows[torch.randperm(len(rows))] if shuffle else rows
+        out += [rows[i:i + batch_size] for i in range(0, len(rows), batch_size)]
+    return [out[i] for i in torch.randperm(len(out))] if shuffle else out
 
 
 def train_contrastive(model: VideoTextModel, video: torch.Tensor, ids: torch.Tensor, *, epochs: int = 10,
@@ -344,7 +352,8 @@ def train_videolm(model: VideoLM, features: torch.Tensor, clip_index: torch.Tens
     device = device or get_device()
     model.to(device)
     features = features.to(device)
-    steps = epochs * len(_batches(len(inputs), batch_size, False))
+    lengths = torch.tensor([int((t != -100).nonzero().max()) + 1 for t in targets])   # (M,) tokens up to <eos>
+    steps = epochs * len(_batches(len(inputs), batch_size, False, (lengths + 15) // 16))
     opt = make_optimizer(model, lr)
     sched = make_schedule(opt, steps)
     losses = []
@@ -352,9 +361,10 @@ def train_videolm(model: VideoLM, features: torch.Tensor, clip_index: torch.Tens
         for _ in range(epochs):
             model.train()
             total = 0.0
-            for b in _batches(len(inputs), batch_size, True):
-                logits = model(features[clip_index[b].to(device)], inputs[b].to(device))   # (B, L, V)
-                loss = F.cross_entropy(logits.transpose(1, 2), targets[b].to(device))
+            for b in _batches(len(inputs), batch_size, True, (lengths + 15) // 16):   # mixed questions per batch
+                L = int(lengths[b].max())                                    # no columns of padding only
+                logits = model(features[clip_index[b].to(device)], inputs[b, :L].to(device))   # (B, L, V)
+                loss = F.cross_entropy(logits.transpose(1, 2), targets[b, :L].to(device))
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step(); sched.step()
@@ -363,3 +373,41 @@ def train_videolm(model: VideoLM, features: torch.Tensor, clip_index: torch.Tens
                 bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
             losses.append(total / len(inputs))
     return losses
+
+
+def train_encoder(encoder: nn.Module, feature_dim: int, video: torch.Tensor, labels: dict[str, torch.Tensor], *,
+                  epochs: int = 10, batch_size: int = 32, lr: float = 3e-3, device=None, progress: bool = True,
+                  desc: str = "pretrain encoder") -> dict[str, float]:
+    """Pretrain a video encoder to recognise several facts at once (a stand-in for the classification or
+    image-text pretraining that real encoders get before a video-LLM uses them).
+
+    One linear head per fact reads the encoder's feature map ``(B, D, T', H', W')`` max-pooled to ``(B, D)``;
+    the loss is the sum of the heads' cross-entropies. ``labels``: fact name -> ``(N,)`` int64 classes.
+    The heads are thrown away afterwards; returns each head's accuracy on the training clips in the last epoch.
+    """
+    if any(len(y) != len(video) for y in labels.values()):
+        raise ValueError(f"expected one label per clip ({len(video)}) for every fact")
+    device = device or get_device()
+    heads = nn.ModuleDict({k: nn.Linear(feature_dim, int(y.max()) + 1) for k, y in labels.items()})
+    model = nn.ModuleDict({"encoder": encoder, "heads": heads}).to(device)
+    steps = epochs * len(_batches(len(video), batch_size, False))
+    opt = make_optimizer(model, lr)
+    sched = make_schedule(opt, steps)
+    with tqdm(total=steps, desc=desc, disable=not progress, unit="batch", mininterval=0.5) as bar:
+        for _ in range(epochs):
+            model.train()
+            correct = {k: 0 for k in labels}
+            for b in _batches(len(video), batch_size, True):
+                f = encoder(video[b].to(device)).amax(dim=(2, 3, 4))         # (B, D)
+                loss = 0.0
+                for k, y in labels.items():
+                    logits = heads[k](f)
+                    loss = loss + F.cross_entropy(logits, y[b].to(device))
+                    correct[k] += (logits.argmax(1).cpu() == y[b]).sum().item()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step(); sched.step()
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+    encoder.eval()
+    return {k: c / len(video) for k, c in correct.items()}
