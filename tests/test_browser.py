@@ -27,6 +27,7 @@ CASES = [
     WidgetCase("00_videos_as_tensors.ipynb", control="seconds"),  # memory calculator (Explorer)
     WidgetCase("02_receptive_fields.ipynb", control="layer"),     # receptive fields, layer by layer
     WidgetCase("04_optical_flow.ipynb", control="frame"),         # flow viewer (pre-rendered pictures)
+    WidgetCase("12_video_language.ipynb", control="clip"),        # ask the video (clip slider + question dropdown)
 ]
 
 

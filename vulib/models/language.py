@@ -196,12 +196,23 @@ class CausalBlock(nn.Module):
         return (x, w) if return_attention else x
 
 
+class _TokenNorm(nn.Module):
+    """Batch norm over the channels of tokens ``(B, N, D)`` (statistics over all tokens of the batch)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm1d(dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.reshape(-1, x.shape[-1])).view(x.shape)
+
+
 class VideoLM(nn.Module):
     """A tiny video-LLM: frozen encoder -> visual tokens -> MLP projector -> causal transformer over
     ``[visual tokens; text tokens]`` -> next-word logits.
 
     Shapes: video ``(B, C, T, H, W)`` -> ``encoder`` (frozen, eval mode) ``(B, D, T', H', W')`` ->
-    :func:`pool_visual_tokens` ``(B, N, D)`` -> projector Linear-GELU-Linear ``(B, N, dim)``; text ids
+    :func:`pool_visual_tokens` ``(B, N, D)`` -> projector BatchNorm-Linear-GELU-Linear ``(B, N, dim)``; text ids
     ``(B, L)`` -> embeddings ``(B, L, dim)``; concatenated ``(B, N+L, dim)`` + learned positions ->
     ``layers`` :class:`CausalBlock` -> logits at the text positions ``(B, L, vocab)``.
 
@@ -220,7 +231,10 @@ class VideoLM(nn.Module):
         self.encoder = encoder.eval().requires_grad_(False)
         self.time, self.space, self.eos = time, space, eos
         _factor(time, 1 << 30, "time"), _factor(space, 1 << 30, "space")   # validate early
-        self.projector = nn.Sequential(nn.Linear(feature_dim, dim), nn.GELU(), nn.Linear(dim, dim))
+        # the projector starts by standardizing each feature channel over the data (batch norm): an average over
+        # many positions is dominated by the background, and this brings the object's small part back to scale
+        self.projector = nn.Sequential(_TokenNorm(feature_dim), nn.Linear(feature_dim, dim), nn.GELU(),
+                                       nn.Linear(dim, dim))
         self.embed = nn.Embedding(vocab_size, dim)
         self.pos = nn.Parameter(0.5 * torch.randn(max_tokens, dim))       # large enough to tell positions apart early
         self.segment = nn.Parameter(0.02 * torch.randn(2, dim))                # visual / text
