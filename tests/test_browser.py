@@ -28,8 +28,9 @@ CASES = [
     WidgetCase("02_receptive_fields.ipynb", control="layer"),     # receptive fields, layer by layer
     WidgetCase("04_optical_flow.ipynb", control="frame"),         # flow viewer (pre-rendered pictures)
     WidgetCase("08_video_transformers.ipynb", control="frame"),   # a video transformer's attention maps
+    WidgetCase("09_action_localization.ipynb", control=0),         # detection timeline: score threshold (pre-rendered)
 ]
-# Lessons 09-12: tests/test_browser_later.py (a file of its own, so that the test command's two
+# Lessons 10-12: tests/test_browser_later.py (a file of its own, so that the test command's two
 # workers, which take whole files, run them beside these instead of after them).
 
 

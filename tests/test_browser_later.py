@@ -1,4 +1,4 @@
-"""The widgets of lessons 09-12 in a real browser: the same check as tests/test_browser.py.
+"""The widgets of lessons 10-12 in a real browser: the same check as tests/test_browser.py.
 
 A file of its own only for speed: the test command runs two pytest-xdist workers that each take
 whole files (``--dist loadfile``), and every case runs its whole notebook in JupyterLab, so the
@@ -10,9 +10,9 @@ import test_browser
 from browser import WidgetCase
 
 CASES = [
-    WidgetCase("09_action_localization.ipynb", control=0),         # detection timeline: score threshold (pre-rendered)
     WidgetCase("10_audio.ipynb", control="clip"),                 # sound source map: frames, sound, heat map
     WidgetCase("11_efficient_video.ipynb", control="clips/video"),  # budget explorer (Explorer)
+    WidgetCase("12_video_language.ipynb", control="clip"),        # ask the video (clip slider + question dropdown)
 ]
 
 

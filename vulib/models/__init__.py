@@ -16,6 +16,7 @@ from .video_vit import VideoViT, tubelet_from_patch
 from .localization import (LocalizationHead, SnippetEncoder, decode_segments, encode_snippets, fit_head,
                            sliding_window_segments, snippet_clips, snippet_labels, suppress)
 from .audio import AudioCNN, AVCorrespondence, LateAVFusion, MidAVFusion, video_embedding
+from .language import SingleFrameEncoder, TextEncoder, VideoLM, VideoTextModel
 
 __all__ = ["NonLocalBlock", "FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
@@ -25,3 +26,4 @@ __all__ += ["SnippetEncoder", "LocalizationHead", "snippet_clips", "snippet_labe
             "encode_snippets", "sliding_window_segments", "fit_head", "decode_segments", "suppress"]
 __all__ += ["AudioCNN", "AVCorrespondence", "LateAVFusion", "MidAVFusion", "video_embedding"]  # 10
 __all__ += ["TemporalShift", "TSM", "StreamingTSM", "Conv2Plus1d", "R2Plus1D", "mid_channels_2plus1d"]  # 11
+__all__ += ["TextEncoder", "VideoTextModel", "SingleFrameEncoder", "VideoLM"]  # 12
