@@ -59,7 +59,7 @@ def _tokens(T: int, H: int, W: int, time: int, space: int) -> int:
     lambda T, H, W, t, s: (T // t) * (H // s) * (W // s),                            # floor: drops the edge
     lambda T, H, W, t, s: T * H * W // (t + s * s),                                  # adds instead of multiplying
 ])
-def check_token_count(fn) -> bool:
+def check_visual_token_count(fn) -> bool:
     """``fn(T, H, W, time, space)`` = visual tokens after average pooling by ``time`` frames and ``space x space``
     cells, a partial window at an edge still making a token."""
     return check_function(fn, _tokens, [(16, 16, 16, 1, 1), (16, 16, 16, 4, 2), (8, 4, 4, 8, 4), (7, 5, 5, 2, 2),
