@@ -146,6 +146,14 @@ class SavedWidgets:
 
 _FA_LINK = re.compile(r'<link[^>]*font-awesome[^>]*>\s*')
 _LINK = re.compile(r"\[([^\]]+)\]\(((\d\d)_[A-Za-z0-9_]+)\.ipynb(#[^)]*)?\)")
+_REPO_LINK = re.compile(r"\[([^\]]+)\]\(\.\./([^)\s]+)\)")   # [text](../docs/x.md): a file of the repository
+
+
+def _repo_file(m: re.Match) -> str:
+    """A link from a notebook to a repository file outside notebooks/ (the book does not hold those
+    files): its path as text, so the reader knows where to find it."""
+    text, path = m.group(1), m.group(2)
+    return f"`{path}` (in the course's repository)" if text.strip("`") == path else f"{text} (`{path}` in the course's repository)"
 
 
 def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, downloads: str | None = None):
@@ -157,6 +165,7 @@ def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, d
             # lessons not written yet: plain text, not a broken link
             cell.source = _LINK.sub(lambda m: m.group(0) if m.group(2) + ".ipynb" in existing
                                     else f"{m.group(1)} (not written yet)", cell.source)
+            cell.source = _REPO_LINK.sub(_repo_file, cell.source)
             continue
         if cell.cell_type != "code":
             continue
