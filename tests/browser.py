@@ -56,6 +56,7 @@ class WidgetCase:
     notebook: str
     control: str | int
     image: int = 0
+    audio: bool = False     # also check that the page's <audio> players load their sound (lesson 10)
 
     def __str__(self) -> str:
         return f"{Path(self.notebook).stem}-{self.control}"
@@ -71,6 +72,8 @@ class WidgetResult:
     digest_after: str = ""
     screenshots: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    console_errors: list[str] = field(default_factory=list)   # the page's console errors while it ran
+    audio_durations: list[float] = field(default_factory=list)  # seconds of each <audio> player (case.audio)
 
 
 # --------------------------------------------------------------------------- requirements
@@ -389,6 +392,7 @@ def check_widget(case: WidgetCase, notebooks: Path, shots: Path, deadline: Deadl
     for old in ("before", "after", "failure"):  # no stale pictures from an earlier run
         (shots / f"{case}-{old}.png").unlink(missing_ok=True)
     with lab_page(notebooks, deadline) as (server, page):
+        page.on("console", lambda m: res.console_errors.append(m.text[:300]) if m.type == "error" else None)
         try:
             _drive(case, server, page, shots, deadline, res)
         except Exception:
@@ -430,6 +434,14 @@ def _drive(case, server, page, shots, deadline, res) -> None:
         + f"\n--- server log (end) ---\n{server.log_tail()}")
     page.wait_for_function(_KERNEL_READY, timeout=deadline.ms())
     res.timings["cells run"] = t()
+
+    if case.audio:
+        deadline.step = "waiting for the sound players to load their sound"
+        page.wait_for_function("""() => { const a = [...document.querySelectorAll('audio')];
+            return a.length > 0 && a.every(e => e.readyState >= 1 || e.error); }""", timeout=deadline.ms(), polling=250)
+        res.audio_durations = page.evaluate(
+            "() => [...document.querySelectorAll('audio')].map(e => e.error ? -1 : e.duration)")
+        res.timings["sound loaded"] = t()
 
     deadline.step = f"finding the picture next to control {case.control!r}"
     found = None

@@ -56,6 +56,11 @@ def test_moving_a_control_redraws_the_picture(case):
     assert res.digest_after != res.digest_before, (
         "the picture got a new src but the same bytes: the widget did not redraw")
     assert all(p.stat().st_size > 0 for p in res.screenshots)
+    if case.audio:   # every sound player loaded its WAV data, and the console shows no media error
+        print(f"{len(res.audio_durations)} sound players, durations (s): {res.audio_durations}")
+        assert res.audio_durations and all(d > 0 for d in res.audio_durations), res.audio_durations
+        media = [e for e in res.console_errors if any(w in e.lower() for w in ("audio", "media", "decode", "wav"))]
+        assert not media, media
 
 
 def test_closing_a_tab_ends_its_kernel_and_the_next_lesson_names_it():

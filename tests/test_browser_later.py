@@ -10,7 +10,7 @@ import test_browser
 from browser import WidgetCase
 
 CASES = [
-    WidgetCase("10_audio.ipynb", control="clip"),                 # sound source map: frames, sound, heat map
+    WidgetCase("10_audio.ipynb", control="clip", audio=True),     # sound source map: frames, sound, heat map; players load
     WidgetCase("11_efficient_video.ipynb", control="clips/video"),  # budget explorer (Explorer)
     WidgetCase("12_video_language.ipynb", control="clip"),        # ask the video (clip slider + question dropdown)
 ]
@@ -19,3 +19,4 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_moving_a_control_redraws_the_picture(case):
     test_browser.test_moving_a_control_redraws_the_picture(case)
+
