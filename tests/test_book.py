@@ -137,7 +137,7 @@ def test_rise_slideshow_runs_the_setup_cells_live(tmp_path):
     (vulib.widgets.Explorer's text form), not as ``Explorer(children=(HBox(...``."""
     require_book()   # the same requirements (RISE is in the lab extra; playwright, chromium)
     notebook = LESSONS[0].name
-    res = browser.check_rise(ROOT / "notebooks", notebook, SHOTS, browser.Deadline(120), expect="| seed")
+    res = browser.check_rise(ROOT / "notebooks", notebook, SHOTS, browser.Deadline(300), expect="| seed")
     print(f"RISE {notebook}: {res.slides} slides; output: {res.output[:300]!r}; timings (s): "
           + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items())
           + f"\nconsole errors (RISE / widget manager, not asserted): {len(res.console_errors)}, "
