@@ -7,13 +7,8 @@ cases are split over two files to run side by side.
 import pytest
 
 import test_browser
-from browser import WidgetCase
 
-CASES = [
-    WidgetCase("10_audio.ipynb", control="clip", audio=True),     # sound source map: frames, sound, heat map; players load
-    WidgetCase("11_efficient_video.ipynb", control="clips/video"),  # budget explorer (Explorer)
-    WidgetCase("12_video_language.ipynb", control="clip"),        # ask the video (clip slider + question dropdown)
-]
+CASES = test_browser.LATER_CASES   # defined beside the other cases
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
