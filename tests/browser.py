@@ -350,11 +350,23 @@ def move_control(page, deadline: Deadline, kind: str) -> None:
 
 # --------------------------------------------------------------------------- the driver
 
+def _launch_chromium(stack: ExitStack, deadline: Deadline, tmp: Path):
+    """Start Debian's headless Chromium with a profile under ``tmp``; closed by ``stack``. Returns its page."""
+    from playwright.sync_api import sync_playwright
+
+    pw = stack.enter_context(sync_playwright())
+    context = pw.chromium.launch_persistent_context(
+        str(tmp / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+        viewport=VIEWPORT, timeout=deadline.ms(30))
+    stack.callback(context.close)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.set_default_timeout(deadline.ms())
+    return page
+
+
 @contextmanager
 def lab_page(notebooks: Path, deadline: Deadline):
     """A JupyterLab server on a temp copy of ``notebooks`` and a Chromium page; yields (server, page)."""
-    from playwright.sync_api import sync_playwright
-
     watchdog = Watchdog(deadline)
     with ExitStack() as stack:
         stack.callback(watchdog.cancel)
@@ -364,13 +376,7 @@ def lab_page(notebooks: Path, deadline: Deadline):
         server.start(deadline)
         watchdog.pgids.append(server.proc.pid)
         deadline.step = "starting Chromium"
-        pw = stack.enter_context(sync_playwright())
-        context = pw.chromium.launch_persistent_context(
-            str(tmp / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport=VIEWPORT, timeout=deadline.ms(30))
-        stack.callback(context.close)
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(deadline.ms())
+        page = _launch_chromium(stack, deadline, tmp)
         try:
             yield server, page
         except DeadlineExceeded:
@@ -585,18 +591,10 @@ def static_server(folder: Path):
 def chromium_page(deadline: Deadline, tmp: Path):
     """A page of Debian's headless Chromium that records console errors, page errors and failed
     requests in ``page.vulib_problems``."""
-    from playwright.sync_api import sync_playwright
-
     watchdog = Watchdog(deadline)
     with ExitStack() as stack:
         stack.callback(watchdog.cancel)
-        pw = stack.enter_context(sync_playwright())
-        context = pw.chromium.launch_persistent_context(
-            str(tmp / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport=VIEWPORT, timeout=deadline.ms(30))
-        stack.callback(context.close)
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(deadline.ms())
+        page = _launch_chromium(stack, deadline, tmp)
         problems: list[str] = []
         page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))

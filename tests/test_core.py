@@ -149,3 +149,39 @@ def test_fit_accepts_image_batches_for_2d_models():
     m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
     h = vulib.fit(m, (x, y), epochs=1, batch_size=8, progress=False)
     assert len(h) == 1 and vulib.evaluate(m, (x, y))["accuracy"] >= 0
+
+
+def test_index_batches_cover_every_row_once_and_keep_groups_apart():
+    from vulib.data import IndexBatches
+    groups = torch.tensor([0, 1, 0, 1, 1, 0, 2])
+    seen = []
+    b = IndexBatches(7, 2, lambda rows: (rows, rows), groups=groups)
+    batches = list(b)
+    assert len(batches) == len(b) == 2 + 2 + 1
+    for x, _ in batches:
+        assert x.numel() <= 2 and len(set(groups[x].tolist())) == 1
+        seen += x.tolist()
+    assert sorted(seen) == list(range(7))
+    torch.manual_seed(0); first = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
+    torch.manual_seed(0); again = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
+    assert first == again and len(first) == 3
+    assert [x.tolist() for x, _ in IndexBatches(5, 2, lambda r: (r, r), shuffle=False)] == [[0, 1], [2, 3], [4]]
+    with pytest.raises(ValueError, match="one group per row"):
+        IndexBatches(7, 2, lambda r: r, groups=groups[:3])
+    with pytest.raises(ValueError, match="batch_size"):
+        IndexBatches(7, 0, lambda r: r)
+
+
+def test_fit_with_a_loss_fn_trains_a_model_that_is_not_a_classifier():
+    # regression on a (B, 2) target through the suite's loop: the loss falls, no accuracy is claimed
+    from vulib.data import IndexBatches
+    torch.manual_seed(0)
+    x, w = torch.randn(64, 3), torch.randn(3, 2)
+    y = x @ w
+    model = nn.Linear(3, 2)
+    batches = IndexBatches(64, 16, lambda b: (x[b], y[b]))
+    h = vulib.fit(model, batches, epochs=20, lr=0.05, progress=False, loss_fn=nn.functional.mse_loss)
+    assert h["train_loss"][-1] < 0.1 * h["train_loss"][0]
+    assert "train_acc" not in h.final
+    with pytest.raises(ValueError, match="loss_fn"):
+        vulib.fit(model, batches, (x, y.argmax(1)), epochs=1, progress=False, loss_fn=nn.functional.mse_loss)

@@ -13,7 +13,7 @@ from .seed import fresh_seed
 from .synthetic import VideoBatch
 from .tensors import check_video
 
-__all__ = ["ClipDataset", "make_loader", "as_tensors", "VideoFolder", "VIDEO_EXTENSIONS", "write_video_folder"]
+__all__ = ["ClipDataset", "make_loader", "IndexBatches", "as_tensors", "VideoFolder", "VIDEO_EXTENSIONS", "write_video_folder"]
 
 
 def as_tensors(data) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,6 +72,48 @@ def make_loader(data, batch_size: int = 64, shuffle: bool = True, seed: int | No
     ds = data if isinstance(data, Dataset) else ClipDataset(data)
     g = torch.Generator().manual_seed(fresh_seed() if seed is None else int(seed))
     return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=g, drop_last=drop_last)
+
+
+class IndexBatches:
+    """Batches built on the fly from row indices, for training data that is not ``(clip, label)`` pairs
+    (video-text pairs, teacher-forcing rows in notebook 12). :func:`vulib.fit` takes it like a ``DataLoader``.
+
+    Every pass draws a new order from torch's global generator (so it follows :func:`vulib.seed_everything`)
+    and calls ``make_batch(rows)`` with the row indices ``(B,)`` of each batch; it returns ``(x, y)``, where
+    ``x`` is a tensor or a tuple of tensors (the model is called as ``model(*x)``) and ``y`` has one row per
+    example. With ``groups`` ``(N,)``, only rows of the same group share a batch (e.g. texts of similar
+    length, so that little padding is computed).
+    """
+
+    def __init__(self, n: int, batch_size: int, make_batch, *, shuffle: bool = True,
+                 groups: torch.Tensor | None = None) -> None:
+        if n < 1 or batch_size < 1:
+            raise ValueError(f"expected n >= 1 rows and batch_size >= 1, got n={n}, batch_size={batch_size}")
+        if groups is not None and groups.shape != (n,):
+            raise ValueError(f"expected one group per row, shape ({n},), got {tuple(groups.shape)}")
+        self.n, self.batch_size, self.make_batch = n, batch_size, make_batch
+        self.shuffle, self.groups = shuffle, groups
+
+    def batches(self) -> list[torch.Tensor]:
+        """This pass's row indices, one ``(B,)`` tensor per batch."""
+        if self.groups is None:
+            order = torch.randperm(self.n) if self.shuffle else torch.arange(self.n)
+            return list(order.split(self.batch_size))
+        out = []
+        for g in self.groups.unique():
+            rows = (self.groups == g).nonzero().squeeze(1)
+            rows = rows[torch.randperm(len(rows))] if self.shuffle else rows
+            out += list(rows.split(self.batch_size))
+        return [out[i] for i in torch.randperm(len(out))] if self.shuffle else out
+
+    def __len__(self) -> int:
+        if self.groups is None:
+            return -(-self.n // self.batch_size)
+        return sum(-(-int(c) // self.batch_size) for c in self.groups.unique(return_counts=True)[1])
+
+    def __iter__(self):
+        for rows in self.batches():
+            yield self.make_batch(rows)
 
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .data import make_loader
+from .data import IndexBatches, make_loader
 from .device import get_device
 
 __all__ = ["History", "fit", "evaluate", "predict", "accuracy", "train_epoch", "make_optimizer", "make_schedule"]
@@ -61,7 +61,7 @@ def _autocast(device: torch.device, amp: bool):
 
 
 def _loader(data, batch_size: int, shuffle: bool):
-    if isinstance(data, torch.utils.data.DataLoader):
+    if isinstance(data, (torch.utils.data.DataLoader, IndexBatches)):
         return data
     return make_loader(data, batch_size=batch_size, shuffle=shuffle)
 
@@ -106,8 +106,8 @@ def make_schedule(optimizer: torch.optim.Optimizer, total_steps: int,
 
 
 def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, scheduler=None, *,
-                device: torch.device, amp: bool = True, on_batch=None) -> dict:
-    """One pass over ``loader``: forward, cross-entropy, backward, optimizer (and scheduler) step per batch.
+                device: torch.device, amp: bool = True, on_batch=None, loss_fn=None) -> dict:
+    """One pass over ``loader``: forward, loss, backward, optimizer (and scheduler) step per batch.
 
     The single training step of the suite: :func:`fit` calls it once per epoch, and so does
     ``python -m vulib.train_video`` (where ``model`` is wrapped in ``DistributedDataParallel``,
@@ -118,18 +118,22 @@ def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, sche
         loader: yields ``(x, y)`` batches; ``y`` ``(B,)`` integer labels. ``x`` may be a tuple of
             tensors (several input streams, e.g. video and sound): the model is then called as ``model(*x)``.
         on_batch: called after each batch with this epoch's running sums (the dict below).
+        loss_fn: ``loss_fn(output, y) -> scalar loss`` for models that are not plain classifiers (a
+            contrastive loss, next-word prediction); ``y`` is then whatever the loader yields, one row per
+            example. Default: cross-entropy of logits ``(B, K)`` against labels ``(B,)``.
 
     Returns:
         sums over this process's batches, so that processes can add theirs up:
-        ``{"loss_sum": sum of per-clip losses, "correct": right guesses, "clips": clips seen}``.
+        ``{"loss_sum": sum of per-example losses, "correct": right guesses (0 with a loss_fn),
+        "clips": examples seen}``.
     """
     model.train()
     sums = {"loss_sum": 0.0, "correct": 0, "clips": 0}
     for x, y in loader:
         x, y = _to_device(x, device), y.to(device, non_blocking=True)
         with _autocast(device, amp):
-            logits = _call(model, x)                                 # (B, K)
-            loss = F.cross_entropy(logits.float(), y)
+            out = _call(model, x)                                    # (B, K) logits, or the loss_fn's input
+            loss = F.cross_entropy(out.float(), y) if loss_fn is None else loss_fn(out.float(), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -137,7 +141,8 @@ def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, sche
             scheduler.step()
         sums["clips"] += y.shape[0]
         sums["loss_sum"] += loss.item() * y.shape[0]
-        sums["correct"] += (logits.argmax(1) == y).sum().item()
+        if loss_fn is None:
+            sums["correct"] += (out.argmax(1) == y).sum().item()
         if on_batch is not None:
             on_batch(sums)
     return sums
@@ -146,13 +151,14 @@ def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, sche
 def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
         batch_size: int = 64, weight_decay: float = 0.0, schedule: str = "cosine",
         device: torch.device | None = None, amp: bool = True, progress: bool = True,
-        desc: str | None = None) -> History:
-    """Train ``model`` with Adam and cross-entropy; return a :class:`History`.
+        desc: str | None = None, loss_fn=None) -> History:
+    """Train ``model`` with Adam and cross-entropy (or ``loss_fn``); return a :class:`History`.
 
     Args:
         model: any module mapping a batch ``(B, C, T, H, W)`` to class logits ``(B, K)``.
-        train: a ``VideoBatch``, an ``(x, y)`` pair or a ``DataLoader`` (shuffled each epoch).
-        val: optional held-out data, evaluated after every epoch.
+        train: a ``VideoBatch``, an ``(x, y)`` pair, a ``DataLoader`` or an
+            :class:`~vulib.data.IndexBatches` (shuffled each epoch).
+        val: optional held-out data, evaluated after every epoch (classifiers only).
         epochs, lr, batch_size, weight_decay: the usual.
         schedule: ``"cosine"`` (default) decays the learning rate from ``lr`` to 0 over the run, step by
             step, which makes short runs end steadier; ``"constant"`` keeps it at ``lr``.
@@ -160,9 +166,13 @@ def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
         amp: use bfloat16 autocast on CUDA (ignored on the CPU).
         progress: show a progress bar.
         desc: label for the progress bar (default: the model's class name).
+        loss_fn: ``loss_fn(output, y) -> scalar`` instead of cross-entropy, for models that are not
+            classifiers (see :func:`train_epoch`); the history then has no accuracy.
     """
     if epochs < 1:
         raise ValueError(f"expected epochs >= 1, got {epochs}")
+    if loss_fn is not None and val is not None:
+        raise ValueError("val= is evaluated as classification: with a loss_fn, evaluate the model yourself")
     device = device or get_device()
     model.to(device)
     loader = _loader(train, batch_size, shuffle=True)
@@ -176,10 +186,14 @@ def fit(model: nn.Module, train, val=None, *, epochs: int = 5, lr: float = 3e-3,
 
         def show(sums: dict) -> None:
             bar.update(1)
-            bar.set_postfix(epoch=epoch, loss=f"{sums['loss_sum'] / sums['clips']:.3f}",
-                            acc=f"{sums['correct'] / sums['clips']:.2f}", refresh=False)
-        sums = train_epoch(model, loader, opt, sched, device=device, amp=amp, on_batch=show)
-        row = {"epoch": epoch, "train_loss": sums["loss_sum"] / sums["clips"], "train_acc": sums["correct"] / sums["clips"]}
+            shown = {"epoch": epoch, "loss": f"{sums['loss_sum'] / sums['clips']:.3f}"}
+            if loss_fn is None:
+                shown["acc"] = f"{sums['correct'] / sums['clips']:.2f}"
+            bar.set_postfix(shown, refresh=False)
+        sums = train_epoch(model, loader, opt, sched, device=device, amp=amp, on_batch=show, loss_fn=loss_fn)
+        row = {"epoch": epoch, "train_loss": sums["loss_sum"] / sums["clips"]}
+        if loss_fn is None:
+            row["train_acc"] = sums["correct"] / sums["clips"]
         if val is not None:
             ev = evaluate(model, val, batch_size=128, device=device, amp=amp)
             row.update(val_loss=ev["loss"], val_acc=ev["accuracy"])

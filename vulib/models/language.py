@@ -17,15 +17,14 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from ..device import get_device
+from ..data import IndexBatches
 from ..tensors import check_video
-from ..train import make_optimizer, make_schedule
+from ..train import fit
 from .fusion import FrameCNN
 
 __all__ = ["TextEncoder", "VideoTextModel", "info_nce", "recall_at_k", "SingleFrameEncoder", "pool_visual_tokens",
-           "visual_token_count", "causal_mask", "CausalBlock", "VideoLM", "train_contrastive", "train_videolm", "train_encoder"]
+           "visual_token_count", "causal_mask", "CausalBlock", "VideoLM", "next_word_loss", "train_contrastive", "train_videolm"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -310,118 +309,44 @@ class VideoLM(nn.Module):
 
 
 # ------------------------------------------------------------------------------------------------
-# Training (the suite's optimizer and schedule; losses that are not plain classification)
+# Training: the suite's loop (vulib.fit) with the losses of video and language
 # ------------------------------------------------------------------------------------------------
-def _batches(n: int, batch_size: int, shuffle: bool, lengths: torch.Tensor | None = None):
-    """Index batches; with ``lengths`` (N,), rows of equal length are batched together (less padding)."""
-    if lengths is None:
-        order = torch.randperm(n) if shuffle else torch.arange(n)
-        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-    out = []
-    for value in lengths.unique():
-        rows = (lengths == value).nonzero().squeeze(1)
-        rows = rows[torch.randperm(len(rows))] if shuffle else rows
-        out += [rows[i:i + batch_size] for i in range(0, len(rows), batch_size)]
-    return [out[i] for i in torch.randperm(len(out))] if shuffle else out
+def next_word_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Teacher-forcing loss: cross-entropy of next-word logits ``(B, L, V)`` against ``targets`` ``(B, L)``
+    (``-100`` = not scored: padding and the prompt's words), averaged over the scored words."""
+    return F.cross_entropy(logits.transpose(1, 2), targets)
 
 
 def train_contrastive(model: VideoTextModel, video: torch.Tensor, ids: torch.Tensor, *, epochs: int = 10,
                       batch_size: int = 64, lr: float = 2e-3, device=None, progress: bool = True,
                       desc: str = "contrastive") -> list[float]:
-    """Train a :class:`VideoTextModel` with :func:`info_nce` on pairs ``video (N, C, T, H, W)``, ``ids (N, L)``;
-    Adam + cosine schedule (:func:`vulib.train.make_optimizer`). Returns the mean loss per epoch."""
+    """Train a :class:`VideoTextModel` with :func:`info_nce` on pairs ``video (N, C, T, H, W)``, ``ids (N, L)``
+    with :func:`vulib.fit` (Adam + cosine schedule). Returns the mean loss per epoch."""
     if video.shape[0] != ids.shape[0]:
         raise ValueError(f"expected one text per clip, got {video.shape[0]} clips and {ids.shape[0]} texts")
-    device = device or get_device()
-    model.to(device)
-    steps = epochs * len(_batches(len(video), batch_size, False))
-    opt = make_optimizer(model, lr)
-    sched = make_schedule(opt, steps)
-    losses = []
-    with tqdm(total=steps, desc=desc, disable=not progress, unit="batch", mininterval=0.5) as bar:
-        for _ in range(epochs):
-            model.train()
-            total = 0.0
-            for b in _batches(len(video), batch_size, True):
-                loss = info_nce(model(video[b].to(device), ids[b].to(device)))
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step(); sched.step()
-                total += loss.item() * len(b)
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
-            losses.append(total / len(video))
-    return losses
+    pairs = IndexBatches(len(video), batch_size, lambda b: ((video[b], ids[b]), b))    # y: unused row indices
+    history = fit(model, pairs, epochs=epochs, lr=lr, device=device, progress=progress, desc=desc,
+                  loss_fn=lambda logits, _: info_nce(logits))
+    return history["train_loss"]
 
 
 def train_videolm(model: VideoLM, features: torch.Tensor, clip_index: torch.Tensor, inputs: torch.Tensor,
                   targets: torch.Tensor, *, epochs: int = 5, batch_size: int = 64, lr: float = 2e-3, device=None,
                   progress: bool = True, desc: str = "VideoLM") -> list[float]:
     """Teacher forcing: row ``r`` feeds the visual tokens of ``features[clip_index[r]]`` and ``inputs[r]``
-    ``(L,)`` and scores the next-word logits against ``targets[r]`` (``-100`` = not scored). Only the projector
-    and the language model learn; the encoder is frozen. Returns the mean loss per epoch."""
+    ``(L,)`` and scores the next-word logits against ``targets[r]`` (``-100`` = not scored) with
+    :func:`next_word_loss`, trained by :func:`vulib.fit`. Only the projector and the language model learn; the
+    encoder is frozen. Returns the mean loss per epoch."""
     if not len(clip_index) == len(inputs) == len(targets):
         raise ValueError(f"expected as many clip indices, inputs and targets, got "
                          f"{len(clip_index)}, {len(inputs)}, {len(targets)}")
-    device = device or get_device()
-    model.to(device)
-    features = features.to(device)
     lengths = torch.tensor([int((t != -100).nonzero().max()) + 1 for t in targets])   # (M,) tokens up to <eos>
-    steps = epochs * len(_batches(len(inputs), batch_size, False, (lengths + 15) // 16))
-    opt = make_optimizer(model, lr)
-    sched = make_schedule(opt, steps)
-    losses = []
-    with tqdm(total=steps, desc=desc, disable=not progress, unit="batch", mininterval=0.5) as bar:
-        for _ in range(epochs):
-            model.train()
-            total = 0.0
-            for b in _batches(len(inputs), batch_size, True, (lengths + 15) // 16):   # mixed questions per batch
-                L = int(lengths[b].max())                                    # no columns of padding only
-                logits = model(features[clip_index[b].to(device)], inputs[b, :L].to(device))   # (B, L, V)
-                loss = F.cross_entropy(logits.transpose(1, 2), targets[b, :L].to(device))
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step(); sched.step()
-                total += loss.item() * len(b)
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
-            losses.append(total / len(inputs))
-    return losses
 
-
-def train_encoder(encoder: nn.Module, feature_dim: int, video: torch.Tensor, labels: dict[str, torch.Tensor], *,
-                  epochs: int = 10, batch_size: int = 32, lr: float = 3e-3, device=None, progress: bool = True,
-                  desc: str = "pretrain encoder") -> dict[str, float]:
-    """Pretrain a video encoder to recognise several facts at once (a stand-in for the classification or
-    image-text pretraining that real encoders get before a video-LLM uses them).
-
-    One linear head per fact reads the encoder's feature map ``(B, D, T', H', W')`` max-pooled to ``(B, D)``;
-    the loss is the sum of the heads' cross-entropies. ``labels``: fact name -> ``(N,)`` int64 classes.
-    The heads are thrown away afterwards; returns each head's accuracy on the training clips in the last epoch.
-    """
-    if any(len(y) != len(video) for y in labels.values()):
-        raise ValueError(f"expected one label per clip ({len(video)}) for every fact")
-    device = device or get_device()
-    heads = nn.ModuleDict({k: nn.Linear(feature_dim, int(y.max()) + 1) for k, y in labels.items()})
-    model = nn.ModuleDict({"encoder": encoder, "heads": heads}).to(device)
-    steps = epochs * len(_batches(len(video), batch_size, False))
-    opt = make_optimizer(model, lr)
-    sched = make_schedule(opt, steps)
-    with tqdm(total=steps, desc=desc, disable=not progress, unit="batch", mininterval=0.5) as bar:
-        for _ in range(epochs):
-            model.train()
-            correct = {k: 0 for k in labels}
-            for b in _batches(len(video), batch_size, True):
-                f = encoder(video[b].to(device)).amax(dim=(2, 3, 4))         # (B, D)
-                loss = 0.0
-                for k, y in labels.items():
-                    logits = heads[k](f)
-                    loss = loss + F.cross_entropy(logits, y[b].to(device))
-                    correct[k] += (logits.argmax(1).cpu() == y[b]).sum().item()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step(); sched.step()
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
-    encoder.eval()
-    return {k: c / len(video) for k, c in correct.items()}
+    def rows(b):
+        L = int(lengths[b].max())                                            # no columns of padding only
+        return (features[clip_index[b]], inputs[b, :L]), targets[b, :L]
+    # questions (short) and captions (long) in separate batches: less padding to compute
+    batches = IndexBatches(len(inputs), batch_size, rows, groups=(lengths + 15) // 16)
+    history = fit(model, batches, epochs=epochs, lr=lr, device=device, progress=progress, desc=desc,
+                  loss_fn=next_word_loss)
+    return history["train_loss"]
