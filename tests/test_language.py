@@ -129,6 +129,10 @@ def test_pooling_and_token_count():
     assert torch.equal(pool_visual_tokens(f)[0, 5], f[0, :, 0, 1, 1])  # frame by frame, row by row
     with pytest.raises(ValueError, match="factor"):
         pool_visual_tokens(f, 0, 1)
+    assert torch.equal(pool_visual_tokens(f, 1, "all", pool="max"), f.amax((3, 4)).transpose(1, 2))
+    assert torch.equal(pool_visual_tokens(f, 3, 3, pool="max")[0, -1], f[0, :, 6:, 3:, 3:].amax((1, 2, 3)))
+    with pytest.raises(ValueError, match="pool"):
+        pool_visual_tokens(f, 1, 1, pool="median")
 
 
 def test_causal_mask_lets_text_see_the_video():

@@ -146,24 +146,32 @@ def _factor(f, size: int, name: str) -> int:
 
 
 def visual_token_count(T: int, H: int, W: int, time=1, space=1) -> int:
-    """Tokens left from a ``T x H x W`` feature map after average pooling by ``time`` frames and ``space x space``
+    """Tokens left from a ``T x H x W`` feature map after pooling by ``time`` frames and ``space x space``
     cells (``"all"``: the whole axis; a window hanging over the edge still makes a token: ceil division)."""
     t, s_h, s_w = _factor(time, T, "time"), _factor(space, H, "space"), _factor(space, W, "space")
     return math.ceil(T / t) * math.ceil(H / s_h) * math.ceil(W / s_w)
 
 
-def pool_visual_tokens(features: torch.Tensor, time=1, space=1) -> torch.Tensor:
+POOLS = ("avg", "max")
+
+
+def pool_visual_tokens(features: torch.Tensor, time=1, space=1, pool: str = "avg") -> torch.Tensor:
     """Feature map ``(B, D, T, H, W)`` -> visual tokens ``(B, N, D)``, ordered frame by frame, row by row.
 
-    ``time``/``space``: average-pool by this many frames / ``space x space`` cells (1 = keep all; ``"all"`` =
-    the whole axis: ``space="all"`` keeps one token per frame, ``time="all"`` one map for the whole clip).
+    ``time``/``space``: pool by this many frames / ``space x space`` cells (1 = keep all; ``"all"`` = the whole
+    axis: ``space="all"`` keeps one token per frame, ``time="all"`` one map for the whole clip).
+    ``pool``: ``"avg"`` (PLLaVA's adaptive average) or ``"max"`` (each channel's strongest response in the
+    window: what an encoder trained with a global max, like this suite's 3D CNN, is read with).
     ``N = visual_token_count(T, H, W, time, space)``.
     """
     check_video(features, name="features")
+    if pool not in POOLS:
+        raise ValueError(f"expected pool one of {POOLS}, got {pool!r}")
     _, _, T, H, W = features.shape
     k = (_factor(time, T, "time"), _factor(space, H, "space"), _factor(space, W, "space"))
     if k != (1, 1, 1):
-        features = F.avg_pool3d(features, k, stride=k, ceil_mode=True)      # (B, D, T', H', W')
+        pooling = F.avg_pool3d if pool == "avg" else F.max_pool3d
+        features = pooling(features, k, stride=k, ceil_mode=True)         # (B, D, T', H', W')
     return features.flatten(2).transpose(1, 2)                               # (B, N, D)
 
 
@@ -220,16 +228,18 @@ class VideoLM(nn.Module):
         feature_dim: ``D``.
         vocab_size: the tokenizer's size.
         dim, layers, heads: the language model's width, depth and attention heads.
-        time, space: visual-token pooling (see :func:`pool_visual_tokens`) -- the token budget.
+        time, space, pool: visual-token pooling (see :func:`pool_visual_tokens`) -- the token budget.
         max_tokens: longest ``[visual; text]`` sequence (size of the position table).
     """
 
     def __init__(self, encoder: nn.Module, feature_dim: int, vocab_size: int, *, dim: int = 48, layers: int = 2,
-                 heads: int = 4, time=1, space=1, max_tokens: int = 256, eos: int = 2) -> None:
+                 heads: int = 4, time=1, space=1, pool: str = "max", max_tokens: int = 256, eos: int = 2) -> None:
         super().__init__()
         self.encoder = encoder.eval().requires_grad_(False)
-        self.time, self.space, self.eos = time, space, eos
+        self.time, self.space, self.pool, self.eos = time, space, pool, eos
         _factor(time, 1 << 30, "time"), _factor(space, 1 << 30, "space")   # validate early
+        if pool not in POOLS:
+            raise ValueError(f"expected pool one of {POOLS}, got {pool!r}")
         # the projector starts by standardizing each feature channel over the data (batch norm): an average over
         # many positions is dominated by the background, and this brings the object's small part back to scale
         self.projector = nn.Sequential(_TokenNorm(feature_dim), nn.Linear(feature_dim, dim), nn.GELU(),
@@ -254,7 +264,7 @@ class VideoLM(nn.Module):
 
     def visual_tokens(self, features: torch.Tensor) -> torch.Tensor:
         """Projected visual tokens ``(B, N, dim)`` of a feature map."""
-        return self.projector(pool_visual_tokens(features, self.time, self.space))
+        return self.projector(pool_visual_tokens(features, self.time, self.space, self.pool))
 
     def forward(self, features: torch.Tensor, ids: torch.Tensor, return_attention: bool = False):
         """Next-token logits ``(B, L, vocab)`` for text ids ``(B, L)`` after the visual tokens of ``features``
@@ -290,7 +300,7 @@ class VideoLM(nn.Module):
         was = self.training
         self.eval()
         ids, first_attn, done = prompt, None, torch.zeros(prompt.shape[0], dtype=torch.bool, device=prompt.device)
-        n = pool_visual_tokens(features[:1, :, :, :, :], self.time, self.space).shape[1]
+        n = pool_visual_tokens(features[:1], self.time, self.space, self.pool).shape[1]
         for step in range(max_new):
             if return_attention and step == 0:
                 logits, attn = self(features, ids, return_attention=True)
