@@ -199,48 +199,6 @@ def test_videolm_learns_a_fact_with_teacher_forcing():
         train_videolm(lm, lm.features(data.video), idx[:3], inputs, targets, epochs=1, progress=False)
 
 
-def test_videolm_budget_is_set_inside_the_block_and_restored():
-    tok = Tokenizer()
-    lm = VideoLM(CNN3D(width=4, time_stride=1).features, 8, len(tok), dim=16, layers=1, space=2)
-    feats = lm.features(torch.rand(2, 3, 8, 16, 16))                       # (2, 8, 8, 4, 4)
-    assert lm.visual_tokens(feats).shape[1] == 32
-    with lm.budget("all", "all") as same:
-        assert same is lm and lm.visual_tokens(feats).shape[1] == 1
-        with lm.budget(1, "all"):
-            assert lm.visual_tokens(feats).shape[1] == 8
-        assert lm.visual_tokens(feats).shape[1] == 1
-    assert (lm.time, lm.space) == (1, 2)
-    with pytest.raises(ZeroDivisionError):                                  # restored after an error too
-        with lm.budget("all", "all"):
-            1 / 0
-    assert (lm.time, lm.space) == (1, 2)
-    with pytest.raises(ValueError, match="space pooling"):
-        with lm.budget(1, 0):
-            pass
-
-
-def test_train_videolm_with_drawn_budgets_trains_every_budget():
-    torch.manual_seed(0)
-    data = make_captioned_clips(48, frames=8, size=16, seed=0)
-    tok = Tokenizer()
-    lm = VideoLM(CNN3D(width=4, time_stride=1).features, 8, len(tok), dim=16, layers=1)
-    idx, prompts, answers, _ = data.pairs()
-    inputs, targets = tok.prompt_answer(prompts, answers)
-    feats = lm.features(data.video)
-    budgets = [(1, 2), (1, "all"), ("all", "all")]
-    seen = []
-    hook = lm.projector.register_forward_hook(lambda m, i, o: seen.append(o.shape[1]))
-    losses = train_videolm(lm, feats, idx, inputs, targets, epochs=3, batch_size=16, progress=False,
-                           budgets=budgets)
-    hook.remove()
-    assert losses[-1] < losses[0]
-    assert set(seen) == {32, 8, 1}                                          # every budget was drawn
-    assert (lm.time, lm.space) == (1, 1)                                    # the model's own budget is back
-    for bad in ([], [(1,)], [(1, "half")]):
-        with pytest.raises(ValueError, match="budgets|pooling"):
-            train_videolm(lm, feats, idx, inputs, targets, epochs=1, progress=False, budgets=bad)
-
-
 def test_next_word_loss_scores_only_the_answer():
     logits = torch.randn(2, 4, 7)
     targets = torch.tensor([[-100, -100, 3, 2], [-100, 5, 2, -100]])

@@ -267,18 +267,6 @@ class VideoLM(nn.Module):
         self.encoder.eval()                                                  # frozen: batch norm keeps its statistics
         return self
 
-    @contextlib.contextmanager
-    def budget(self, time=1, space=1):
-        """``with lm.budget(time, space):`` -- read the visual tokens with this pooling inside the block (one model
-        trained on several budgets answers at any of them, as PLLaVA pools at inference); restored after."""
-        _factor(time, 1 << 30, "time"), _factor(space, 1 << 30, "space")
-        old = self.time, self.space
-        self.time, self.space = time, space
-        try:
-            yield self
-        finally:
-            self.time, self.space = old
-
     @torch.no_grad()
     def features(self, video: torch.Tensor) -> torch.Tensor:
         """The frozen encoder's feature map ``(B, D, T', H', W')`` (compute once, reuse every epoch)."""
@@ -363,50 +351,23 @@ def train_contrastive(model: VideoTextModel, video: torch.Tensor, ids: torch.Ten
     return history["train_loss"]
 
 
-class _DrawnBudget(nn.Module):
-    """Training view of a :class:`VideoLM` whose batches carry the index of their token budget."""
-
-    def __init__(self, lm: VideoLM, budgets) -> None:
-        super().__init__()
-        self.lm, self.budgets = lm, budgets
-
-    def forward(self, features: torch.Tensor, ids: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
-        with self.lm.budget(*self.budgets[int(which)]):
-            return self.lm(features, ids)
-
-
 def train_videolm(model: VideoLM, features: torch.Tensor, clip_index: torch.Tensor, inputs: torch.Tensor,
                   targets: torch.Tensor, *, epochs: int = 5, batch_size: int = 64, lr: float = 2e-3, device=None,
-                  progress: bool = True, desc: str = "VideoLM", budgets=None) -> list[float]:
+                  progress: bool = True, desc: str = "VideoLM") -> list[float]:
     """Teacher forcing: row ``r`` feeds the visual tokens of ``features[clip_index[r]]`` and ``inputs[r]``
     ``(L,)`` and scores the next-word logits against ``targets[r]`` (``-100`` = not scored) with
     :func:`next_word_loss`, trained by :func:`vulib.fit`. Only the projector and the language model learn; the
-    encoder is frozen. Returns the mean loss per epoch.
-
-    ``budgets``: a list of ``(time, space)`` poolings; each batch draws one of them (torch's generator), so one
-    model learns to answer from any of these token budgets -- pick one at inference with
-    ``with model.budget(time, space):``. ``None``: the model's own ``(time, space)`` throughout.
-    """
+    encoder is frozen. Returns the mean loss per epoch."""
     if not len(clip_index) == len(inputs) == len(targets):
         raise ValueError(f"expected as many clip indices, inputs and targets, got "
                          f"{len(clip_index)}, {len(inputs)}, {len(targets)}")
-    if budgets is not None:
-        budgets = [tuple(b) for b in budgets]
-        if not budgets or any(len(b) != 2 for b in budgets):
-            raise ValueError(f"expected budgets as a non-empty list of (time, space) pairs, got {budgets!r}")
-        for time, space in budgets:
-            _factor(time, 1 << 30, "time"), _factor(space, 1 << 30, "space")
     lengths = torch.tensor([int((t != -100).nonzero().max()) + 1 for t in targets])   # (M,) tokens up to <eos>
 
     def rows(b):
         L = int(lengths[b].max())                                            # no columns of padding only
-        x = (features[clip_index[b]], inputs[b, :L])
-        if budgets is not None:
-            x += (torch.randint(len(budgets), ()),)                          # this batch's token budget
-        return x, targets[b, :L]
+        return (features[clip_index[b]], inputs[b, :L]), targets[b, :L]
     # questions (short) and captions (long) in separate batches: less padding to compute
     batches = IndexBatches(len(inputs), batch_size, rows, groups=(lengths + 15) // 16)
-    trained = model if budgets is None else _DrawnBudget(model, budgets)
-    history = fit(trained, batches, epochs=epochs, lr=lr, device=device, progress=progress, desc=desc,
+    history = fit(model, batches, epochs=epochs, lr=lr, device=device, progress=progress, desc=desc,
                   loss_fn=next_word_loss)
     return history["train_loss"]

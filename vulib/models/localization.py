@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from ..device import get_device
 from ..localization import nms, soft_nms
 from ..tensors import check_video
+from ..train import make_optimizer, make_schedule
 from .fusion import CNN3D
 
 __all__ = ["snippet_clips", "snippet_labels", "SnippetEncoder", "encode_snippets", "sliding_window_segments",
@@ -243,10 +244,9 @@ def fit_head(head: LocalizationHead, feats: torch.Tensor, segments: Sequence[Seq
     device = device or get_device()
     head.to(device).train()
     cls_t, dist_t = head_targets(segments, feats.shape[1], stride, head.classes)
-    opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = make_optimizer(head, lr, weight_decay)
     steps_per_epoch = math.ceil(feats.shape[0] / batch_size)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / (epochs * steps_per_epoch))))
+    sched = make_schedule(opt, epochs * steps_per_epoch, "cosine")
     g = torch.Generator().manual_seed(int(seed))
     losses = []
     for _ in tqdm(range(epochs), desc="LocalizationHead", disable=not progress, unit="epoch", mininterval=0.5):
