@@ -736,10 +736,15 @@ def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, 
         page.goto(f"{server.url}/rise/{live}?token={server.token}", timeout=deadline.ms(60))
         page.wait_for_selector(".reveal .slides section", timeout=deadline.ms(60))
         deadline.step = "waiting for the slideshow's kernel"
+        # The slideshow's own kernel: the session of the live copy.  (The first view's page may still start a
+        # kernel for the original after it was shut down; that one stays "starting", since no page connects.)
         while True:
-            kernels = server.api("GET", "/api/kernels")
-            if kernels and all(k["execution_state"] == "idle" for k in kernels):
+            sessions = server.api("GET", "/api/sessions")
+            mine = [s["kernel"] for s in sessions if s["path"].endswith(live)]
+            if mine and all(k["execution_state"] == "idle" for k in mine):
                 break
+            deadline.step = (f"waiting for the slideshow's kernel (sessions now: "
+                             f"{[(s['path'], s['kernel']['execution_state']) for s in sessions]})")
             deadline.ms()
             time.sleep(0.3)
         res.timings["kernel idle"] = t()
