@@ -13,9 +13,11 @@ the quantity (``acc >= 0.8`` with acc = 0.93: +0.13; ``err < 0.15`` with err = 0
 inside a loop keeps its smallest margin; a conjunct that is no comparison (``all(...)``, ``allclose``)
 records only whether it held.
 
-Records go to ``docs/claims/NN.jsonl`` (one line per lesson and seed, with a hash of the lesson's code) and
+Records go to ``docs/claims/NN.jsonl`` (one line per lesson and seed, with a hash of the lesson's code and the
+commit it ran on, ``+`` when ``vulib`` had uncommitted changes) and
 are kept across sessions: the sweep is **resumable** (a seed already recorded for the lesson's current code
-is skipped) and may run in the background for hours.  Records of older code are ignored by the table.
+is skipped) and may run in the background for hours.  Records of older lesson code are ignored by the table;
+a change to ``vulib`` that can move results needs the lesson's records deleted and the sweep run again.
 ``docs/claims.md`` is regenerated after every run: per claim, the bound, the seeds swept, the margin's
 min / 5th percentile / median / max, and the failures.  ``tests/test_claims_table.py`` fails when an
 asserted claim of a lesson is missing from the table.
@@ -211,7 +213,20 @@ def run_lesson(path: Path, seed: int, timeout: int = 900) -> dict:
     for e in claims.values():
         e.pop("claim", None)
     return {"lesson": path.name, "seed": seed, "code": digest, "seconds": round(took, 1),
-            "errors": errors, "claims": claims}
+            "commit": _commit(), "errors": errors, "claims": claims}
+
+
+def _commit() -> str:
+    """The repository's commit (``+`` when the tree has changes): which vulib a record ran with."""
+    import subprocess
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "vulib"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return head + ("+" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def records_of(lesson: str) -> list[dict]:

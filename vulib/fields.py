@@ -62,7 +62,7 @@ class LayerRF:
     Attributes:
         name: the layer's name in the model (``"features.0"``) or in its plan (``"max over H,W"``).
         out_shape: the layer's output ``(C, T, H, W)`` for one clip.
-        size: field of one unit per ``(t, h, w)`` axis, clipped to the input extent (as lecture tables show it).
+        size: field of one unit per ``(t, h, w)`` axis, clipped to the input extent (what a layer can actually see).
         jump: distance between neighbouring units, in input pixels (frames), per axis.
         start: input index where the field of unit 0 begins, per axis (negative: it reaches into padding).
         size_unclipped: ``size`` before clipping, as if the padding were input.

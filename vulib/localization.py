@@ -8,8 +8,9 @@ Everything here takes *plain data*, so any model (or a hand-written list) can be
 
 ``video`` and ``label`` are any hashable values (an index, a file name, a class name).
 
-The evaluation follows the ActivityNet detection protocol (the one THUMOS14 and ActivityNet
-numbers in papers use):
+The matching and interpolated AP follow ActivityNet's detection evaluation code (which THUMOS14 results
+in papers use too); the default thresholds :data:`DEFAULT_TIOUS` (0.3:0.1:0.7) are THUMOS14's convention,
+ActivityNet averages over 0.5:0.05:0.95:
 
 1. per class, the predictions are sorted by decreasing score (ties keep their input order);
 2. each prediction, in that order, is matched to the *unmatched* ground-truth segment of the same video

@@ -2,10 +2,10 @@
 
 No data is ever downloaded: every "dataset" in the suite is drawn here, in a few
 milliseconds per clip, with its ground truth (labels, exact optical flow, event
-start/end frames). Each task decides *one* thing -- appearance, direction of motion,
-order of events -- and randomizes everything else (position, colour, size, speed,
-start time, background, distractor dots, noise), so that a model can only succeed by
-using the thing the lesson is about.
+start/end frames). Each task fixes its label by one factor -- appearance, direction of motion,
+order of events -- or by a stated combination of them (shape and direction, say), and draws everything
+else (position, colour, size, speed, start time, background, distractor dots, noise) the same way for every
+class, so that a model can only succeed by using the thing the lesson is about.
 
 How it is built, so new tasks slot in without rewrites:
 

@@ -157,7 +157,8 @@ class LocalizationHead(nn.Module):
     """An ActionFormer-like anchor-free head on a snippet-feature sequence.
 
     Shapes: features ``(B, N, D)`` -> transpose ``(B, D, N)`` -> 1D conv ``(B, h, N)`` -> residual dilated
-    1D convs (dilations 1, 2, 4, 8: each step sees ``1 + 2 * 15 = 31`` snippets) -> two small heads:
+    1D convs (dilations 1, 2, 4, 8: each step sees ``1 + 2 * 15 = 31`` snippets, 33 with the heads' own
+    kernel-3 convolutions) -> two small heads:
     class logits ``(B, K, N)`` (one sigmoid score per class, as in ActionFormer) and distances to the start
     and the end ``(B, 2, N)`` in snippets (non-negative, via ReLU).
 
@@ -213,8 +214,9 @@ def head_targets(segments: Sequence[Sequence[tuple]], steps: int, stride: int = 
 
 def head_loss(cls_logits: torch.Tensor, dist: torch.Tensor, cls_target: torch.Tensor,
               dist_target: torch.Tensor, gamma: float = 2.0, alpha: float = 0.25) -> torch.Tensor:
-    """ActionFormer's loss: sigmoid focal loss on the class scores of every step plus a 1D IoU loss on the
-    start/end distances of the positive steps, each normalized by the number of positives.
+    """An ActionFormer-style loss: sigmoid focal loss (Lin et al. 2017) on the class scores of every step plus a
+    1D IoU loss (``1 - tIoU`` of the predicted and true segment; ActionFormer uses its distance-IoU variant) on
+    the start/end distances of the positive steps, each normalized by the number of positives.
 
     Shapes: ``cls_logits, cls_target (B, K, N)``; ``dist, dist_target (B, 2, N)``.
     """
