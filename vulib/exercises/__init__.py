@@ -25,7 +25,7 @@ reference and rejects each wrong answer.  Importing this package imports every
 A checker never shows the expected answer of a value exercise (a set of model names, say):
 it names what is wrong in the learner's own answer and how many are missing.  Each pass is
 recorded locally for self-study: :func:`progress` shows, per lesson, which exercises are
-done (see :mod:`vulib.exercises.progress`; ``$VULIB_PROGRESS_FILE`` moves or disables it).
+done (see :mod:`vulib.exercises.selfstudy`; ``$VULIB_PROGRESS_FILE`` moves or disables it).
 """
 from __future__ import annotations
 
@@ -525,6 +525,6 @@ def _import_notebook_checkers() -> list[str]:
     return names
 
 
-from .progress import progress, record_pass, reset_progress  # noqa: E402 (needs nothing above)
+from .selfstudy import progress, record_pass, reset_progress  # noqa: E402 (needs nothing above)
 
 _import_notebook_checkers()
