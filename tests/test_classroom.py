@@ -61,31 +61,22 @@ def nbgrader(course, *args):
     return proc.stdout + proc.stderr
 
 
-def solution_lines(nb):
-    """The code lines inside solution blocks (hints and comments left out)."""
-    lines, inside = [], False
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for line in cell.source.splitlines():
-            if BEGIN.match(line):
-                inside = True
-            elif END.match(line):
-                inside = False
-            elif inside and line.strip() and not line.strip().startswith("#"):
-                lines.append(line.strip())
-    return lines
-
-
 def break_one_answer(sheet, lesson_number):
-    """The instructor sheet with one exercise answered wrongly; returns (notebook, failing grade_id).
+    """The instructor sheet with one exercise answered wrongly.
 
-    The exercise is picked by the lesson's number (so the lessons' choices differ); the wrong
-    answer returns None (a function) or sets the answer variable to None (a value exercise)."""
+    Returns (notebook, failing grade_id, the solution lines removed).  The exercise is picked by
+    the lesson's number (so the lessons' choices differ) among those whose answer no later
+    solution uses (in 09, the reference greedy_match calls the learner's segment_tiou: a wrong
+    segment_tiou costs both points, see docs/classroom.md).  The wrong answer returns None (a
+    function) or sets the answer variable to None (a value exercise)."""
     nb = nbformat.from_dict(sheet)   # a copy
     tests = [i for i, c in enumerate(nb.cells) if grading(c).get("grade")]
-    test = tests[lesson_number % len(tests)]
-    fn = re.match(r"ex\.check_\w+\((\w+)", nb.cells[test].source)[1]
+    for k in range(len(tests)):
+        test = tests[(lesson_number + k) % len(tests)]
+        fn = re.match(r"ex\.check_\w+\((\w+)", nb.cells[test].source)[1]
+        later = "".join(c.source for c in nb.cells[test + 1:] if grading(c).get("solution"))
+        if not re.search(rf"\b{fn}\b", later):
+            break
     cell = next(nb.cells[i] for i in range(test - 1, -1, -1) if grading(nb.cells[i]).get("solution"))
     lines = cell.source.splitlines()
     start = next((i for i, line in enumerate(lines) if re.match(rf"def {fn}\b", line)), 0)
@@ -93,8 +84,9 @@ def break_one_answer(sheet, lesson_number):
     end = next(i for i in range(begin, len(lines)) if END.match(lines[i]))
     indent = BEGIN.match(lines[begin])["indent"]
     wrong = f"{indent}return None" if indent else f"{fn} = None"
+    removed = [line.strip() for line in lines[begin + 1:end] if line.strip() and not line.strip().startswith("#")]
     cell.source = "\n".join(lines[:begin] + [wrong] + lines[end + 1:])
-    return nb, grading(nb.cells[test])["grade_id"]
+    return nb, grading(nb.cells[test])["grade_id"], removed
 
 
 # --------------------------------------------------------------------------- metadata
@@ -140,11 +132,11 @@ def course(tmp_path_factory):
     t = time.perf_counter()
     nbgrader(root, "generate_assignment", "*")
     timings["generate_assignment"] = time.perf_counter() - t
-    wrong = {}
+    wrong, hidden = {}, {}
     for lesson, source in sources.items():
         released = root / "release" / lesson / source.name
         sheet = read(source)
-        broken, wrong[lesson] = break_one_answer(sheet, int(lesson[:2]))
+        broken, wrong[lesson], hidden[lesson] = break_one_answer(sheet, int(lesson[:2]))
         for student, nb in [("instructor", sheet), ("blank", read(released)), ("wrong", broken)]:
             target = root / "submitted" / student / lesson / source.name
             target.parent.mkdir(parents=True)
@@ -167,7 +159,8 @@ def course(tmp_path_factory):
     print(f"\n[classroom] {len(sources)} lessons, {n} submissions: "
           + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
           + f"; autograde {timings['autograde'] / n:.1f} s per submission (3 processes side by side)")
-    return {"root": root, "sources": sources, "scores": scores, "wrong": wrong, "timings": timings}
+    return {"root": root, "sources": sources, "scores": scores, "wrong": wrong, "hidden": hidden,
+            "timings": timings}
 
 
 def test_every_lesson_is_released(course):
@@ -204,8 +197,9 @@ def test_feedback_names_the_failing_check_and_never_the_solution(course):
         name = failing.removeprefix("check_")
         assert "ExerciseError" in text and f"{failing}(" in text, (lesson, failing)
         assert re.search(rf"\b{name}\b", text), (lesson, failing)
-        for line in solution_lines(read(course["sources"][lesson])):
-            assert line not in text, f"{lesson}: the feedback shows the solution line {line!r}"
+        shown = {line.strip() for line in text.splitlines()}
+        for line in course["hidden"][lesson]:   # the solution of the exercise answered wrongly
+            assert line not in shown, f"{lesson}: the feedback shows the solution line {line!r}"
 
 
 def test_nbgrader_and_vulib_give_the_student_the_same_text(course):
