@@ -216,3 +216,40 @@ def test_nbgrader_and_vulib_give_the_student_the_same_text(course):
             if grading(cell).get("solution") or grading(cell).get("grade"):
                 assert cell.source == full[cell.id], (path.name, cell.source)
         assert "YOUR CODE HERE" not in "".join(c.source for c in released.cells)
+
+
+# --------------------------------------------------------------------------- hand-out links
+def test_launch_links_come_from_one_setting(tmp_path):
+    settings = {"repository": "https://github.com/example/video-course", "jupyterhub": "https://hub.example.edu/"}
+    links = classroom.launch_links("03_3d_convolution.ipynb", settings)
+    assert links["Binder"] == ("https://mybinder.org/v2/gh/example/video-course/main"
+                               "?urlpath=lab%2Ftree%2Fnotebooks%2F03_3d_convolution.ipynb")
+    hub = links["JupyterHub"]
+    assert hub.startswith("https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com")
+    assert "branch=main" in hub and "urlpath=lab%2Ftree%2Fvideo-course%2Fnotebooks%2F03_3d_convolution.ipynb" in hub
+    assert list(classroom.launch_links("x.ipynb", {"repository": settings["repository"]})) == ["Binder"]
+    assert classroom.launch_links("x.ipynb", {"jupyterhub": "https://hub.example.edu"}) == {}
+    git = classroom.launch_links("x.ipynb", {"repository": "https://git.example.edu/course.git", "path": ""})
+    assert git["Binder"].startswith("https://mybinder.org/v2/git/https%3A%2F%2Fgit.example.edu%2Fcourse.git/main?")
+    # the repository's own classroom.toml: unset, so no links; a typo is an error, not silence
+    assert classroom.read_settings()["repository"] == "" and classroom.launch_links("00_x.ipynb") == {}
+    bad = tmp_path / "classroom.toml"
+    bad.write_text('[classroom]\nrepo = "https://github.com/example/video-course"\n')
+    with pytest.raises(ValueError, match="unknown"):
+        classroom.read_settings(bad)
+
+
+def test_book_lesson_pages_carry_the_launch_links_only_when_set():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("vulib_book", ROOT / "scripts" / "book.py")
+    book = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(book)
+    nb = read(LESSONS[0])
+    links = classroom.launch_links(LESSONS[0].name, {"repository": "https://github.com/example/video-course",
+                                                      "jupyterhub": "https://hub.example.edu"})
+    with_links = book.prepare(nb, LESSONS[0].name, {LESSONS[0].name}, downloads=".", launch=links)
+    note = with_links.cells[1].source
+    assert 'class="vulib-launch"' in note and "mybinder.org/v2/gh/example/video-course" in note
+    assert "hub.example.edu/hub/user-redirect/git-pull" in note
+    without = book.prepare(nb, LESSONS[0].name, {LESSONS[0].name}, downloads=".", launch={})
+    assert "vulib-launch" not in without.cells[1].source
