@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -217,6 +218,39 @@ def test_registered_exercise_accepts_reference_and_rejects_wrong_answers(name):
         except ExerciseError:
             continue
         pytest.fail(f"{name} accepted wrong answer #{number}: {ex._describe(bad)}")
+
+
+def _solution_lines(name):
+    """The code lines of the solution that checker ``name`` checks, from its lesson's notebook."""
+    (path,) = (REPO / "notebooks").glob(f"{EXERCISES[name].notebook}_*.ipynb")
+    cells = nbformat.read(path, 4).cells
+    call = next(i for i, c in enumerate(cells) if c.cell_type == "code"
+                and re.search(rf"^ex\.{name}\(", c.source, re.M))
+    solution = next(cells[i].source for i in range(call, -1, -1) if "BEGIN SOLUTION" in cells[i].source)
+    body = re.findall(r"BEGIN SOLUTION\n(.*?)END SOLUTION", solution, re.S)
+    lines = [line.strip() for block in body for line in block.splitlines()]
+    return [line for line in lines if len(line) >= 8 and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("name", _REGISTERED)
+def test_failure_messages_never_give_the_answer_away(name):
+    """No wrong answer (nor an empty one) gets a message that shows the solution: for a value
+    exercise, no member of the expected answer the learner left out; for any exercise, no line of
+    the notebook's solution."""
+    entry = EXERCISES[name]
+    solution = _solution_lines(name)
+    value = not callable(entry.reference)
+    wrong = list(entry.wrong) + ([type(entry.reference)()] if value else [])
+    for bad in wrong:
+        with pytest.raises(ExerciseError) as info:
+            entry.checker(bad)
+        text = str(info.value)
+        if value:
+            assert repr(entry.reference) not in text
+            for member in set(entry.reference) - set(bad):
+                assert member not in text, f"{name}: the message names {member!r}, missing from {bad!r}:\n{text}"
+        for line in solution:
+            assert line not in text, f"{name}: the message shows the solution line {line!r}:\n{text}"
 
 
 # --------------------------------------------------------------------------- student versions
