@@ -253,3 +253,16 @@ def test_book_lesson_pages_carry_the_launch_links_only_when_set():
     assert "hub.example.edu/hub/user-redirect/git-pull" in note
     without = book.prepare(nb, LESSONS[0].name, {LESSONS[0].name}, downloads=".", launch={})
     assert "vulib-launch" not in without.cells[1].source
+
+
+def test_command_line_writes_a_course_and_prints_links(tmp_path, capsys):
+    assert classroom.main(["course", str(tmp_path / "c"), "--lessons", "02"]) == 0
+    (sheet,) = (tmp_path / "c" / "source" / "02_receptive_fields").glob("*.ipynb")
+    nb = read(sheet)
+    assert sum(classroom.lesson_points(nb).values()) == 3
+    assert nb.cells[0].metadata["tags"] == [classroom.SHEET_TAG]
+    assert grading(nb.cells[1])["grade_id"] == "setup"
+    assert "nbgrader" in (tmp_path / "c" / "nbgrader_config.py").read_text()
+    assert classroom.main(["course", str(tmp_path / "d"), "--lessons", "99"]) == 1
+    assert classroom.main(["links", "notebooks/00_videos_as_tensors.ipynb"]) == 0
+    assert "no links" in capsys.readouterr().out

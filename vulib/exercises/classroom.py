@@ -179,7 +179,10 @@ def _lessons(paths: Sequence[str | Path] | None) -> list[Path]:
     found = []
     for p in map(str, paths):
         if re.fullmatch(r"\d\d", p):
-            found += sorted(LESSONS.glob(f"{p}_*.ipynb"))
+            matches = sorted(LESSONS.glob(f"{p}_*.ipynb"))
+            if not matches:
+                raise FileNotFoundError(f"no lesson {p} in {LESSONS}")
+            found += matches
         else:
             found.append(Path(p))
     for p in found:
