@@ -3,8 +3,10 @@
     python scripts/notebook_meta.py                 # every notebooks/NN_*.ipynb, rewritten in place
     python scripts/notebook_meta.py --check         # exit 1 and list the cells whose metadata differs
     python scripts/notebook_meta.py notebooks/08_x.ipynb
+    python scripts/notebook_meta.py --split-checkers  # once: checker calls out of solution cells (edits sources)
 
-Only cell metadata changes (``slideshow.slide_type``, ``jupyter.source_hidden`` and ``nbgrader``):
+Only cell metadata changes (``slideshow.slide_type``, ``jupyter.source_hidden`` and ``nbgrader``; not so
+``--split-checkers``, which moves checker calls into cells of their own, outputs included):
 sources and outputs stay as they are, so a notebook needs no re-execution afterwards.  The rules (RISE in
 JupyterLab and ``jupyter nbconvert --to slides`` both read ``slide_type``):
 
@@ -97,6 +99,47 @@ def _checker_calls(cell) -> list[str] | None:
     return names if lines and len(names) == len(lines) else None
 
 
+def split_checker_cells(nb) -> int:
+    """Move checker calls that end a solution cell into cells of their own, one call per cell.
+
+    The one rule here that edits sources (``--split-checkers``; run it once on a lesson written the
+    old way, with ``ex.check_x(x)`` at the end of the solution cell).  Each new cell takes over
+    its call's stored outputs (its ``✓`` line and the ``True`` it returns) and the execution
+    count, so no re-execution is needed.  Returns the number of cells added.
+    """
+    out, added = [], 0
+    for cell in nb.cells:
+        out.append(cell)
+        if cell.cell_type != "code" or not SOLUTION.search(cell.source):
+            continue
+        lines = cell.source.rstrip("\n").split("\n")
+        k = len(lines)
+        while k > 0 and (CHECK_CALL.match(lines[k - 1]) or not lines[k - 1].strip()):
+            k -= 1
+        calls = [line for line in lines[k:] if line.strip()]
+        if not calls:
+            continue
+        cell.source = "\n".join(lines[:k])
+        outputs, cell.outputs = cell.get("outputs", []), []
+        stream = "".join(o.get("text", "") for o in outputs
+                         if o.get("output_type") == "stream" and o.get("name") == "stdout")
+        ticks = stream.splitlines(keepends=True)
+        for j, call in enumerate(calls):
+            new = nbformat.v4.new_code_cell(call)
+            new.id = (cell.get("id", "cell") + ("-check" if j == 0 else f"-check-{j + 1}"))[:64]
+            new.execution_count = cell.execution_count
+            if len(calls) == 1:
+                new.outputs = outputs
+            else:   # several calls: one ✓ line and one True each
+                text = ticks[j] if len(ticks) == len(calls) else ""
+                new.outputs = ([nbformat.v4.new_output("stream", name="stdout", text=text)] if text else []) + [
+                    o for o in outputs if o.get("output_type") == "execute_result"]
+            out.append(new)
+            added += 1
+    nb.cells = out
+    return added
+
+
 def nbgrader_cells(nb) -> list[dict | None]:
     """The ``nbgrader`` metadata each cell should have (``None``: none).
 
@@ -179,15 +222,31 @@ def apply(nb) -> None:
             cell.metadata.pop("jupyter", None)
 
 
+def _write(path: Path, nb) -> None:
+    text = nbformat.writes(nb) + "\n"
+    tmp = path.with_suffix(".ipynb.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)  # never half-written
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="*", type=Path)
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook differs")
+    ap.add_argument("--split-checkers", action="store_true",
+                    help="first move checker calls out of solution cells into cells of their own (edits sources)")
     args = ap.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     bad = 0
     for path in paths:
         nb = nbformat.read(path, 4)
+        if args.split_checkers and not args.check:
+            added = split_checker_cells(nb)
+            if added:
+                apply(nb)
+                _write(path, nb)
+                print(f"{path}: {added} checker cells split off")
+                continue
         try:
             diff = differences(nb)
         except ValueError as exc:
@@ -201,10 +260,7 @@ def main(argv=None) -> int:
             print(f"{path}: {len(diff)} cells differ from the rules:\n  " + "\n  ".join(diff[:10]))
         else:
             apply(nb)
-            text = nbformat.writes(nb) + "\n"
-            tmp = path.with_suffix(".ipynb.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)  # never half-written
+            _write(path, nb)
             print(f"{path}: {len(diff)} cells updated")
     if bad:
         print("run: python scripts/notebook_meta.py  (metadata only; no re-execution needed)")

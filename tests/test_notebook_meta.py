@@ -73,3 +73,20 @@ def test_grading_rules_on_a_small_lesson():
     nb.cells[4].source += "\n\nex.check_f(f)"
     with pytest.raises(ValueError, match="own cell|next cell"):
         meta.nbgrader_cells(nb)
+
+
+def test_split_checkers_moves_calls_and_their_outputs():
+    v4 = nbformat.v4
+    cell = v4.new_code_cell("def f(a):\n    # BEGIN SOLUTION\n    return a\n    # END SOLUTION\n\n"
+                            "ex.check_f(f)\nex.check_g(f)")
+    cell.execution_count = 7
+    cell.outputs = [v4.new_output("stream", name="stdout", text="✓ f: correct\n✓ g: correct\n"),
+                    v4.new_output("execute_result", data={"text/plain": "True"}, execution_count=7)]
+    nb = v4.new_notebook(cells=[v4.new_code_cell("import vulib"), cell])
+    assert meta.split_checker_cells(nb) == 2 and meta.split_checker_cells(nb) == 0
+    assert [c.source for c in nb.cells[1:]] == [
+        "def f(a):\n    # BEGIN SOLUTION\n    return a\n    # END SOLUTION", "ex.check_f(f)", "ex.check_g(f)"]
+    assert nb.cells[1].outputs == []
+    assert [o.get("text") for o in nb.cells[2].outputs] == ["✓ f: correct\n", None]
+    assert [o.get("text") for o in nb.cells[3].outputs] == ["✓ g: correct\n", None]
+    assert nb.cells[3].execution_count == 7 and nb.cells[3].id.endswith("-check-2")
