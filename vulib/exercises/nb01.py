@@ -85,8 +85,10 @@ def check_order_blind(answer) -> bool:
         if extra:
             parts.append(f"{sorted(extra)} change their output when the frames are shuffled, so they can use order")
         if missing:
-            parts.append(f"{len(missing)} more model{'s' if len(missing) > 1 else ''} give the same output for "
-                         f"shuffled frames and belong in the set (which models never compare frames?)")
+            one = len(missing) == 1
+            parts.append(f"{len(missing)} more model{'' if one else 's'} give{'s' if one else ''} the same output "
+                         f"for shuffled frames and belong{'s' if one else ''} in the set "
+                         f"(which models never compare frames?)")
         raise ExerciseError("order_blind: " + "; ".join(parts))
     return check_equal(sorted(answer), sorted(measured), "order_blind")
 

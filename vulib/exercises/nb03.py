@@ -73,7 +73,7 @@ def check_frame_tied(answer) -> bool:
     if extra or missing:   # names only the learner's own wrong picks, never the missing ones
         parts = [f"{n} does not belong: {notes[n]}" for n in extra]
         if missing:
-            parts.append(f"{len(missing)} more model{'s' if len(missing) > 1 else ''} belong in the set "
+            parts.append(f"{len(missing)} more model{'s belong' if len(missing) > 1 else ' belongs'} in the set "
                          f"(which first layers have one weight per frame?)")
         raise ExerciseError("frame_tied: " + "; ".join(parts))
     return check_equal(sorted(answer), sorted(_TIED), "frame_tied")
