@@ -780,3 +780,39 @@ def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, 
         deadline.step = "shutting the kernel down"
         server.shutdown_kernels()
     return res
+
+
+# --------------------------------------------------------------------------- accessibility (axe-core)
+
+IMPACTS = ("critical", "serious", "moderate", "minor")
+
+
+def axe_missing() -> list[str]:
+    """Why the axe-core scan cannot run here (empty when it can)."""
+    try:
+        import axe_playwright_python  # noqa: F401
+    except ImportError:
+        return ["axe-playwright-python is missing (pip install -e '.[test]'; it bundles axe-core)"]
+    return []
+
+
+def axe_scan(page, url: str, deadline: Deadline) -> dict:
+    """Open ``url`` and run axe-core (bundled with axe-playwright-python: nothing from the network)
+    over the whole page, all its rules.  Returns ``{"url", "axe", "counts": {impact: n},
+    "violations": [{"id", "impact", "help", "nodes": n, "targets": [...]}]}``, where a count is the
+    number of elements that fail (one rule failing on 12 images counts 12)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    deadline.step = f"scanning {url} with axe-core"
+    page.goto(url, wait_until="load", timeout=deadline.ms(60))
+    results = Axe().run(page, options={"resultTypes": ["violations"]}).response
+    counts = {impact: 0 for impact in IMPACTS}
+    violations = []
+    for v in results.get("violations", []):
+        impact = v.get("impact") or "minor"
+        counts[impact] = counts.get(impact, 0) + len(v["nodes"])
+        violations.append({"id": v["id"], "impact": impact, "help": v["help"], "nodes": len(v["nodes"]),
+                           "targets": [" ".join(map(str, n["target"])) for n in v["nodes"][:5]],
+                           "summary": (v["nodes"][0].get("failureSummary") or "")[:400]})
+    return {"url": url, "axe": results.get("testEngine", {}).get("version", ""), "counts": counts,
+            "violations": violations}
