@@ -23,6 +23,11 @@ from Google: not offline) and lets long slides scroll.
 A code cell whose first line is ``# draw: <what it draws>`` only draws (figure or widget plumbing):
 it starts collapsed (``jupyter.source_hidden``); the book and the slides fold it behind
 "Show code (<what it draws>)".  ``tests/test_notebook_meta.py`` runs ``--check``.
+
+Text alternatives: rewriting a notebook also copies each stored picture's, animation's and sound
+player's description from ``notebooks/alt_text.toml`` into that output's metadata
+(``{"image/png": {"alt": ...}}``; see ``scripts/_alt_text.py``), for nbconvert and JupyterLab users.
+``--check`` does not look at them; ``tests/test_accessibility.py`` does (:func:`alt_text_differences`).
 """
 from __future__ import annotations
 
@@ -32,6 +37,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _alt_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG = 18
@@ -101,6 +109,23 @@ def apply(nb) -> None:
             cell.metadata.pop("jupyter", None)
 
 
+def alt_text_differences(nb, name: str, table: dict | None = None) -> list[str]:
+    """Outputs of notebook ``name`` whose metadata lacks (or differs from) their text in
+    ``notebooks/alt_text.toml``; :func:`apply_alt_text` fixes them."""
+    texts = (_alt_text.load() if table is None else table).get(name, {})
+    return [f"{name}: output {key} ({what}): alt text not in its metadata"
+            for key, out, what in _alt_text.described_outputs(nb)
+            if key in texts and not _alt_text.has_metadata(out, texts[key])]
+
+
+def apply_alt_text(nb, name: str, table: dict | None = None) -> int:
+    """Copy the text alternatives of notebook ``name`` into its outputs' metadata; returns how many
+    outputs changed (outputs without an entry are left alone)."""
+    texts = (_alt_text.load() if table is None else table).get(name, {})
+    return sum(_alt_text.set_metadata(out, texts[key])
+               for key, out, _ in _alt_text.described_outputs(nb) if key in texts)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="*", type=Path)
@@ -111,6 +136,8 @@ def main(argv=None) -> int:
     for path in paths:
         nb = nbformat.read(path, 4)
         diff = differences(nb)
+        if not args.check:
+            diff += alt_text_differences(nb, path.name)
         if not diff:
             continue
         if args.check:
@@ -118,6 +145,7 @@ def main(argv=None) -> int:
             print(f"{path}: {len(diff)} cells differ from the rules:\n  " + "\n  ".join(diff[:10]))
         else:
             apply(nb)
+            apply_alt_text(nb, path.name)
             text = nbformat.writes(nb) + "\n"
             tmp = path.with_suffix(".ipynb.tmp")
             tmp.write_text(text, encoding="utf-8")
