@@ -319,6 +319,10 @@ def test_explorer_describes_its_picture_and_follows_the_controls():
                 "size": W.Dropdown(options=[("small", 1), ("large", 2)], value=1, description="size")}
     ex = Explorer(_state, _draw, controls)
     assert ex.describe() == "The picture for: frame 0, size small."
+    from vulib.widgets import describe_values
+    assert describe_values({"s": W.FloatSlider(0.3, min=0.1, max=0.8, step=0.1, description="score ≥")},
+                           {"s": 0.1 + 0.2}) == "The picture for: score ≥ 0.3."
+    assert describe_values({}, {"question": "why?"}) == "The picture for: question why?"
     assert 'aria-live="polite"' in ex.caption.value and "frame 0, size small" in ex.caption.value
     assert ex.children.index(ex.caption) == ex.children.index(ex.image) - 1      # right above the picture
     controls["size"].value = 2

@@ -68,8 +68,11 @@ def describe_values(controls: Mapping[str, W.ValueWidget], values: Mapping[str, 
         shown = value
         if control is not None and hasattr(control, "_options_full"):      # dropdowns: the option's label
             shown = next((lab for lab, v in control._options_full if v == value), value)
+        if isinstance(shown, float):
+            shown = f"{shown:.6g}"                          # 0.30000000000000004 -> 0.3
         parts.append(f"{label} {shown}")
-    return "The picture for: " + ", ".join(parts) + "."
+    text = "The picture for: " + ", ".join(parts)
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def render_png(fig: Figure) -> bytes:
