@@ -21,7 +21,9 @@ repository's files are never touched):
   ``notebooks/alt_text.toml`` (see ``scripts/_alt_text.py``): a picture's ``alt``, an animation's
   ``alt`` plus labels on its frame slider and repetition-mode group (matplotlib's ``to_jshtml``
   leaves them unlabelled), a sound player's description under it;
-* a line under the title links the notebook, its student version and its slides.
+* a line under the title links the notebook, its student version and its slides, and, when
+  ``classroom.toml`` names the course's repository, opens the lesson on Binder and on the
+  course's JupyterHub (``vulib.exercises.classroom.launch_links``; none when it is unset).
 
 No page loads anything from the network: no MathJax (one formula in the course is shown as
 its LaTeX source), no widget JavaScript from a CDN, reveal.js from the ``sphinx-revealjs``
@@ -198,9 +200,11 @@ def _described_html(text: str, kind: str, alt: str | None, n: int) -> str:
 
 
 def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, downloads: str | None = None,
-            alt: dict | None = None):
-    """A copy of notebook ``nb`` (file ``name``) ready for the book and the slides; ``alt``: the
-    text alternatives (``_alt_text.load()``, read from ``notebooks/alt_text.toml`` when None)."""
+            launch: dict[str, str] | None = None, alt: dict | None = None):
+    """A copy of notebook ``nb`` (file ``name``) ready for the book and the slides.
+
+    ``launch``: ``{"Binder": url, "JupyterHub": url}`` links that open the lesson (with ``downloads``).
+    ``alt``: the text alternatives (``_alt_text.load()``, read from ``notebooks/alt_text.toml`` when None)."""
     nb = copy.deepcopy(nb)
     saved = SavedWidgets(nb)
     texts = (_alt_text.load() if alt is None else alt).get(name, {})
@@ -260,10 +264,13 @@ def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, d
                  f'<a href="{downloads}/student/{name}" download>student version</a> (exercises without solutions)']
         if slides_href:
             links.append(f'<a href="{slides_href}">slides</a>')
+        opens = " · ".join(f'<a class="vulib-launch" href="{html.escape(url)}">{html.escape(where)}</a>'
+                           for where, url in (launch or {}).items())
         note = nbformat.v4.new_markdown_cell(
             '<p class="vulib-downloads">Download ' + " · ".join(links) + ". Run it in JupyterLab "
             "(<code>bash scripts/lab.sh</code>) or on Binder: the widgets need a kernel; here every "
-            "output is the one stored in the notebook.</p>")
+            "output is the one stored in the notebook."
+            + (f" Open it on {opens}." if opens else "") + "</p>")
         note.metadata["tags"] = ["remove-from-slides"]
         nb.cells.insert(1, note)
     for cell in nb.cells:
@@ -426,6 +433,7 @@ def build_slides(prepared: dict[str, object], out: Path) -> list[Path]:
 # --------------------------------------------------------------------------- the book
 
 def build(out: Path, slides_only: bool = False) -> Path:
+    from vulib.exercises.classroom import launch_links
     from vulib.exercises.student import make_student_notebook
 
     paths = lessons()
@@ -454,7 +462,7 @@ def build(out: Path, slides_only: bool = False) -> Path:
         shutil.copy(path, extra / "notebooks" / name)
         nbformat.write(make_student_notebook(nb, source_name=f"notebooks/{name}"), extra / "student" / name)
         for_book = prepare(nb, name, existing, slides_href=f"slides/{Path(name).stem}.slides.html", downloads=".",
-                           alt=alt)
+                           launch=launch_links(name), alt=alt)
         nbformat.write(for_book, src / name)
         prepared[name] = prepare(nb, name, existing, alt=alt)
     build_slides(prepared, extra / "slides")
