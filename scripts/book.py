@@ -17,6 +17,10 @@ repository's files are never touched):
 * exercise solutions (``# BEGIN SOLUTION``) and drawing cells (``jupyter.source_hidden``, set by
   ``scripts/notebook_meta.py`` for cells whose first line is ``# draw: ...``) start folded;
 * links to lessons not written yet become plain text;
+* every stored picture, animation and sound player gets its text alternative from
+  ``notebooks/alt_text.toml`` (see ``scripts/_alt_text.py``): a picture's ``alt``, an animation's
+  ``alt`` plus labels on its frame slider and repetition-mode group (matplotlib's ``to_jshtml``
+  leaves them unlabelled), a sound player's description under it;
 * a line under the title links the notebook, its student version and its slides, and, when
   ``classroom.toml`` names the course's repository, opens the lesson on Binder and on the
   course's JupyterHub (``vulib.exercises.classroom.launch_links``; none when it is unset).
@@ -39,6 +43,9 @@ import time
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _alt_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -89,12 +96,12 @@ class SavedWidgets:
             return True
         return any(self.has_controls(_ref(c)) for c in state.get("children", []) if _ref(c))
 
-    def html(self, model_id: str) -> str:
+    def html(self, model_id: str, alt: str | None = None) -> str:
         name, s = self.name(model_id), self.state(model_id)
         desc = html.escape(str(s.get("description", "") or ""))
         label = f'<span class="vw-label">{desc}</span>' if desc else ""
         if name in self.BOXES:
-            inner = "".join(self.html(_ref(c)) for c in s.get("children", []) if _ref(c))
+            inner = "".join(self.html(_ref(c), alt) for c in s.get("children", []) if _ref(c))
             return f'<div class="vw-box" style="display:flex;flex-direction:{self.BOXES[name]};gap:6px;align-items:center;flex-wrap:wrap">{inner}</div>'
         if name in ("HTMLModel", "HTMLMathModel"):
             return f'<span class="vw-html">{label}{s.get("value", "")}</span>'
@@ -106,7 +113,8 @@ class SavedWidgets:
             value = s.get("value")
             if isinstance(value, tuple):
                 fmt = s.get("format", "png")
-                return (f'<img class="vw-image" alt="the widget\'s saved picture" style="max-width:100%" '
+                text = html.escape(alt or "The widget's saved picture, its controls at their starting values.")
+                return (f'<img class="vw-image" alt="{text}" style="max-width:100%" '
                         f'src="data:image/{fmt};base64,{value[1]}">')
             return ""
         if name in ("IntSliderModel", "FloatSliderModel", "SelectionSliderModel"):
@@ -133,11 +141,12 @@ class SavedWidgets:
             return f'<span class="vw-control">{label} {html.escape(str(s["value"]))}</span>'
         return ""
 
-    def output(self, model_id: str, text: str) -> nbformat.NotebookNode | None:
-        """A display_data output drawing the saved widget (None: no saved state for it)."""
+    def output(self, model_id: str, text: str, alt: str | None = None) -> nbformat.NotebookNode | None:
+        """A display_data output drawing the saved widget (None: no saved state for it); ``alt``
+        describes its picture."""
         if model_id not in self.models:
             return None
-        body = self.html(model_id)
+        body = self.html(model_id, alt)
         if self.has_controls(model_id):
             body = (f'<div class="vulib-static-widget">{body}'
                     f'<p class="vulib-kernel-note">{KERNEL_NOTE}</p></div>')
@@ -158,13 +167,49 @@ def _repo_file(m: re.Match) -> str:
     return f"`{path}` (in the course's repository)" if text.strip("`") == path else f"{text} (`{path}` in the course's repository)"
 
 
+_ANIM_IMG = re.compile(r'<img id="(_anim_img[0-9a-f]+)"')
+_ANIM_SLIDER = re.compile(r'(<input id="_anim_slider[0-9a-f]+" type="range")')
+_ANIM_MODE = 'title="Repetition mode" aria-label="Repetition mode"'
+
+
+def _picture_html(out, alt: str) -> nbformat.NotebookNode:
+    """A stored picture as an HTML ``<img>`` with its ``alt`` (myst-nb and nbconvert's slides would
+    otherwise give it none, or its file name)."""
+    data = out["data"]
+    mime = next(m for m in _alt_text.IMAGES if m in data)
+    b64 = "".join(data[mime]).replace("\n", "") if isinstance(data[mime], list) else data[mime].replace("\n", "")
+    tag = f'<img class="vulib-figure" src="data:{mime};base64,{b64}" alt="{html.escape(alt)}">'
+    new = copy.deepcopy(out)
+    new["data"] = {"text/html": tag, "text/plain": data.get("text/plain", "")}
+    return new
+
+
+def _described_html(text: str, kind: str, alt: str | None, n: int) -> str:
+    """An animation's or a sound player's HTML with its labels and description (``n``: its number
+    on the page, so that each group's label is unique)."""
+    if kind == "animation":
+        if alt:
+            text = _ANIM_IMG.sub(lambda m: f'<img id="{m.group(1)}" alt="{html.escape(alt)}"', text, count=1)
+        text = _ANIM_SLIDER.sub(r'\1 aria-label="Frame of the animation"', text, count=1)
+        text = text.replace(_ANIM_MODE, f'title="Repetition mode" aria-label="Repetition mode of animation {n}"', 1)
+    elif kind == "sound" and alt:
+        text = text.replace("<audio", f'<audio aria-label="{html.escape(alt)}"', 1)
+        text = text.replace("</audio>", f'</audio>\n<p class="vulib-sound-description">What is heard: '
+                            f'{html.escape(alt)}</p>', 1)
+    return text
+
+
 def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, downloads: str | None = None,
-            launch: dict[str, str] | None = None):
+            launch: dict[str, str] | None = None, alt: dict | None = None):
     """A copy of notebook ``nb`` (file ``name``) ready for the book and the slides.
 
-    ``launch``: ``{"Binder": url, "JupyterHub": url}`` links that open the lesson (with ``downloads``)."""
+    ``launch``: ``{"Binder": url, "JupyterHub": url}`` links that open the lesson (with ``downloads``).
+    ``alt``: the text alternatives (``_alt_text.load()``, read from ``notebooks/alt_text.toml`` when None)."""
     nb = copy.deepcopy(nb)
     saved = SavedWidgets(nb)
+    texts = (_alt_text.load() if alt is None else alt).get(name, {})
+    described = {id(out): (key, what) for key, out, what in _alt_text.described_outputs(nb)}
+    counter = {"animation": 0, "sound": 0}
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             # lessons not written yet: plain text, not a broken link
@@ -176,12 +221,22 @@ def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, d
             continue
         outputs = []
         for out in cell.get("outputs", []):
+            key, what = described.get(id(out), (None, None))
+            text = texts.get(key) if key else None
             view = out.get("data", {}).get(WIDGET_VIEW)
             if view:
-                static = saved.output(view.get("model_id", ""), out["data"].get("text/plain", ""))
+                static = saved.output(view.get("model_id", ""), out["data"].get("text/plain", ""), alt=text)
                 if static is None:
                     continue
                 out = static
+            elif what == "image" and text:
+                out = _picture_html(out, text)
+            elif what in ("animation", "sound"):
+                counter[what] += 1
+                body = out["data"]["text/html"]
+                body = "".join(body) if isinstance(body, list) else body
+                out = copy.deepcopy(out)
+                out["data"]["text/html"] = _described_html(body, what, text, counter[what])
             html_out = out.get("data", {}).get("text/html")
             if html_out and "font-awesome" in (html_out if isinstance(html_out, str) else "".join(html_out)):
                 # matplotlib's to_jshtml links Font Awesome from a CDN for its button icons:
@@ -270,10 +325,14 @@ CONF = '''# Generated by scripts/book.py: edit that file, not this one.
 project = "Video understanding with deep learning"
 author = "the course authors"
 extensions = ["myst_nb"]
-exclude_patterns = ["_extra", "_build"]
+exclude_patterns = ["_extra", "_build", "_templates"]
 html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = ["_static"]
+templates_path = ["_templates"]
+# the theme's default primary sidebar, its course-title link wrapped in a landmark (_templates/vulib-home.html):
+# axe-core's "region" rule wants all content inside landmarks
+html_sidebars = {"**": ["vulib-home.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]}
 html_css_files = ["vulib.css"]
 html_favicon = "_static/favicon.svg"
 html_extra_path = ["_extra"]
@@ -304,6 +363,9 @@ ANIM_CSS = """.anim-buttons button i { display: none; }
 .anim-buttons button[title="Increase speed"]::after { content: "+"; }
 """
 
+# The sidebar's link to the landing page, inside a navigation landmark of its own.
+HOME_TEMPLATE = '<nav class="vulib-home" aria-label="Course home">{% include "navbar-logo.html" %}</nav>\n'
+
 FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
            '<rect width="16" height="16" rx="3" fill="#0072B2"/><path d="M6 4l6 4-6 4z" fill="#fff"/></svg>')
 
@@ -314,6 +376,7 @@ CSS = """/* scripts/book.py: the course's additions to the theme */
 .vw-control { display: inline-flex; gap: .4em; align-items: center; }
 .vw-label { margin-right: .4em; }
 .cell_output img { max-width: 100%; height: auto; }
+.vulib-sound-description { font-size: .9em; margin: .2em 0 .6em 0; }
 """
 
 
@@ -380,7 +443,8 @@ def build(out: Path, slides_only: bool = False) -> Path:
     existing = set(names)
     t0 = time.perf_counter()
     if slides_only:
-        prepared = {n: prepare(nbformat.read(p, 4), n, existing) for n, p in zip(names, paths)}
+        alt = _alt_text.load()
+        prepared = {n: prepare(nbformat.read(p, 4), n, existing, alt=alt) for n, p in zip(names, paths)}
         written = build_slides(prepared, out / "slides")
         print(f"[slides] {len(written)} slide decks in {out / 'slides'} ({time.perf_counter() - t0:.1f} s)")
         return out / "slides"
@@ -392,18 +456,21 @@ def build(out: Path, slides_only: bool = False) -> Path:
     for sub in ("notebooks", "student"):
         (extra / sub).mkdir(parents=True)
     prepared = {}
+    alt = _alt_text.load()
     for name, path in zip(names, paths):
         nb = nbformat.read(path, 4)
         shutil.copy(path, extra / "notebooks" / name)
         nbformat.write(make_student_notebook(nb, source_name=f"notebooks/{name}"), extra / "student" / name)
         for_book = prepare(nb, name, existing, slides_href=f"slides/{Path(name).stem}.slides.html", downloads=".",
-                           launch=launch_links(name))
+                           launch=launch_links(name), alt=alt)
         nbformat.write(for_book, src / name)
-        prepared[name] = prepare(nb, name, existing)
+        prepared[name] = prepare(nb, name, existing, alt=alt)
     build_slides(prepared, extra / "slides")
     (src / "conf.py").write_text(CONF)
     (src / "_static" / "vulib.css").write_text(CSS)
     (src / "_static" / "favicon.svg").write_text(FAVICON)
+    (src / "_templates").mkdir()
+    (src / "_templates" / "vulib-home.html").write_text(HOME_TEMPLATE)
     (src / "index.md").write_text(landing_page((ROOT / "README.md").read_text(), names))
     t1 = time.perf_counter()
     from sphinx.cmd.build import build_main

@@ -41,6 +41,11 @@ nbgrader's cell metadata (schema version 3), from the exercise structure that
 
 ``tests/test_notebook_meta.py`` runs ``--check``; ``tests/test_classroom.py`` validates the result
 with nbgrader's own validator and grades it.
+
+Text alternatives: rewriting a notebook also copies each stored picture's, animation's and sound
+player's description from ``notebooks/alt_text.toml`` into that output's metadata
+(``{"image/png": {"alt": ...}}``; see ``scripts/_alt_text.py``), for nbconvert and JupyterLab users.
+``--check`` does not look at them; ``tests/test_accessibility.py`` does (:func:`alt_text_differences`).
 """
 from __future__ import annotations
 
@@ -50,6 +55,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _alt_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG = 18
@@ -222,6 +230,23 @@ def apply(nb) -> None:
             cell.metadata.pop("jupyter", None)
 
 
+def alt_text_differences(nb, name: str, table: dict | None = None) -> list[str]:
+    """Outputs of notebook ``name`` whose metadata lacks (or differs from) their text in
+    ``notebooks/alt_text.toml``; :func:`apply_alt_text` fixes them."""
+    texts = (_alt_text.load() if table is None else table).get(name, {})
+    return [f"{name}: output {key} ({what}): alt text not in its metadata"
+            for key, out, what in _alt_text.described_outputs(nb)
+            if key in texts and not _alt_text.has_metadata(out, texts[key])]
+
+
+def apply_alt_text(nb, name: str, table: dict | None = None) -> int:
+    """Copy the text alternatives of notebook ``name`` into its outputs' metadata; returns how many
+    outputs changed (outputs without an entry are left alone)."""
+    texts = (_alt_text.load() if table is None else table).get(name, {})
+    return sum(_alt_text.set_metadata(out, texts[key])
+               for key, out, _ in _alt_text.described_outputs(nb) if key in texts)
+
+
 def _write(path: Path, nb) -> None:
     text = nbformat.writes(nb) + "\n"
     tmp = path.with_suffix(".ipynb.tmp")
@@ -253,6 +278,8 @@ def main(argv=None) -> int:
             print(f"{path}: {exc}")
             bad += 1
             continue
+        if not args.check:
+            diff += alt_text_differences(nb, path.name)
         if not diff:
             continue
         if args.check:
@@ -260,6 +287,7 @@ def main(argv=None) -> int:
             print(f"{path}: {len(diff)} cells differ from the rules:\n  " + "\n  ".join(diff[:10]))
         else:
             apply(nb)
+            apply_alt_text(nb, path.name)
             _write(path, nb)
             print(f"{path}: {len(diff)} cells updated")
     if bad:

@@ -15,8 +15,11 @@ What it does, per case:
    downloaded browser), waits until the kernel is *connected* and idle (the toolbar
    says "idle" before that, and "run all" would then silently do nothing);
 3. runs all cells through ``window.jupyterapp`` and waits for them;
-4. waits for the picture to settle, screenshots it, moves the control (ArrowRight on
-   a slider's handle, the next option of a dropdown), waits again, screenshots;
+4. waits for the picture to settle, screenshots it, moves the control with the keyboard
+   alone (focus goes to the widget, then Tab until the control has it; ArrowRight on a
+   slider's handle, ArrowDown on a dropdown), waits again, screenshots; records the
+   control's accessible name (what a screen reader announces) and the Explorer's text
+   line (``vulib.widgets.Explorer``'s description) before and after;
 5. shuts the kernel down through the REST API (from the page, a confirm dialog would
    hang), stops the server and the browser.  A watchdog kills them all at the deadline,
    so nothing can hang past it.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -74,6 +78,12 @@ class WidgetResult:
     timings: dict[str, float] = field(default_factory=dict)
     console_errors: list[str] = field(default_factory=list)   # the page's console errors while it ran
     audio_durations: list[float] = field(default_factory=list)  # seconds of each <audio> player (case.audio)
+    tabs: int = 0                       # Tab presses from the widget's start to the control
+    accessible_name: str = ""           # the focused control's accessible name (Chromium's accessibility tree)
+    visible_label: str = ""             # the control's label as shown
+    text_before: str = ""               # the Explorer's description line before / after the move
+    text_after: str = ""
+    focused: str = ""                   # the focused control: its accessibility snapshot and HTML
 
 
 # --------------------------------------------------------------------------- requirements
@@ -333,6 +343,39 @@ def wait_picture_settled(page, deadline: Deadline, quiet: float = 1.0, poll: flo
         time.sleep(poll)
 
 
+_FOCUS_WIDGET = """(mark) => { const box = document.querySelector('[' + mark + '="widget"]');
+  box.setAttribute('tabindex', '-1'); box.focus(); return document.activeElement === box; }"""
+
+_FOCUS_IN_CONTROL = """(mark) => { const c = document.querySelector('[' + mark + '="control"]');
+  const a = document.activeElement; return !!c && a !== document.body && c.contains(a); }"""
+
+_LABEL = """(mark) => (document.querySelector('[' + mark + '="control"] .widget-label')?.textContent || '').trim()"""
+
+_DESCRIPTION = """(mark) => (document.querySelector('[' + mark + '="widget"] .vulib-explorer-description')?.innerText
+  || '').trim()"""
+
+
+def keyboard_move(page, deadline: Deadline, kind: str, res=None, max_tabs: int = 12) -> None:
+    """Move the marked control with key presses only: focus the widget (as a reader who reached it),
+    press Tab until the control has the focus, then ArrowRight (slider) or ArrowDown (dropdown).
+    Records the Tab count and the focused control's accessible name in ``res``."""
+    assert page.evaluate(_FOCUS_WIDGET, MARK), "could not put the focus on the widget"
+    for tabs in range(1, max_tabs + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate(_FOCUS_IN_CONTROL, MARK):
+            break
+    else:
+        raise AssertionError(f"{max_tabs} presses of Tab never reached the control")
+    if res is not None:
+        res.tabs = tabs
+        snap = page.locator("*:focus").aria_snapshot(timeout=deadline.ms(10))
+        m = re.search(r'^- \w+ "([^"]*)"', snap, re.M)
+        res.accessible_name = m.group(1) if m else ""
+        res.focused = snap[:200] + " | " + page.evaluate("() => document.activeElement.outerHTML.slice(0, 300)")
+        res.visible_label = page.evaluate(_LABEL, MARK)
+    page.keyboard.press("ArrowRight" if kind == "slider" else "ArrowDown")
+
+
 def move_control(page, deadline: Deadline, kind: str) -> None:
     control = page.locator(f'[{MARK}="control"]')
     if kind == "slider":
@@ -468,9 +511,10 @@ def _drive(case, server, page, shots, deadline, res) -> None:
         return pic["src"], pic["digest"], page.evaluate(_READOUT, MARK)
 
     res.src_before, res.digest_before, res.control_before = snapshot("before")
+    res.text_before = page.evaluate(_DESCRIPTION, MARK)
 
-    deadline.step = f"moving control {case.control!r}"
-    move_control(page, deadline, found["kind"])
+    deadline.step = f"moving control {case.control!r} with the keyboard"
+    keyboard_move(page, deadline, found["kind"], res)
     t_move = t()
     deadline.step = "waiting for the picture to change"
     page.wait_for_function(
@@ -478,6 +522,14 @@ def _drive(case, server, page, shots, deadline, res) -> None:
         timeout=deadline.ms(30), polling=50)
     res.timings["first redraw after move"] = t() - t_move
     res.src_after, res.digest_after, res.control_after = snapshot("after")
+    deadline.step = "waiting for the description to follow the picture"
+    if res.text_before:
+        try:
+            page.wait_for_function(f"(t) => ({_DESCRIPTION})({json.dumps(MARK)}) !== t", arg=res.text_before,
+                                   timeout=deadline.ms(10), polling=100)
+        except Exception:
+            pass                       # asserted by the test, with both texts in the message
+    res.text_after = page.evaluate(_DESCRIPTION, MARK)
     res.timings["done"] = t()
 
 
@@ -780,3 +832,39 @@ def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, 
         deadline.step = "shutting the kernel down"
         server.shutdown_kernels()
     return res
+
+
+# --------------------------------------------------------------------------- accessibility (axe-core)
+
+IMPACTS = ("critical", "serious", "moderate", "minor")
+
+
+def axe_missing() -> list[str]:
+    """Why the axe-core scan cannot run here (empty when it can)."""
+    try:
+        import axe_playwright_python  # noqa: F401
+    except ImportError:
+        return ["axe-playwright-python is missing (pip install -e '.[test]'; it bundles axe-core)"]
+    return []
+
+
+def axe_scan(page, url: str, deadline: Deadline) -> dict:
+    """Open ``url`` and run axe-core (bundled with axe-playwright-python: nothing from the network)
+    over the whole page, all its rules.  Returns ``{"url", "axe", "counts": {impact: n},
+    "violations": [{"id", "impact", "help", "nodes": n, "targets": [...]}]}``, where a count is the
+    number of elements that fail (one rule failing on 12 images counts 12)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    deadline.step = f"scanning {url} with axe-core"
+    page.goto(url, wait_until="load", timeout=deadline.ms(60))
+    results = Axe().run(page, options={"resultTypes": ["violations"]}).response
+    counts = {impact: 0 for impact in IMPACTS}
+    violations = []
+    for v in results.get("violations", []):
+        impact = v.get("impact") or "minor"
+        counts[impact] = counts.get(impact, 0) + len(v["nodes"])
+        violations.append({"id": v["id"], "impact": impact, "help": v["help"], "nodes": len(v["nodes"]),
+                           "targets": [" ".join(map(str, n["target"])) for n in v["nodes"][:5]],
+                           "summary": (v["nodes"][0].get("failureSummary") or "")[:400]})
+    return {"url": url, "axe": results.get("testEngine", {}).get("version", ""), "counts": counts,
+            "violations": violations}

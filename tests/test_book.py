@@ -6,7 +6,8 @@ tests/browser.py): no console error or failed request; the lesson's title and le
 every figure loaded with a non-zero size; a static-twin animation advances when played;
 every link to another page or file of the site answers; widgets that need a kernel carry the
 note; solutions start folded.  Then one slide deck: reveal.js starts and moves on.
-Screenshots: artifacts/screenshots/book-*.png, slides-*.png.
+Screenshots: artifacts/screenshots/book-*.png, slides-*.png.  Last, axe-core scans every page
+(accessibility, issue 32): results in artifacts/accessibility/.
 
 Needs the ``book`` extra (Sphinx, myst-nb, reveal.js), playwright and /usr/bin/chromium
 (bash scripts/test.sh installs all three).  Without them it is skipped, unless CI is set:
@@ -14,6 +15,7 @@ then it fails.
 """
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,6 +29,7 @@ import browser
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
 DEADLINE_S = float(os.environ.get("VULIB_BOOK_DEADLINE", "240"))
+AXE_DEADLINE_S = float(os.environ.get("VULIB_AXE_DEADLINE", "480"))   # ~10 s a page on a busy 2-core machine
 
 _spec = importlib.util.spec_from_file_location("vulib_book", ROOT / "scripts" / "book.py")
 book = importlib.util.module_from_spec(_spec)
@@ -148,3 +151,57 @@ def test_rise_slideshow_runs_the_setup_cells_live(tmp_path):
     assert res.slides >= 5, f"RISE showed {res.slides} slides"
     assert "| seed" in res.output, res.output
     assert not res.offsite, f"the slideshow asked other hosts: {sorted(set(res.offsite))[:5]}"
+
+
+# --------------------------------------------------------------------------- accessibility (axe-core)
+
+AXE_OUT = ROOT / "artifacts" / "accessibility"
+# Rules about the document's structure and text alternatives: none may fail, whatever axe's impact says.
+STRUCTURE_RULES = {"page-has-heading-one", "heading-order", "empty-heading", "link-name", "image-alt",
+                   "label", "document-title", "html-has-lang", "landmark-one-main"}
+
+
+def test_every_page_passes_axe_core(site, tmp_path):
+    """axe-core (bundled with axe-playwright-python: no network) on the landing page, every lesson and
+    one slide deck, all rules: no violation of impact "serious" or "critical", none of the structure
+    rules above.  Counts by impact per page, and every violation, in artifacts/accessibility/."""
+    require_book()
+    missing = browser.axe_missing()
+    if missing:
+        if browser.in_ci():
+            pytest.fail("; ".join(missing) + " (CI is set, so this fails instead of skipping)", pytrace=False)
+        pytest.skip("; ".join(missing))
+    import json
+
+    pages = ["index.html"] + [f"{p.stem}.html" for p in LESSONS] + [f"slides/{LESSONS[0].stem}.slides.html"]
+    deadline = browser.Deadline(AXE_DEADLINE_S)
+    results, failures = {}, []
+    for name in pages:   # myst-nb would give a picture without a text alternative its file name as alt
+        html_text = (site / name).read_text(encoding="utf-8")
+        named = re.findall(r'<img\b[^>]*\balt="[^"]*\.(?:png|jpe?g|gif|svg)"', html_text)
+        bare = [t for t in re.findall(r"<img\b[^>]*>", html_text) if not re.search(r"\salt=", t)]
+        if named or bare:
+            failures.append(f"{name}: {len(named)} pictures with a file name as alt, {len(bare)} without alt "
+                            "(add them to notebooks/alt_text.toml)")
+    with browser.static_server(site) as base, browser.chromium_page(deadline, tmp_path) as page:
+        for name in pages:
+            res = browser.axe_scan(page, f"{base}/{name}", deadline)
+            res["url"] = name
+            results[name] = res
+            for v in res["violations"]:
+                if v["impact"] in ("serious", "critical") or v["id"] in STRUCTURE_RULES:
+                    failures.append(f"{name}: {v['id']} ({v['impact']}, {v['nodes']} elements: {v['help']}) "
+                                    f"e.g. {v['targets'][:2]}")
+    AXE_OUT.mkdir(parents=True, exist_ok=True)
+    tmp = AXE_OUT / "axe-results.json.tmp"
+    tmp.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    tmp.replace(AXE_OUT / "axe-results.json")          # never half-written
+    lines = [f"# axe-core {next(iter(results.values()))['axe']}: violations by impact (elements), per page", "",
+             "| page | " + " | ".join(browser.IMPACTS) + " | rules |", "|---" * (len(browser.IMPACTS) + 2) + "|"]
+    for name, res in results.items():
+        rules = ", ".join(f"{v['id']} ({v['nodes']})" for v in res["violations"]) or "-"
+        lines.append(f"| {name} | " + " | ".join(str(res["counts"][i]) for i in browser.IMPACTS) + f" | {rules} |")
+    (AXE_OUT / "summary.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"axe part: {deadline.elapsed():.1f} s")
+    assert not failures, "accessibility violations (see docs/accessibility.md):\n" + "\n".join(failures)

@@ -1,8 +1,10 @@
 """The notebooks' widgets in a real browser: JupyterLab in headless Chromium.
 
 For each case, a private JupyterLab on a temp copy of notebooks/ runs the notebook,
-moves one control of a widget and checks that the widget's picture is redrawn (new
-bytes, not only a new blob: URL).  Screenshots before/after the move go to
+moves one control of a widget with the keyboard alone (Tab to the control, an arrow key)
+and checks that the widget's picture is redrawn (new bytes, not only a new blob: URL),
+that the control's accessible name is its visible label, and that an Explorer's text line
+(what the picture shows) changes with it (accessibility, issue 32).  Screenshots before/after the move go to
 artifacts/screenshots/.  The driver is tests/browser.py.
 
 Needs Debian's /usr/bin/chromium and the playwright package (bash scripts/test.sh
@@ -61,6 +63,18 @@ def test_moving_a_control_redraws_the_picture(case):
     assert res.digest_after != res.digest_before, (
         "the picture got a new src but the same bytes: the widget did not redraw")
     assert all(p.stat().st_size > 0 for p in res.screenshots)
+    print(f"keyboard: {res.tabs} Tab presses to the control; accessible name {res.accessible_name!r}, "
+          f"visible label {res.visible_label!r} (focused: {res.focused}); text {res.text_before!r} -> {res.text_after!r}")
+    if "noUi-handle" in res.focused and not res.accessible_name:
+        # ipywidgets 8.1's sliders (noUiSlider) give the handle role=slider but no name, and nothing on the kernel
+        # side can add one: recorded in docs/accessibility.md ("Not fixed"); the visible label still stands beside it
+        print("the slider handle has no accessible name (ipywidgets upstream; see docs/accessibility.md)")
+    else:
+        assert res.accessible_name.strip(), "the control has no accessible name: a screen reader announces nothing"
+    assert not res.accessible_name or not res.visible_label or res.visible_label in res.accessible_name, (
+        f"the accessible name {res.accessible_name!r} is not the visible label {res.visible_label!r}")
+    assert res.text_before and res.text_after != res.text_before, (
+        f"the Explorer's text line did not follow the picture: {res.text_before!r} -> {res.text_after!r}")
     if case.audio:   # every sound player loaded its WAV data, and the console shows no media error
         print(f"{len(res.audio_durations)} sound players, durations (s): {res.audio_durations}")
         assert res.audio_durations and all(d > 0 for d in res.audio_durations), res.audio_durations

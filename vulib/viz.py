@@ -21,18 +21,33 @@ from matplotlib.figure import Figure
 from .tensors import check_video, to_display_layout
 
 __all__ = ["show_frames", "show_clips", "animate_clips", "strip_image", "new_figure", "to_jshtml", "COLORS",
-           "setup_style", "as_jpeg"]
+           "setup_style", "as_jpeg", "simulate_cvd", "delta_e2000", "CVD_MATRICES", "SEQUENTIAL_CMAPS",
+           "DIVERGING_CMAPS"]
 
 # Okabe-Ito: a colour-blind-safe palette used for every line and bar in the suite.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
+# Colour maps the course uses for images of values: perceptually uniform sequential maps (equal steps of
+# value look like equal steps of lightness, in colour and in grey) and, for signed data, diverging maps.
+SEQUENTIAL_CMAPS = ("viridis", "magma", "cividis", "inferno", "plasma", "gray", "Greys", "binary")
+DIVERGING_CMAPS = ("RdBu", "coolwarm", "PuOr", "BrBG", "seismic", "bwr")
+
+# Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulation of color vision
+# deficiency", IEEE TVCG 15(6): the matrices for severity 1.0 (dichromacy), applied to linear RGB.
+CVD_MATRICES = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+}
+
 
 def setup_style() -> None:
-    """Large fonts and the colour-blind-safe palette, for figures legible on a projector."""
+    """Large fonts, the colour-blind-safe palette and a perceptually uniform default colour map (viridis),
+    for figures legible on a projector and to colour-blind viewers."""
     matplotlib.rcParams.update({
         "font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 11,
         "figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+        "axes.prop_cycle": matplotlib.cycler(color=COLORS), "image.cmap": "viridis",
     })
 
 
@@ -192,3 +207,91 @@ def as_jpeg(fig: Figure, quality: int = 80, dpi: int | None = None):
     buf = _io.BytesIO()
     fig.savefig(buf, format="jpeg", dpi=dpi or fig.dpi, pil_kwargs={"quality": quality})
     return Image(data=buf.getvalue(), format="jpeg")
+
+
+# --------------------------------------------------------------------------- colour vision
+
+def _srgb(colors) -> np.ndarray:
+    """Colours (``"#RRGGBB"`` strings or RGB triples in [0, 1]) as an ``(n, 3)`` float array."""
+    out = []
+    for c in colors:
+        if isinstance(c, str):
+            h = c.lstrip("#")
+            if len(h) != 6:
+                raise ValueError(f"expected a colour as '#RRGGBB', got {c!r}")
+            out.append([int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)])
+        else:
+            if len(c) != 3:
+                raise ValueError(f"expected an RGB triple, got {c!r}")
+            out.append([float(v) for v in c])
+    return np.clip(np.asarray(out, dtype=float).reshape(-1, 3), 0, 1)
+
+
+def _to_linear(rgb: np.ndarray) -> np.ndarray:
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+def _to_srgb(lin: np.ndarray) -> np.ndarray:
+    lin = np.clip(lin, 0, 1)
+    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+
+
+def simulate_cvd(colors, deficiency: str) -> np.ndarray:
+    """How ``colors`` look to a viewer with a colour-vision deficiency, as sRGB in [0, 1], ``(n, 3)``.
+
+    ``deficiency`` is ``"protanopia"``, ``"deuteranopia"`` or ``"tritanopia"`` (no L, M or S cones:
+    Machado et al. 2009 at severity 1.0).  The matrix acts on *linear* RGB: sRGB values are
+    linearised first and encoded again after, with the result clipped to the displayable range.
+    """
+    if deficiency not in CVD_MATRICES:
+        raise ValueError(f"unknown deficiency {deficiency!r}; expected one of {sorted(CVD_MATRICES)}")
+    lin = _to_linear(_srgb(colors))
+    return _to_srgb(lin @ np.asarray(CVD_MATRICES[deficiency]).T)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB in [0, 1] -> CIELAB (D65 white)."""
+    xyz = _to_linear(rgb) @ np.array([[0.4124564, 0.3575761, 0.1804375],
+                                      [0.2126729, 0.7151522, 0.0721750],
+                                      [0.0193339, 0.1191920, 0.9503041]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+def delta_e2000(colors1, colors2) -> np.ndarray:
+    """The CIEDE2000 colour difference between ``colors1[i]`` and ``colors2[i]`` (Sharma, Wu & Dalal 2005).
+
+    About 1 is the smallest difference people notice side by side; the course asks class colours to
+    differ by far more (see ``tests/test_accessibility.py``).
+    """
+    return _ciede2000(_lab(_srgb(colors1)), _lab(_srgb(colors2)))
+
+
+def _ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
+    """CIEDE2000 between two ``(n, 3)`` arrays of CIELAB colours."""
+    L1, a1, b1 = np.asarray(lab1, dtype=float).reshape(-1, 3).T
+    L2, a2, b2 = np.asarray(lab2, dtype=float).reshape(-1, 3).T
+    C1, C2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    Cm = (C1 + C2) / 2
+    G = 0.5 * (1 - np.sqrt(Cm ** 7 / (Cm ** 7 + 25 ** 7)))
+    a1p, a2p = (1 + G) * a1, (1 + G) * a2
+    C1p, C2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p, h2p = np.degrees(np.arctan2(b1, a1p)) % 360, np.degrees(np.arctan2(b2, a2p)) % 360
+    dLp, dCp = L2 - L1, C2p - C1p
+    dh = h2p - h1p
+    dh = np.where(C1p * C2p == 0, 0, np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh)))
+    dHp = 2 * np.sqrt(C1p * C2p) * np.sin(np.radians(dh / 2))
+    Lpm, Cpm = (L1 + L2) / 2, (C1p + C2p) / 2
+    hsum = h1p + h2p
+    hpm = np.where(C1p * C2p == 0, hsum,
+                   np.where(np.abs(h1p - h2p) <= 180, hsum / 2,
+                            np.where(hsum < 360, (hsum + 360) / 2, (hsum - 360) / 2)))
+    T = (1 - 0.17 * np.cos(np.radians(hpm - 30)) + 0.24 * np.cos(np.radians(2 * hpm))
+         + 0.32 * np.cos(np.radians(3 * hpm + 6)) - 0.20 * np.cos(np.radians(4 * hpm - 63)))
+    dtheta = 30 * np.exp(-(((hpm - 275) / 25) ** 2))
+    Rc = 2 * np.sqrt(Cpm ** 7 / (Cpm ** 7 + 25 ** 7))
+    Sl = 1 + 0.015 * (Lpm - 50) ** 2 / np.sqrt(20 + (Lpm - 50) ** 2)
+    Sc, Sh = 1 + 0.045 * Cpm, 1 + 0.015 * Cpm * T
+    Rt = -np.sin(np.radians(2 * dtheta)) * Rc
+    return np.sqrt((dLp / Sl) ** 2 + (dCp / Sc) ** 2 + (dHp / Sh) ** 2 + Rt * (dCp / Sc) * (dHp / Sh))

@@ -8,7 +8,9 @@ A lesson's interactive picture is split in three parts:
 2. ``draw_fn(fig, state)`` -- draws a state onto an empty matplotlib ``Figure``.
 3. :class:`Explorer` -- the thin widget: ipywidgets controls, and an ``Image`` that shows
    the drawn PNG. States can be precomputed (:meth:`Explorer.precompute`) so that a
-   slider step only draws, well under 100 ms for the suite's figures.
+   slider step only draws, well under 100 ms for the suite's figures.  Above the picture a
+   line of text says what it shows (``describe``), updated with it, so that a screen reader
+   has something to read and the picture is never the only way to learn the result.
 
 Each widget has a *static twin* (:func:`static_twin`): the same ``draw_fn`` rendered for a
 list of states as a ``to_jshtml`` animation, which plays without a kernel (GitHub, a
@@ -16,6 +18,7 @@ static book, a projector).
 """
 from __future__ import annotations
 
+import html
 import io
 import itertools
 import time
@@ -28,7 +31,7 @@ from matplotlib.figure import Figure
 
 from .viz import to_jshtml
 
-__all__ = ["Explorer", "all_positions", "static_twin", "render_png"]
+__all__ = ["Explorer", "all_positions", "static_twin", "render_png", "describe_values"]
 
 StateFn = Callable[..., Any]
 DrawFn = Callable[[Figure, Any], None]
@@ -55,6 +58,23 @@ def all_positions(controls: Mapping[str, W.ValueWidget]) -> list[dict]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(_options(controls[n]) for n in names))]
 
 
+def describe_values(controls: Mapping[str, W.ValueWidget], values: Mapping[str, Any]) -> str:
+    """The default description of an :class:`Explorer`'s picture: its controls' labels and values,
+    e.g. ``"The picture for: resolution 480×640, seconds 60."``."""
+    parts = []
+    for name, value in values.items():
+        control = controls.get(name)
+        label = (getattr(control, "description", "") or name) if control is not None else name
+        shown = value
+        if control is not None and hasattr(control, "_options_full"):      # dropdowns: the option's label
+            shown = next((lab for lab, v in control._options_full if v == value), value)
+        if isinstance(shown, float):
+            shown = f"{shown:.6g}"                          # 0.30000000000000004 -> 0.3
+        parts.append(f"{label} {shown}")
+    text = "The picture for: " + ", ".join(parts)
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def render_png(fig: Figure) -> bytes:
     """The figure as PNG bytes."""
     buf = io.BytesIO()
@@ -75,18 +95,27 @@ class Explorer(W.VBox):
         interval: milliseconds between Play steps.
         below: widgets shown under the picture (e.g. an ``ipywidgets.Audio`` player the controls
             update), so the whole view is one Explorer and keeps its text form.
+        describe: ``describe(state) -> str``, one or two sentences saying what the picture shows for
+            that state and what to notice (e.g. ``"1080x1920 for 60 s: 11.2 GB, more than Binder's 2
+            GB."``).  Shown as text above the picture, in a polite live region, and updated with it.
+            Default: the controls' labels and values (:func:`describe_values`).
 
     Attributes:
         redraw_ms: what each redraw (one control step) cost so far, in milliseconds of the kernel
             thread's CPU time (``time.thread_time``): the work a step needs, which on an idle machine is
             also its wall time, and which other programs on a busy machine cannot inflate.
         draw_ms: the same for the actual drawings (matplotlib + PNG).
+        caption: the ``ipywidgets.HTML`` line above the picture that describes it.
     """
 
     def __init__(self, state_fn: StateFn, draw_fn: DrawFn, controls: Mapping[str, W.ValueWidget], *,
                  figsize: tuple[float, float] = (8, 3), dpi: int = 80, play: str | None = None,
-                 interval: int = 600, below: Sequence[W.Widget] = ()) -> None:
+                 interval: int = 600, below: Sequence[W.Widget] = (),
+                 describe: Callable[[Any], str] | None = None) -> None:
         self.state_fn, self.draw_fn, self.controls = state_fn, draw_fn, dict(controls)
+        self.describe_fn = describe
+        self.caption = W.HTML(layout=W.Layout(max_width="100%"))
+        self.caption.add_class("vulib-explorer-description")
         self.fig = Figure(figsize=figsize, dpi=dpi)
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.redraw_ms: list[float] = []
@@ -102,7 +131,7 @@ class Explorer(W.VBox):
             rows = [W.HBox([self.player, slider])] + [c for n, c in self.controls.items() if n != play]
         for c in self.controls.values():
             c.observe(lambda _change: self.redraw(), names="value")
-        super().__init__(rows + [self.image] + list(below))
+        super().__init__(rows + [self.caption, self.image] + list(below))
         self.redraw()
 
     REPR = "interactive: run the cells above to use it; a static version follows"
@@ -118,6 +147,16 @@ class Explorer(W.VBox):
 
     def values(self) -> dict:
         return {n: c.value for n, c in self.controls.items()}
+
+    def describe(self, **values) -> str:
+        """What the picture shows for these control values (default: the current ones), as text."""
+        values = values or self.values()
+        if self.describe_fn is None:
+            return describe_values(self.controls, values)
+        text = self.describe_fn(self.state(**values))
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"describe(state) must return a non-empty string, got {text!r}")
+        return text
 
     def state(self, **values) -> Any:
         """The state for these control values (from the precomputed cache when present)."""
@@ -157,6 +196,8 @@ class Explorer(W.VBox):
     def redraw(self) -> None:
         t0 = time.thread_time()
         self.image.value = self.render()
+        self.caption.value = (f'<p role="status" aria-live="polite" style="margin:0">'
+                              f'{html.escape(self.describe())}</p>')
         self.redraw_ms.append(1000 * (time.thread_time() - t0))
 
     def time_redraws(self, name: str | None = None) -> list[float]:
