@@ -283,10 +283,6 @@ def test_lessons_have_one_title_and_ordered_headings():
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason="lesson 12's recap table (the markdown cell with '| [00](00_videos_as_tensors.ipynb) "
-                   "|') links each earlier lesson with its number alone ('00' ... '11'); a link text should say "
-                   "where it leads: e.g. '[00 · Videos as tensors](00_videos_as_tensors.ipynb)'.  Fix that cell (no "
-                   "re-execution needed), then remove this xfail.")
 def test_lessons_link_texts_make_sense_alone():
     problems = [p for p in _all_structure_problems() if "link text" in p or "bare URL" in p]
     assert not problems, "\n".join(problems)
