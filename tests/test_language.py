@@ -9,7 +9,8 @@ from vulib.language import (CAPTION_PROMPT, QUESTION_TYPES, QUESTIONS, VOCAB, To
                             make_captioned_clips, questions, scene_facts)
 from vulib.models import CNN3D, SingleFrameEncoder, TextEncoder, VideoLM, VideoTextModel
 from vulib.models.language import (causal_mask, info_nce, next_word_loss, pool_visual_tokens, recall_at_k,
-                                   train_contrastive, train_videolm, visual_token_count)
+                                   visual_token_count)
+from vulib.train import train_contrastive, train_videolm
 from vulib.synthetic import TASKS, caption_facts_of_label, make_scenes
 
 
@@ -145,7 +146,7 @@ def test_contrastive_model_shapes_and_training_lowers_the_loss():
     data = make_captioned_clips(32, frames=8, size=16, seed=0)
     tok = Tokenizer()
     ids = tok.batch(data.captions, 16)
-    model = VideoTextModel(CNN3D(width=4, time_stride=1).features, 8, TextEncoder(len(tok), 16, 1), 16, 16)
+    model = VideoTextModel(CNN3D(width=4, time_stride=1).features, 8, TextEncoder(len(tok), dim=16, layers=1), 16, embed_dim=16)
     assert model(data.video[:4], ids[:4]).shape == (4, 4)
     losses = train_contrastive(model, data.video, ids, epochs=4, batch_size=16, progress=False)
     assert losses[-1] < losses[0]

@@ -1,13 +1,15 @@
-"""make_untrimmed (vulib.synthetic) and the localization models (vulib.models.localization)."""
+"""make_untrimmed (vulib.synthetic), the localization models (vulib.models.localization), their trainer
+(vulib.train.fit_head) and suppression (vulib.localization.suppress)."""
 import numpy as np
 import pytest
 import torch
 
-from vulib.localization import mean_ap
-from vulib.models import (LocalizationHead, SnippetEncoder, decode_segments, encode_snippets, fit_head,
-                          sliding_window_segments, snippet_clips, snippet_labels, suppress)
+from vulib.localization import mean_ap, suppress
+from vulib.models import (LocalizationHead, SnippetEncoder, decode_segments, encode_snippets,
+                          sliding_window_segments, snippet_clips, snippet_labels)
 from vulib.models.localization import head_loss, head_targets
 from vulib.synthetic import make_untrimmed
+from vulib.train import fit_head
 
 
 # ------------------------------------------------------------------------------ make_untrimmed
@@ -92,7 +94,7 @@ def test_snippet_labels_take_the_centre_frame():
 
 
 def test_encoder_gives_features_and_probabilities(batch):
-    enc = SnippetEncoder(3, width=4)
+    enc = SnippetEncoder(classes=3, width=4)
     feats, probs = encode_snippets(enc, batch.video[:2], snippet=8, stride=4, device=torch.device("cpu"))
     assert feats.shape == (2, 32, 8) and probs.shape == (2, 32, 4)
     assert torch.allclose(probs.sum(-1), torch.ones(2, 32), atol=1e-5)

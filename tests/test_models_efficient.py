@@ -34,14 +34,14 @@ def test_online_shift_uses_only_the_past():
     assert torch.equal(y[:, 2:], x[:, 2:])
     # causality: changing the last frame changes nothing before it
     x2 = x.clone(); x2[:, :, -1] += 7
-    assert torch.equal(TemporalShift(4, online=True)(x2)[:, :, :-1], y[:, :, :-1])
+    assert torch.equal(TemporalShift(fold_div=4, online=True)(x2)[:, :, :-1], y[:, :, :-1])
 
 
 def test_shift_has_no_parameters_and_works_on_integers():
     s = TemporalShift()
     assert count_params(s) == 0
     x = torch.arange(16 * 3).view(1, 16, 3, 1, 1)
-    assert TemporalShift(8)(x)[0, 0, :, 0, 0].tolist() == [1, 2, 0]
+    assert TemporalShift(fold_div=8)(x)[0, 0, :, 0, 0].tolist() == [1, 2, 0]
 
 
 @pytest.mark.parametrize("kwargs", [dict(fold_div=1), dict(fold_div=2.5), dict(mode="sideways")])
@@ -109,7 +109,7 @@ def test_streaming_needs_an_online_tsm():
 
 def test_conv2plus1d_matches_the_full_3d_conv_in_parameters():
     for c_in, c_out, k in [(3, 16, 3), (16, 32, 3), (64, 64, (3, 3, 3)), (32, 64, (5, 3, 3))]:
-        conv = Conv2Plus1d(c_in, c_out, k)
+        conv = Conv2Plus1d(c_in, c_out, kernel=k)
         kt, kh, kw = (k, k, k) if isinstance(k, int) else k
         full = nn.Conv3d(c_in, c_out, (kt, kh, kw), bias=False)
         factorised = conv.spatial.weight.numel() + conv.temporal.weight.numel()

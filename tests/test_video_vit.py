@@ -12,7 +12,7 @@ KW = dict(tubelet=(2, 4, 4), dim=16, depth=2, heads=2, classes=3)
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
 def test_shapes_and_gradients(attention):
-    model = VideoViT(8, 16, attention=attention, **KW)
+    model = VideoViT(frames=8, size=16, attention=attention, **KW)
     x = torch.rand(2, 3, 8, 16, 16)
     out = model(x)
     assert out.shape == (2, 3)
@@ -23,7 +23,7 @@ def test_shapes_and_gradients(attention):
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
 def test_attention_maps_shapes_and_rows_sum_to_one(attention):
-    model = VideoViT(8, 16, attention=attention, **KW)
+    model = VideoViT(frames=8, size=16, attention=attention, **KW)
     maps = model.attention_maps(torch.rand(2, 3, 8, 16, 16))
     shapes = {name: tuple(a.shape) for name, a in maps.items()}
     if attention == "joint":
@@ -39,7 +39,7 @@ def test_attention_maps_shapes_and_rows_sum_to_one(attention):
 
 def test_hand_attention_equals_sdpa():
     """The recorded (hand-computed) weights reproduce the fused kernel's output."""
-    block = Block(16, 2)
+    block = Block(16, heads=2)
     attn = block.attn
     x = torch.randn(3, 10, 16)
     B, L, D = x.shape
@@ -50,7 +50,7 @@ def test_hand_attention_equals_sdpa():
 
 
 def test_untrained_divided_block_is_a_spatial_block_per_frame():
-    divided, spatial = DividedBlock(16, 2), Block(16, 2)
+    divided, spatial = DividedBlock(16, heads=2), Block(16, heads=2)
     spatial.load_state_dict({k: v for k, v in divided.state_dict().items()
                              if not k.startswith(("time_attn", "norm_time"))})
     x = torch.randn(2, 4, 9, 16)                                     # (B, T', N, D)
@@ -64,7 +64,7 @@ def test_untrained_divided_block_is_a_spatial_block_per_frame():
 @pytest.mark.parametrize("attention", ATTENTIONS)
 def test_without_time_embedding_the_order_of_token_frames_does_not_matter(attention):
     torch.manual_seed(0)
-    model = VideoViT(8, 16, attention=attention, time_embedding=False, **KW).eval()
+    model = VideoViT(frames=8, size=16, attention=attention, time_embedding=False, **KW).eval()
     if attention == "divided":
         with torch.no_grad():
             for b in model.blocks:
@@ -74,7 +74,7 @@ def test_without_time_embedding_the_order_of_token_frames_does_not_matter(attent
     shuffled = x.view(2, 3, 4, 2, 16, 16)[:, :, perm].reshape(2, 3, 8, 16, 16)
     with torch.no_grad():
         assert torch.allclose(model(shuffled), model(x), atol=1e-5)
-        timed = VideoViT(8, 16, attention=attention, **KW).eval()
+        timed = VideoViT(frames=8, size=16, attention=attention, **KW).eval()
         timed.load_state_dict(model.state_dict(), strict=False)
         timed.time_pos.normal_()
         assert not torch.allclose(timed(shuffled), timed(x), atol=1e-4)
@@ -82,21 +82,21 @@ def test_without_time_embedding_the_order_of_token_frames_does_not_matter(attent
 
 def test_bad_shapes_name_the_axis_and_remainder():
     with pytest.raises(ValueError, match=r"frames=9 .*tubelet's 2.*remainder 1"):
-        VideoViT(9, 16)
+        VideoViT(frames=9, size=16)
     with pytest.raises(ValueError, match=r"size \(height\)=18 .*tubelet's 4.*remainder 2"):
-        VideoViT(8, 18)
+        VideoViT(frames=8, size=18)
     with pytest.raises(ValueError, match="attention must be one of"):
-        VideoViT(8, 16, attention="axial")
+        VideoViT(frames=8, size=16, attention="axial")
     with pytest.raises(ValueError, match="divisible by heads"):
-        VideoViT(8, 16, dim=10, heads=4)
-    model = VideoViT(8, 16, **KW)
+        VideoViT(frames=8, size=16, dim=10, heads=4)
+    model = VideoViT(frames=8, size=16, **KW)
     with pytest.raises(ValueError, match=r"T=8, got .*T=6"):
         model(torch.rand(1, 3, 6, 16, 16))
     with pytest.raises(ValueError, match="16x16"):
         model(torch.rand(1, 3, 8, 20, 20))
 
 
-@pytest.mark.parametrize("mode", ["central", "mean"])
+@pytest.mark.parametrize("mode", ["center", "central", "mean"])
 def test_tubelet_from_patch_on_a_boring_video_gives_the_patch_tokens(mode):
     torch.manual_seed(1)
     patch = nn.Conv2d(3, 8, 4, stride=4)
@@ -108,9 +108,10 @@ def test_tubelet_from_patch_on_a_boring_video_gives_the_patch_tokens(mode):
     assert torch.allclose(tokens, patch(image).unsqueeze(2).expand_as(tokens), atol=1e-5)
 
 
-def test_central_mode_reads_the_middle_frame_of_each_tubelet():
+def test_center_mode_reads_the_middle_frame_of_each_tubelet():
     patch = nn.Conv2d(3, 8, 4, stride=4)
-    tube = tubelet_from_patch(patch, 3, mode="central")
+    tube = tubelet_from_patch(patch, 3, mode="center")
+    assert torch.equal(tubelet_from_patch(patch, 3, mode="central").weight, tube.weight)   # the earlier name
     x = torch.rand(1, 3, 6, 8, 8)
     tokens = tube(x)                                                  # (1, 8, 2, 2, 2)
     for i in range(2):
@@ -123,7 +124,7 @@ def test_tubelet_from_patch_rejects_bad_input():
     with pytest.raises(ValueError, match="kernel = stride"):
         tubelet_from_patch(nn.Conv2d(3, 8, 3, padding=1), 2)
     with pytest.raises(ValueError, match="mode must be"):
-        tubelet_from_patch(nn.Conv2d(3, 8, 4, stride=4), 2, mode="center")
+        tubelet_from_patch(nn.Conv2d(3, 8, 4, stride=4), 2, mode="middle")
     with pytest.raises(ValueError, match="t \\(frames per tubelet\\)"):
         tubelet_from_patch(nn.Conv2d(3, 8, 4, stride=4), 0)
     with pytest.raises(ValueError, match="Conv2d"):
@@ -137,5 +138,5 @@ def test_attention_flops_follow_the_formulas(T, size):
     per_product = 2 * dim                                             # 2 FLOPs x d channels x heads = 2 * dim
     expect = {"joint": (N * Tp) ** 2, "divided": N * Tp * (N + Tp), "factorised": N * N * Tp + Tp * Tp}
     for attention, pairs in expect.items():
-        model = VideoViT(T, size, attention=attention, dim=dim, depth=depth, heads=heads)
+        model = VideoViT(frames=T, size=size, attention=attention, dim=dim, depth=depth, heads=heads)
         assert attention_flops(model, (3, T, size, size)) == depth * 2 * per_product * pairs

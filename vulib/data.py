@@ -78,33 +78,33 @@ class IndexBatches:
     """Batches built on the fly from row indices, for training data that is not ``(clip, label)`` pairs
     (video-text pairs, teacher-forcing rows in notebook 12). :func:`vulib.fit` takes it like a ``DataLoader``.
 
-    Every pass draws a new order from torch's global generator (so it follows :func:`vulib.seed_everything`)
-    and calls ``make_batch(rows)`` with the row indices ``(B,)`` of each batch; it returns ``(x, y)``, where
+    Every pass draws a new order from ``generator`` (default: torch's global generator, so it follows
+    :func:`vulib.seed_everything`) and calls ``make_batch(rows)`` with the row indices ``(B,)`` of each batch; it returns ``(x, y)``, where
     ``x`` is a tensor or a tuple of tensors (the model is called as ``model(*x)``) and ``y`` has one row per
     example. With ``groups`` ``(N,)``, only rows of the same group share a batch (e.g. texts of similar
     length, so that little padding is computed).
     """
 
     def __init__(self, n: int, batch_size: int, make_batch, *, shuffle: bool = True,
-                 groups: torch.Tensor | None = None) -> None:
+                 groups: torch.Tensor | None = None, generator: torch.Generator | None = None) -> None:
         if n < 1 or batch_size < 1:
             raise ValueError(f"expected n >= 1 rows and batch_size >= 1, got n={n}, batch_size={batch_size}")
         if groups is not None and groups.shape != (n,):
             raise ValueError(f"expected one group per row, shape ({n},), got {tuple(groups.shape)}")
         self.n, self.batch_size, self.make_batch = n, batch_size, make_batch
-        self.shuffle, self.groups = shuffle, groups
+        self.shuffle, self.groups, self.generator = shuffle, groups, generator
 
     def batches(self) -> list[torch.Tensor]:
         """This pass's row indices, one ``(B,)`` tensor per batch."""
         if self.groups is None:
-            order = torch.randperm(self.n) if self.shuffle else torch.arange(self.n)
+            order = torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)
             return list(order.split(self.batch_size))
         out = []
         for g in self.groups.unique():
             rows = (self.groups == g).nonzero().squeeze(1)
-            rows = rows[torch.randperm(len(rows))] if self.shuffle else rows
+            rows = rows[torch.randperm(len(rows), generator=self.generator)] if self.shuffle else rows
             out += list(rows.split(self.batch_size))
-        return [out[i] for i in torch.randperm(len(out))] if self.shuffle else out
+        return [out[i] for i in torch.randperm(len(out), generator=self.generator)] if self.shuffle else out
 
     def __len__(self) -> int:
         if self.groups is None:

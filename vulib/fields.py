@@ -46,7 +46,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .models.fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
+from .models import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
 
 __all__ = ["LayerRF", "MeasuredRF", "receptive_field", "empirical_receptive_field", "unit_field", "format_table"]
 

@@ -28,7 +28,7 @@ from typing import Hashable, Sequence
 
 import numpy as np
 
-__all__ = ["tiou", "nms", "soft_nms", "average_precision", "mean_ap", "match_predictions",
+__all__ = ["tiou", "nms", "soft_nms", "suppress", "average_precision", "mean_ap", "match_predictions",
            "interpolated_ap", "DEFAULT_TIOUS"]
 
 DEFAULT_TIOUS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -201,6 +201,32 @@ def soft_nms(segments, scores, threshold: float = 0.0, sigma: float = 0.5,
         sc = np.where(alive, sc * decay, sc)
         alive &= sc >= min_score
     return np.asarray(keep, dtype=np.int64), np.asarray(kept_scores, dtype=np.float64)
+
+
+def suppress(segments: Sequence[tuple[float, float, int, float]], method: str = "nms", threshold: float = 0.5,
+             sigma: float = 0.5, max_segments: int = 100) -> list[tuple[float, float, int, float]]:
+    """Remove duplicates among one video's ``(start, end, label, score)`` segments, class by class.
+
+    ``method``: ``"none"`` (keep all), ``"nms"`` (:func:`nms` at ``threshold``) or
+    ``"soft"`` (:func:`soft_nms`, Gaussian with ``sigma``). Returns at most
+    ``max_segments`` segments, best score first.
+    """
+    if method not in ("none", "nms", "soft"):
+        raise ValueError(f"expected method 'none', 'nms' or 'soft', got {method!r}")
+    out = []
+    for c in sorted({s[2] for s in segments}):
+        rows = [s for s in segments if s[2] == c]
+        segs = [(s, e) for s, e, _, _ in rows]
+        scores = [sc for *_, sc in rows]
+        if method == "none":
+            out += rows
+        elif method == "nms":
+            out += [rows[i] for i in nms(segs, scores, threshold)]
+        else:
+            idx, new = soft_nms(segs, scores, threshold=0.0, sigma=sigma)
+            out += [(rows[i][0], rows[i][1], c, float(s)) for i, s in zip(idx, new)]
+    out.sort(key=lambda r: -r[3])
+    return out[:max_segments]
 
 
 # ----------------------------------------------------------------------------------------

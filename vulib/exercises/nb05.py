@@ -10,7 +10,7 @@ from . import check_function, check_scalar, check_tensor, exercise
 
 def _cells():
     torch.manual_seed(5)
-    return [ConvGRUCell(3, 4, 3), ConvGRUCell(2, 5, 1)]
+    return [ConvGRUCell(3, 4, kernel_size=3), ConvGRUCell(2, 5, kernel_size=1)]
 
 
 def _inputs():

@@ -43,7 +43,7 @@ class NonLocalBlock(nn.Module):
 
     TIME_BIAS_SCALE = 10.0
 
-    def __init__(self, channels: int, inter_channels: int | None = None, subsample: bool = True,
+    def __init__(self, channels: int, *, inter_channels: int | None = None, subsample: bool = True,
                  relative_time: int = 0) -> None:
         super().__init__()
         if relative_time < 0:

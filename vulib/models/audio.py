@@ -23,15 +23,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..tensors import check_video
-from .fusion import CNN3D, FrameCNN, _per_frame
+from .backbones import CNN3D, FrameCNN, frame_stack, per_frame
 
 __all__ = ["AudioCNN", "video_embedding", "LateAVFusion", "MidAVFusion", "AVCorrespondence"]
 
 
-def _check_mel(mel: object) -> torch.Tensor:
-    if not isinstance(mel, torch.Tensor) or mel.ndim != 4 or mel.shape[1] != 1 or not mel.is_floating_point():
+def _check_mel(mel: object, channels: int = 1) -> torch.Tensor:
+    if not isinstance(mel, torch.Tensor) or mel.ndim != 4 or mel.shape[1] != channels or not mel.is_floating_point():
         got = tuple(mel.shape) if isinstance(mel, torch.Tensor) else type(mel).__name__
-        raise ValueError(f"expected a log-mel batch of shape (B, 1, n_mels, frames), float, got {got}; "
+        raise ValueError(f"expected a log-mel batch of shape (B, {channels}, n_mels, frames), float, got {got}; "
                          "make it with vulib.audio.log_mel(wave (B, 1, S), rate)")
     return mel
 
@@ -39,25 +39,21 @@ def _check_mel(mel: object) -> torch.Tensor:
 class AudioCNN(nn.Module):
     """A small 2D CNN on log-mel images: ``(B, 1, M, F) -> (B, K)`` logits (or embeddings).
 
-    Shapes: input batch norm (learns the decibels' offset and scale) -> [conv 3x3 - BN - ReLU - max-pool 2]
-    x 2 -> conv 3x3 - BN - ReLU: feature map ``(B, 2w, M/4, F/4)`` (:meth:`features`) -> global max-pool
-    ``(B, 2w)`` (:meth:`embed`) -> linear ``(B, K)``. :meth:`sequence` keeps time: ``(B, 2w, steps)``.
+    Shapes: input batch norm (learns the decibels' offset and scale) -> the :class:`~vulib.models.FrameCNN`
+    stack (:func:`~vulib.models.backbones.frame_stack`: [conv 3x3 - BN - ReLU - max-pool 2] x 2 -> conv 3x3 -
+    BN - ReLU): feature map ``(B, 2w, M/4, F/4)`` (:meth:`features`) -> global max-pool ``(B, 2w)``
+    (:meth:`embed`) -> linear ``(B, K)``. :meth:`sequence` keeps time: ``(B, 2w, steps)``.
     """
 
-    def __init__(self, classes: int = 2, width: int = 16) -> None:
+    def __init__(self, channels: int = 1, classes: int = 2, *, width: int = 16) -> None:
         super().__init__()
-        self.out_channels = 2 * width
-        self.layers = nn.Sequential(
-            nn.BatchNorm2d(1),
-            nn.Conv2d(1, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(),
-        )
+        self.channels, self.classes, self.out_channels = channels, classes, 2 * width
+        self.layers = frame_stack(channels, width, input_norm=True)
         self.head = nn.Linear(2 * width, classes)
 
     def features(self, mel: torch.Tensor) -> torch.Tensor:
         """Feature map ``(B, 2w, M/4, F/4)`` of log-mel images ``(B, 1, M, F)``."""
-        return self.layers(_check_mel(mel))
+        return self.layers(_check_mel(mel, self.channels))
 
     def embed(self, mel: torch.Tensor) -> torch.Tensor:
         """One vector per sound, ``(B, 2w)``: the feature map max-pooled over frequency and time."""
@@ -73,9 +69,9 @@ class AudioCNN(nn.Module):
 
 
 def video_embedding(model: CNN3D, video: torch.Tensor) -> torch.Tensor:
-    """The clip embedding of a :class:`~vulib.models.CNN3D` (its features max-pooled over T, H, W): ``(B, 2w)``."""
-    check_video(video, channels=model.channels)
-    return model.features(video).amax(dim=(2, 3, 4))
+    """The clip embedding of a :class:`~vulib.models.CNN3D` (its features max-pooled over T, H, W): ``(B, 2w)``;
+    the same as ``model.embed(video)``."""
+    return model.embed(video)
 
 
 def _log_mean_softmax(*logits: torch.Tensor) -> torch.Tensor:
@@ -107,14 +103,15 @@ class MidAVFusion(nn.Module):
     The encoders are the existing ones (their own classifier heads go unused).
     """
 
-    def __init__(self, video_model: CNN3D, audio_model: AudioCNN, classes: int, hidden: int = 64) -> None:
+    def __init__(self, video_model: CNN3D, audio_model: AudioCNN, classes: int = 2, *, hidden: int = 64) -> None:
         super().__init__()
+        self.classes = classes
         self.video_model, self.audio_model = video_model, audio_model
         d = video_model.head.in_features + audio_model.out_channels
         self.head = nn.Sequential(nn.BatchNorm1d(d), nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, classes))
 
     def forward(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
-        v = video_embedding(self.video_model, video)                   # (B, Dv)
+        v = self.video_model.embed(video)                              # (B, Dv)
         a = self.audio_model.embed(mel)                                # (B, Da)
         return self.head(torch.cat([v, a], dim=1))                     # (B, K)
 
@@ -138,11 +135,11 @@ class AVCorrespondence(nn.Module):
       Its :meth:`similarity_map` runs the same comparison on each position's sequence over time.
     """
 
-    def __init__(self, temporal: bool = False, channels: int = 3, width: int = 16, dim: int = 32,
+    def __init__(self, channels: int = 3, *, temporal: bool = False, width: int = 16, dim: int = 32,
                  hidden: int = 32) -> None:
         super().__init__()
         self.temporal, self.channels = temporal, channels
-        self.visual = FrameCNN(channels, width)
+        self.visual = FrameCNN(channels, width=width)
         self.audio = AudioCNN(classes=2, width=width)
         self.visual_proj = nn.Conv2d(self.visual.out_channels, dim, 1)
         self.audio_proj = nn.Conv1d(self.audio.out_channels, dim, 1)
@@ -156,7 +153,7 @@ class AVCorrespondence(nn.Module):
 
     def _visual(self, video: torch.Tensor) -> torch.Tensor:
         check_video(video, channels=self.channels)
-        f = _per_frame(self.visual, video)                             # (B, T, Dv, h, w)
+        f = per_frame(self.visual, video)                             # (B, T, Dv, h, w)
         B, T = f.shape[:2]
         f = self.visual_proj(f.flatten(0, 1))                          # (B*T, dim, h, w)
         return f.view(B, T, *f.shape[1:])                             # (B, T, dim, h, w)

@@ -27,16 +27,17 @@ class C3D(nn.Module):
     block 5 + pool (spatial padding 1) ``(B, 512, 1, 4, 4)`` -> flatten 8192 -> fc 4096 -> fc 4096 -> ``(B, K)``.
 
     Args:
-        classes: number of classes (487 for Sports-1M in the paper).
-        channels, frames, size: the clip shape the network is built for; the flattened feature
+        channels: input channels; classes: number of classes (487 for Sports-1M in the paper).
+        frames, size: the clip shape the network is built for; the flattened feature
             size is computed from it (no hard-coded 8192).
         blocks: conv channels per block, e.g. ``((8,), (16,), (32, 32), (64, 64), (64, 64))`` for a small variant.
         fc: width of the two fully connected layers; dropout: their dropout.
     """
 
-    def __init__(self, classes: int = 487, channels: int = 3, frames: int = 16, size: int = 112,
+    def __init__(self, channels: int = 3, classes: int = 487, *, frames: int = 16, size: int = 112,
                  blocks: tuple[tuple[int, ...], ...] = C3D_BLOCKS, fc: int = 4096, dropout: float = 0.5) -> None:
         super().__init__()
+        self.classes = classes
         if len(blocks) != 5:
             raise ValueError(f"C3D has five blocks of convolutions, got {len(blocks)}")
         self.channels, self.frames, self.size = channels, frames, size
@@ -66,11 +67,11 @@ class C3D(nn.Module):
         )
 
     @classmethod
-    def small(cls, classes: int = 2, frames: int = 16, size: int = 32, width: int = 8,
+    def small(cls, channels: int = 3, classes: int = 2, *, frames: int = 16, size: int = 32, width: int = 8,
               dropout: float = 0.2) -> "C3D":
         """The same architecture at 1/(64/width) of the channels, small frames and 128-wide FC layers."""
         w = width
-        return cls(classes=classes, frames=frames, size=size,
+        return cls(channels, classes, frames=frames, size=size,
                    blocks=((w,), (2 * w,), (4 * w, 4 * w), (8 * w, 8 * w), (8 * w, 8 * w)), fc=128, dropout=dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -22,6 +22,7 @@ import torch
 import torch.nn as nn
 
 from ..tensors import check_video
+from .backbones import CNN3D
 
 __all__ = ["TemporalShift", "TSM", "StreamingTSM", "Conv2Plus1d", "R2Plus1D", "mid_channels_2plus1d"]
 
@@ -45,7 +46,7 @@ class TemporalShift(nn.Module):
     The shift itself is the same in both modes.
     """
 
-    def __init__(self, fold_div: int = 8, mode: str = "residual", online: bool = False) -> None:
+    def __init__(self, *, fold_div: int = 8, mode: str = "residual", online: bool = False) -> None:
         super().__init__()
         if not isinstance(fold_div, int) or fold_div < 2:
             raise ValueError(f"expected fold_div as an int >= 2 (the fraction 1/fold_div of channels shifted "
@@ -147,13 +148,13 @@ class TSM(nn.Module):
     Taught in ``notebooks/11_efficient_video.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16, fold_div: int = 8,
+    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 16, fold_div: int = 8,
                  mode: str = "residual", online: bool = False, shift: bool = True) -> None:
         super().__init__()
-        self.channels = channels
+        self.channels, self.classes = channels, classes
 
         def make_shift():
-            return TemporalShift(fold_div, mode, online) if shift else None
+            return TemporalShift(fold_div=fold_div, mode=mode, online=online) if shift else None
         self.stem = nn.Sequential(nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
                                   nn.ReLU(), nn.MaxPool2d(2))
         self.block1 = _ShiftBlock(width, make_shift())
@@ -243,62 +244,54 @@ def _triple(k) -> tuple[int, int, int]:
     return k
 
 
-def mid_channels_2plus1d(in_ch: int, out_ch: int, kernel=(3, 3, 3)) -> int:
+def mid_channels_2plus1d(channels: int, out_channels: int, kernel=(3, 3, 3)) -> int:
     """R(2+1)D's middle width ``M = floor(t*h*w*in*out / (h*w*in + t*out))``: the spatial conv
     (``in*M*h*w`` weights) and the temporal conv (``M*out*t``) together have (at most one middle
     channel fewer than) the ``in*out*t*h*w`` weights of the full 3D convolution."""
     t, h, w = _triple(kernel)
-    return max(1, (t * h * w * in_ch * out_ch) // (h * w * in_ch + t * out_ch))
+    c_in, c_out = channels, out_channels
+    return max(1, (t * h * w * c_in * c_out) // (h * w * c_in + t * c_out))
 
 
 class Conv2Plus1d(nn.Module):
-    """A 3D convolution factorised in space then time: ``(B, in_ch, T, H, W) -> (B, out_ch, T, H, W)``.
+    """A 3D convolution factorised in space then time: ``(B, channels, T, H, W) -> (B, out_channels, T, H, W)``.
 
-    conv ``1 x k_h x k_w`` (in_ch -> M) - BN - ReLU - conv ``k_t x 1 x 1`` (M -> out_ch), with "same"
+    conv ``1 x k_h x k_w`` (channels -> M) - BN - ReLU - conv ``k_t x 1 x 1`` (M -> out_channels), with "same"
     zero padding, no biases (a batch norm follows in the networks that use it). ``mid_channels=None``
     picks ``M`` with :func:`mid_channels_2plus1d` so the weights match the full ``k_t x k_h x k_w`` conv's;
     the extra ReLU in the middle doubles the non-linearities for the same parameter budget.
     """
 
-    def __init__(self, in_ch: int, out_ch: int, kernel=(3, 3, 3), mid_channels: int | None = None) -> None:
+    def __init__(self, channels: int, out_channels: int, *, kernel=(3, 3, 3), mid_channels: int | None = None) -> None:
         super().__init__()
         t, h, w = _triple(kernel)
-        if min(in_ch, out_ch, t, h, w) < 1:
-            raise ValueError(f"expected positive channels and kernel sizes, got in_ch={in_ch}, out_ch={out_ch}, "
+        if min(channels, out_channels, t, h, w) < 1:
+            raise ValueError(f"expected positive channels and kernel sizes, got channels={channels}, out_channels={out_channels}, "
                              f"kernel={kernel!r}")
-        mid = mid_channels_2plus1d(in_ch, out_ch, (t, h, w)) if mid_channels is None else int(mid_channels)
+        mid = mid_channels_2plus1d(channels, out_channels, (t, h, w)) if mid_channels is None else int(mid_channels)
         if mid < 1:
             raise ValueError(f"expected mid_channels >= 1, got {mid_channels}")
         self.mid_channels = mid
-        self.spatial = nn.Conv3d(in_ch, mid, (1, h, w), padding=(0, h // 2, w // 2), bias=False)
+        self.spatial = nn.Conv3d(channels, mid, (1, h, w), padding=(0, h // 2, w // 2), bias=False)
         self.bn = nn.BatchNorm3d(mid)
         self.relu = nn.ReLU()
-        self.temporal = nn.Conv3d(mid, out_ch, (t, 1, 1), padding=(t // 2, 0, 0), bias=False)
+        self.temporal = nn.Conv3d(mid, out_channels, (t, 1, 1), padding=(t // 2, 0, 0), bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.temporal(self.relu(self.bn(self.spatial(x))))   # (B, out_ch, T, H, W)
+        return self.temporal(self.relu(self.bn(self.spatial(x))))   # (B, out_channels, T, H, W)
 
 
-class R2Plus1D(nn.Module):
+class R2Plus1D(CNN3D):
     """:class:`~vulib.models.CNN3D`'s stack with every 3x3x3 conv replaced by a :class:`Conv2Plus1d`.
 
     Shapes: ``(B, C, T, H, W)`` -> (2+1)D conv ``w`` - BN - ReLU -> max-pool 2x2x2 -> (2+1)D conv ``2w`` - BN -
     ReLU -> max-pool 2x2x2 -> (2+1)D conv ``2w`` - BN - ReLU ``(B, 2w, T/4, H/4, W/4)`` -> global max-pool
-    ``(B, 2w)`` -> linear ``(B, K)``. Works for any clip length >= 4.
+    ``(B, 2w)`` (:meth:`~vulib.models.CNN3D.embed`) -> linear ``(B, K)``. Works for any clip length >= 4.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16) -> None:
-        super().__init__()
-        self.channels = channels
-        widths = [width, 2 * width, 2 * width]
-        layers: list[nn.Module] = []
-        for i, (c_in, c_out) in enumerate(zip([channels] + widths[:2], widths)):
-            if i > 0:
-                layers.append(nn.MaxPool3d(2))
-            layers += [Conv2Plus1d(c_in, c_out), nn.BatchNorm3d(c_out), nn.ReLU()]
-        self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(2 * width, classes)
+    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 16) -> None:
+        super().__init__(channels, classes, width=width)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_video(x, channels=self.channels)
-        return self.head(self.features(x).amax(dim=(2, 3, 4)))      # (B, K)
+    def conv(self, c_in: int, c_out: int, kernel: tuple[int, int, int], padding: tuple[int, int, int]) -> nn.Module:
+        """A :class:`Conv2Plus1d` in place of the ``Conv3d`` (its own "same" padding)."""
+        return Conv2Plus1d(c_in, c_out, kernel=kernel)

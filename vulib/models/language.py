@@ -20,13 +20,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from ..data import IndexBatches
 from ..tensors import check_video
-from ..train import fit
-from .fusion import FrameCNN
+from .backbones import FrameCNN, global_max
 
 __all__ = ["TextEncoder", "VideoTextModel", "info_nce", "recall_at_k", "SingleFrameEncoder", "pool_visual_tokens",
-           "visual_token_count", "causal_mask", "CausalBlock", "VideoLM", "next_word_loss", "train_contrastive", "train_videolm"]
+           "visual_token_count", "causal_mask", "CausalBlock", "VideoLM", "next_word_loss"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -46,7 +44,7 @@ class TextEncoder(nn.Module):
     layers (padding masked) -> mean over the non-padding positions ``(B, dim)``.
     """
 
-    def __init__(self, vocab_size: int, dim: int = 32, layers: int = 2, heads: int = 4, max_len: int = 32,
+    def __init__(self, vocab_size: int, *, dim: int = 32, layers: int = 2, heads: int = 4, max_len: int = 32,
                  pad: int = 0) -> None:
         super().__init__()
         self.pad, self.max_len = pad, max_len
@@ -97,7 +95,7 @@ class VideoTextModel(nn.Module):
     = cosine similarity x a learned scale (CLIP's temperature, starting at 1 / 0.07).
     """
 
-    def __init__(self, video_encoder: nn.Module, video_dim: int, text_encoder: TextEncoder, text_dim: int,
+    def __init__(self, video_encoder: nn.Module, video_dim: int, text_encoder: TextEncoder, text_dim: int, *,
                  embed_dim: int = 32) -> None:
         super().__init__()
         self.video_encoder, self.text_encoder = video_encoder, text_encoder
@@ -106,7 +104,7 @@ class VideoTextModel(nn.Module):
 
     def encode_video(self, video: torch.Tensor) -> torch.Tensor:
         check_video(video)
-        f = self.video_encoder(video).amax(dim=(2, 3, 4))                    # (B, D)
+        f = global_max(self.video_encoder(video))                             # (B, D)
         return F.normalize(self.video_proj(f), dim=-1)                       # (B, E)
 
     def encode_text(self, ids: torch.Tensor) -> torch.Tensor:
@@ -125,10 +123,10 @@ class SingleFrameEncoder(nn.Module):
     The backbone is :class:`~vulib.models.FrameCNN`.
     """
 
-    def __init__(self, channels: int = 3, width: int = 8, frame: int | None = None) -> None:
+    def __init__(self, channels: int = 3, *, width: int = 8, frame: int | None = None) -> None:
         super().__init__()
         self.channels, self.frame = channels, frame
-        self.backbone = FrameCNN(channels, width)
+        self.backbone = FrameCNN(channels, width=width)
         self.out_channels = self.backbone.out_channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -199,7 +197,7 @@ class CausalBlock(nn.Module):
     """One pre-norm transformer block: ``x + attention(norm(x))``, then ``x + MLP(norm(x))``; ``(B, N, dim)``.
     With ``return_attention`` also the attention weights ``(B, N, N)`` (averaged over heads)."""
 
-    def __init__(self, dim: int, heads: int = 4) -> None:
+    def __init__(self, dim: int, *, heads: int = 4) -> None:
         super().__init__()
         self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
         self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
@@ -258,7 +256,7 @@ class VideoLM(nn.Module):
         self.embed = nn.Embedding(vocab_size, dim)
         self.pos = nn.Parameter(0.5 * torch.randn(max_tokens, dim))       # large enough to tell positions apart early
         self.segment = nn.Parameter(0.02 * torch.randn(2, dim))                # visual / text
-        self.blocks = nn.ModuleList(CausalBlock(dim, heads) for _ in range(layers))
+        self.blocks = nn.ModuleList(CausalBlock(dim, heads=heads) for _ in range(layers))
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, vocab_size)
 
@@ -330,44 +328,9 @@ class VideoLM(nn.Module):
 
 
 # ------------------------------------------------------------------------------------------------
-# Training: the suite's loop (vulib.fit) with the losses of video and language
+# The loss of the video language model (trained by vulib.train.train_videolm)
 # ------------------------------------------------------------------------------------------------
 def next_word_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Teacher-forcing loss: cross-entropy of next-word logits ``(B, L, V)`` against ``targets`` ``(B, L)``
     (``-100`` = not scored: padding and the prompt's words), averaged over the scored words."""
     return F.cross_entropy(logits.transpose(1, 2), targets)
-
-
-def train_contrastive(model: VideoTextModel, video: torch.Tensor, ids: torch.Tensor, *, epochs: int = 10,
-                      batch_size: int = 64, lr: float = 2e-3, device=None, progress: bool = True,
-                      desc: str = "contrastive") -> list[float]:
-    """Train a :class:`VideoTextModel` with :func:`info_nce` on pairs ``video (N, C, T, H, W)``, ``ids (N, L)``
-    with :func:`vulib.fit` (Adam + cosine schedule). Returns the mean loss per epoch."""
-    if video.shape[0] != ids.shape[0]:
-        raise ValueError(f"expected one text per clip, got {video.shape[0]} clips and {ids.shape[0]} texts")
-    pairs = IndexBatches(len(video), batch_size, lambda b: ((video[b], ids[b]), b))    # y: unused row indices
-    history = fit(model, pairs, epochs=epochs, lr=lr, device=device, progress=progress, desc=desc,
-                  loss_fn=lambda logits, _: info_nce(logits))
-    return history["train_loss"]
-
-
-def train_videolm(model: VideoLM, features: torch.Tensor, clip_index: torch.Tensor, inputs: torch.Tensor,
-                  targets: torch.Tensor, *, epochs: int = 5, batch_size: int = 64, lr: float = 2e-3, device=None,
-                  progress: bool = True, desc: str = "VideoLM") -> list[float]:
-    """Teacher forcing: row ``r`` feeds the visual tokens of ``features[clip_index[r]]`` and ``inputs[r]``
-    ``(L,)`` and scores the next-word logits against ``targets[r]`` (``-100`` = not scored) with
-    :func:`next_word_loss`, trained by :func:`vulib.fit`. Only the projector and the language model learn; the
-    encoder is frozen. Returns the mean loss per epoch."""
-    if not len(clip_index) == len(inputs) == len(targets):
-        raise ValueError(f"expected as many clip indices, inputs and targets, got "
-                         f"{len(clip_index)}, {len(inputs)}, {len(targets)}")
-    lengths = torch.tensor([int((t != -100).nonzero().max()) + 1 for t in targets])   # (M,) tokens up to <eos>
-
-    def rows(b):
-        L = int(lengths[b].max())                                            # no columns of padding only
-        return (features[clip_index[b]], inputs[b, :L]), targets[b, :L]
-    # questions (short) and captions (long) in separate batches: less padding to compute
-    batches = IndexBatches(len(inputs), batch_size, rows, groups=(lengths + 15) // 16)
-    history = fit(model, batches, epochs=epochs, lr=lr, device=device, progress=progress, desc=desc,
-                  loss_fn=next_word_loss)
-    return history["train_loss"]

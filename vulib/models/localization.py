@@ -13,7 +13,7 @@ The pipeline, for long videos ``(B, C, T, H, W)``:
 3. **Anchor-free head** (:class:`LocalizationHead`): a 1D temporal network over the sequence predicts,
    per time step, a score for every class and the distances to the action's start and end; every
    confident step proposes a segment (:func:`decode_segments`), and NMS or Soft-NMS removes the
-   duplicates (:func:`suppress`).
+   duplicates (:func:`vulib.localization.suppress`). The head is trained by :func:`vulib.train.fit_head`.
 
 Segments are ``(start, end, label, score)`` in frames, the rows :mod:`vulib.localization` scores.
 """
@@ -26,16 +26,13 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from ..device import get_device
-from ..localization import nms, soft_nms
 from ..tensors import check_video
-from ..train import make_optimizer, make_schedule
-from .fusion import CNN3D
+from .backbones import CNN3D
 
 __all__ = ["snippet_clips", "snippet_labels", "SnippetEncoder", "encode_snippets", "sliding_window_segments",
-           "LocalizationHead", "head_targets", "head_loss", "fit_head", "decode_segments", "suppress"]
+           "LocalizationHead", "head_targets", "head_loss", "decode_segments"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -78,13 +75,9 @@ class SnippetEncoder(CNN3D):
     ``(B, 2 * width)`` (the globally max-pooled last convolution, what the logits are computed from).
     """
 
-    def __init__(self, classes: int, width: int = 8, channels: int = 3) -> None:
-        super().__init__(channels=channels, classes=classes + 1, width=width)
-        self.dim = 2 * width
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        check_video(x, channels=self.channels)
-        return self.features(x).amax(dim=(2, 3, 4))                      # (B, D)
+    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 8) -> None:
+        super().__init__(channels, classes + 1, width=width)
+        self.classes, self.dim = classes, 2 * width
 
 
 @torch.no_grad()
@@ -166,7 +159,7 @@ class LocalizationHead(nn.Module):
         dim: D, the feature size; classes: K; hidden: h; dilations: of the residual blocks.
     """
 
-    def __init__(self, dim: int, classes: int, hidden: int = 32, dilations: Sequence[int] = (1, 2, 4, 8),
+    def __init__(self, dim: int, classes: int, *, hidden: int = 32, dilations: Sequence[int] = (1, 2, 4, 8),
                  dropout: float = 0.1) -> None:
         super().__init__()
         self.dim, self.classes = dim, classes
@@ -234,40 +227,6 @@ def head_loss(cls_logits: torch.Tensor, dist: torch.Tensor, cls_target: torch.Te
     return (focal + iou_loss) / n_pos
 
 
-def fit_head(head: LocalizationHead, feats: torch.Tensor, segments: Sequence[Sequence[tuple]], *,
-             stride: int = 4, epochs: int = 200, lr: float = 3e-3, batch_size: int = 16,
-             weight_decay: float = 1e-4, device: torch.device | None = None, progress: bool = True,
-             seed: int = 0) -> list[float]:
-    """Train the head on snippet features ``(B, N, D)`` of videos with ground-truth ``segments`` (frames).
-
-    Adam with a cosine schedule, shuffled mini-batches of whole videos; returns the mean loss per epoch.
-    (The suite's :func:`vulib.fit` trains classifiers with cross-entropy; this head has its own loss.)
-    """
-    device = device or get_device()
-    head.to(device).train()
-    cls_t, dist_t = head_targets(segments, feats.shape[1], stride, head.classes)
-    opt = make_optimizer(head, lr, weight_decay)
-    steps_per_epoch = math.ceil(feats.shape[0] / batch_size)
-    sched = make_schedule(opt, epochs * steps_per_epoch, "cosine")
-    g = torch.Generator().manual_seed(int(seed))
-    losses = []
-    for _ in tqdm(range(epochs), desc="LocalizationHead", disable=not progress, unit="epoch", mininterval=0.5):
-        order = torch.randperm(feats.shape[0], generator=g)
-        total = 0.0
-        for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size]
-            logits, dist = head(feats[idx].to(device))
-            loss = head_loss(logits.float(), dist.float(), cls_t[idx].to(device), dist_t[idx].to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        losses.append(total / feats.shape[0])
-    head.eval()
-    return losses
-
-
 def decode_segments(cls_logits: torch.Tensor, dist: torch.Tensor, stride: int = 4, frames: int | None = None,
                     score_threshold: float = 0.05, top_k: int = 200) -> list[tuple[float, float, int, float]]:
     """Every confident (step, class) of one video as a segment, before any suppression.
@@ -299,29 +258,3 @@ def decode_segments(cls_logits: torch.Tensor, dist: torch.Tensor, stride: int = 
             s = e - 1.0
         out.append((s, e, c, float(scores[i])))
     return out
-
-
-def suppress(segments: Sequence[tuple[float, float, int, float]], method: str = "nms", threshold: float = 0.5,
-             sigma: float = 0.5, max_segments: int = 100) -> list[tuple[float, float, int, float]]:
-    """Remove duplicates among one video's ``(start, end, label, score)`` segments, class by class.
-
-    ``method``: ``"none"`` (keep all), ``"nms"`` (:func:`vulib.localization.nms` at ``threshold``) or
-    ``"soft"`` (:func:`vulib.localization.soft_nms`, Gaussian with ``sigma``). Returns at most
-    ``max_segments`` segments, best score first.
-    """
-    if method not in ("none", "nms", "soft"):
-        raise ValueError(f"expected method 'none', 'nms' or 'soft', got {method!r}")
-    out = []
-    for c in sorted({s[2] for s in segments}):
-        rows = [s for s in segments if s[2] == c]
-        segs = [(s, e) for s, e, _, _ in rows]
-        scores = [sc for *_, sc in rows]
-        if method == "none":
-            out += rows
-        elif method == "nms":
-            out += [rows[i] for i in nms(segs, scores, threshold)]
-        else:
-            idx, new = soft_nms(segs, scores, threshold=0.0, sigma=sigma)
-            out += [(rows[i][0], rows[i][1], c, float(s)) for i, s in zip(idx, new)]
-    out.sort(key=lambda r: -r[3])
-    return out[:max_segments]

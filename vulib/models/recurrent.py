@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 
 from ..tensors import check_video
-from .fusion import FrameCNN, _per_frame
+from .backbones import FrameCNN, per_frame
 
 __all__ = ["CNNRNN", "ConvGRUCell", "RCN", "sequential_steps"]
 
@@ -55,13 +55,14 @@ class CNNRNN(nn.Module):
     for an LSTM the pair ``(h, c)``. Taught in ``notebooks/05_cnn_rnn.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 8, hidden: int = 32,
+    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 8, hidden: int = 32,
                  cell: str = "gru", per_frame: bool = False) -> None:
         super().__init__()
+        self.classes = classes
         if cell not in ("gru", "lstm"):
             raise ValueError(f"expected cell='gru' or cell='lstm', got {cell!r}")
         self.channels, self.hidden, self.cell, self.per_frame = channels, hidden, cell, per_frame
-        self.backbone = FrameCNN(channels, width)
+        self.backbone = FrameCNN(channels, width=width)
         rnn = nn.GRU if cell == "gru" else nn.LSTM
         self.rnn = rnn(self.backbone.out_channels, hidden, batch_first=True)
         self.head = nn.Linear(hidden, classes)
@@ -87,7 +88,7 @@ class CNNRNN(nn.Module):
         if state is not None:
             self._check_state(state, x.shape[0])
             state = tuple(state) if self.cell == "lstm" else state
-        f = _per_frame(self.backbone, x).amax(dim=(3, 4))             # (B, T, 2w): one vector per frame
+        f = per_frame(self.backbone, x).amax(dim=(3, 4))             # (B, T, 2w): one vector per frame
         out, state = self.rnn(f, state)                               # (B, T, hidden), state after step T
         return out, state
 
@@ -130,18 +131,18 @@ class ConvGRUCell(nn.Module):
     Taught in ``notebooks/05_cnn_rnn.ipynb``.
     """
 
-    def __init__(self, in_channels: int, hidden_channels: int, kernel_size: int = 3) -> None:
+    def __init__(self, channels: int, hidden_channels: int, *, kernel_size: int = 3) -> None:
         super().__init__()
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f"ConvGRUCell needs an odd kernel_size (so padding k//2 keeps H x W), "
                              f"got {kernel_size}")
-        self.in_channels, self.hidden_channels, self.kernel_size = in_channels, hidden_channels, kernel_size
+        self.channels, self.hidden_channels, self.kernel_size = channels, hidden_channels, kernel_size
         p = kernel_size // 2
-        self.conv_x = nn.Conv2d(in_channels, 3 * hidden_channels, kernel_size, padding=p)
+        self.conv_x = nn.Conv2d(channels, 3 * hidden_channels, kernel_size, padding=p)
         self.conv_h = nn.Conv2d(hidden_channels, 3 * hidden_channels, kernel_size, padding=p)
 
     def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
-        check_video(x, "BCHW", channels=self.in_channels, name="ConvGRUCell input x")
+        check_video(x, "BCHW", channels=self.channels, name="ConvGRUCell input x")
         B, _, H, W = x.shape
         if h is None:
             h = x.new_zeros(B, self.hidden_channels, H, W)                 # (B, C_h, H, W)
@@ -173,7 +174,7 @@ class RCN(nn.Module):
     Taught in ``notebooks/05_cnn_rnn.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, hidden: Sequence[int] = (8, 16),
+    def __init__(self, channels: int = 3, classes: int = 2, *, hidden: Sequence[int] = (8, 16),
                  kernel_size: int = 3, pool: int = 2) -> None:
         super().__init__()
         hidden = tuple(int(h) for h in hidden)
@@ -183,7 +184,7 @@ class RCN(nn.Module):
             raise ValueError(f"expected pool >= 1 (1: no pooling between layers), got {pool}")
         self.channels, self.hidden, self.pool_size = channels, hidden, pool
         inputs = (channels,) + hidden[:-1]
-        self.cells = nn.ModuleList(ConvGRUCell(i, h, kernel_size) for i, h in zip(inputs, hidden))
+        self.cells = nn.ModuleList(ConvGRUCell(i, h, kernel_size=kernel_size) for i, h in zip(inputs, hidden))
         self.pool = nn.MaxPool2d(pool) if pool > 1 else nn.Identity()
         self.head = nn.Linear(hidden[-1], classes)
 

@@ -50,7 +50,7 @@ class Attention(nn.Module):
     heads ``(B, L, L)`` (each row sums to 1), computed by hand.
     """
 
-    def __init__(self, dim: int, heads: int) -> None:
+    def __init__(self, dim: int, *, heads: int) -> None:
         super().__init__()
         if dim % heads:
             raise ValueError(f"dim={dim} must be divisible by heads={heads} (each head gets dim / heads channels)")
@@ -73,16 +73,16 @@ class Attention(nn.Module):
 class MLP(nn.Sequential):
     """``Linear(D, 4D)`` - GELU - ``Linear(4D, D)``, applied to every token alone."""
 
-    def __init__(self, dim: int, ratio: int = 4) -> None:
+    def __init__(self, dim: int, *, ratio: int = 4) -> None:
         super().__init__(nn.Linear(dim, ratio * dim), nn.GELU(), nn.Linear(ratio * dim, dim))
 
 
 class Block(nn.Module):
     """A pre-norm transformer block on a sequence ``(B, L, D)``: ``x + attn(LN(x))``, then ``x + mlp(LN(x))``."""
 
-    def __init__(self, dim: int, heads: int) -> None:
+    def __init__(self, dim: int, *, heads: int) -> None:
         super().__init__()
-        self.norm1, self.attn = nn.LayerNorm(dim), Attention(dim, heads)
+        self.norm1, self.attn = nn.LayerNorm(dim), Attention(dim, heads=heads)
         self.norm2, self.mlp = nn.LayerNorm(dim), MLP(dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -101,12 +101,12 @@ class DividedBlock(nn.Module):
     ``time_attn.proj`` starts at zero, so a new block equals a :class:`Block` applied to every frame alone.
     """
 
-    def __init__(self, dim: int, heads: int) -> None:
+    def __init__(self, dim: int, *, heads: int) -> None:
         super().__init__()
-        self.norm_time, self.time_attn = nn.LayerNorm(dim), Attention(dim, heads)
+        self.norm_time, self.time_attn = nn.LayerNorm(dim), Attention(dim, heads=heads)
         nn.init.zeros_(self.time_attn.proj.weight)          # an untrained block ignores time
         nn.init.zeros_(self.time_attn.proj.bias)
-        self.norm1, self.attn = nn.LayerNorm(dim), Attention(dim, heads)
+        self.norm1, self.attn = nn.LayerNorm(dim), Attention(dim, heads=heads)
         self.norm2, self.mlp = nn.LayerNorm(dim), MLP(dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -143,21 +143,22 @@ class VideoViT(nn.Module):
     before the temporal transformer (the spatial one sees each frame alone and has no use for it).
 
     Args:
+        channels, classes: input channels, output classes.
         frames, size: the clip shape the model is built for (the position embeddings have that many slots).
         tubelet: ``(t, p, p)`` pixels per token; ``frames`` must be divisible by ``t`` and ``size`` by ``p``.
         dim, depth, heads: token width, blocks (per encoder for ``"factorised"``), attention heads.
         attention: ``"joint"``, ``"divided"`` or ``"factorised"``.
-        classes, channels: output classes, input channels.
         time_embedding: ``False`` leaves out the time embedding (an ablation: the model then cannot tell
             the order of the token frames).
 
     Raises ``ValueError`` for sizes the tubelet does not divide, naming the axis and the remainder.
     """
 
-    def __init__(self, frames: int, size: int, *, tubelet=(2, 4, 4), dim: int = 64, depth: int = 4,
-                 heads: int = 4, attention: str = "joint", classes: int = 2, channels: int = 3,
+    def __init__(self, channels: int = 3, classes: int = 2, *, frames: int, size: int, tubelet=(2, 4, 4),
+                 dim: int = 64, depth: int = 4, heads: int = 4, attention: str = "joint",
                  time_embedding: bool = True) -> None:
         super().__init__()
+        self.classes = classes
         if attention not in ATTENTIONS:
             raise ValueError(f"attention must be one of {ATTENTIONS}, got {attention!r}")
         t, ph, pw = self.tubelet = _tubelet(tubelet)
@@ -175,12 +176,12 @@ class VideoViT(nn.Module):
         self.space_pos = nn.Parameter(0.02 * torch.randn(N, dim))          # one per patch position
         self.time_pos = nn.Parameter(0.02 * torch.randn(T_, dim)) if time_embedding else None
         if attention == "joint":
-            self.blocks = nn.ModuleList(Block(dim, heads) for _ in range(depth))
+            self.blocks = nn.ModuleList(Block(dim, heads=heads) for _ in range(depth))
         elif attention == "divided":
-            self.blocks = nn.ModuleList(DividedBlock(dim, heads) for _ in range(depth))
+            self.blocks = nn.ModuleList(DividedBlock(dim, heads=heads) for _ in range(depth))
         else:
-            self.spatial = nn.ModuleList(Block(dim, heads) for _ in range(depth))
-            self.temporal = nn.ModuleList(Block(dim, heads) for _ in range(depth))
+            self.spatial = nn.ModuleList(Block(dim, heads=heads) for _ in range(depth))
+            self.temporal = nn.ModuleList(Block(dim, heads=heads) for _ in range(depth))
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, classes)
 
@@ -256,13 +257,14 @@ class VideoViT(nn.Module):
                 m.record, m.last_map = False, None
 
 
-def tubelet_from_patch(conv2d: nn.Conv2d, t: int, mode: str = "central") -> nn.Conv3d:
+def tubelet_from_patch(conv2d: nn.Conv2d, t: int, mode: str = "center") -> nn.Conv3d:
     """A 2D patch embedding ``Conv2d(C, D, p, stride=p)`` -> a tubelet embedding ``Conv3d(C, D, (t, p, p), stride=(t, p, p))``.
 
     Weights ``(D, C, p, p) -> (D, C, t, p, p)`` (ViViT's two initializations, via :func:`vulib.inflate.inflate_weight`):
 
-    * ``"central"``: the 2D kernel in time slice ``t // 2``, zeros elsewhere: token ``i`` of a clip is the 2D
-      patch embedding of frame ``i*t + t//2`` (the other frames of the tubelet are ignored until training);
+    * ``"center"`` (``"central"``, its earlier name, is accepted too): the 2D kernel in time slice ``t // 2``,
+      zeros elsewhere: token ``i`` of a clip is the 2D patch embedding of frame ``i*t + t//2`` (the other
+      frames of the tubelet are ignored until training);
     * ``"mean"``: the 2D kernel in every slice, divided by ``t`` (inflation, notebook 07): on a boring video
       (one image repeated) every token frame equals the 2D patch embedding of the image.
 
@@ -273,15 +275,16 @@ def tubelet_from_patch(conv2d: nn.Conv2d, t: int, mode: str = "central") -> nn.C
     if tuple(conv2d.kernel_size) != tuple(conv2d.stride) or conv2d.padding not in ((0, 0), "valid"):
         raise ValueError(f"expected a patch embedding (kernel = stride, no padding), got kernel {conv2d.kernel_size}, "
                          f"stride {conv2d.stride}, padding {conv2d.padding}")
-    if mode not in ("central", "mean"):
-        raise ValueError(f"mode must be 'central' or 'mean', got {mode!r}")
+    mode = "center" if mode == "central" else mode
+    if mode not in ("center", "mean"):
+        raise ValueError(f"mode must be 'center' or 'mean', got {mode!r}")
     if isinstance(t, bool) or not isinstance(t, int) or t < 1:
         raise ValueError(f"t (frames per tubelet) must be an int >= 1, got {t!r}")
     kernel = (t, *conv2d.kernel_size)
     conv3d = nn.Conv3d(conv2d.in_channels, conv2d.out_channels, kernel, stride=kernel, bias=conv2d.bias is not None,
                        device=conv2d.weight.device, dtype=conv2d.weight.dtype)
     with torch.no_grad():
-        conv3d.weight.copy_(inflate_weight(conv2d.weight.detach(), t, "center" if mode == "central" else "mean"))
+        conv3d.weight.copy_(inflate_weight(conv2d.weight.detach(), t, mode))
         if conv2d.bias is not None:
             conv3d.bias.copy_(conv2d.bias)
     return conv3d
