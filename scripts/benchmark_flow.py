@@ -19,7 +19,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 import vulib
@@ -86,7 +85,7 @@ def run(pairs: int) -> list[dict]:
 
 
 def markdown(rows: list[dict], pairs: int) -> str:
-    lines = [f"| sequence | method | EPE (px) | EPE on moving pixels (px) | ms per pair |",
+    lines = ["| sequence | method | EPE (px) | EPE on moving pixels (px) | ms per pair |",
              "|---|---|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['sequence']} | {r['method']} | {r['epe']:.3f} | {r['epe_moving']:.3f} | {r['ms']:.1f} |")

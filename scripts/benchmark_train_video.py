@@ -28,9 +28,9 @@ from pathlib import Path
 
 import psutil
 import torch
+from _markdown import replace_block
 
 import vulib
-from _markdown import replace_block
 from vulib.data import write_video_folder
 
 

@@ -30,9 +30,9 @@ import av
 import numpy as np
 import psutil
 import torch
+from _markdown import replace_block
 
 import vulib
-from _markdown import replace_block
 from vulib.io import H264_CRF, _read_in_order, read_video, video_info
 
 FPS = 25

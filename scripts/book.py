@@ -26,10 +26,8 @@ package's copy.
 from __future__ import annotations
 
 import argparse
-import base64
 import copy
 import html
-import json
 import re
 import shutil
 import sys

@@ -19,10 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+import browser
 import nbformat
 import pytest
-
-import browser
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"

@@ -11,9 +11,8 @@ installs both).  Without them the test is skipped, unless CI is set: then it fai
 import os
 from pathlib import Path
 
-import pytest
-
 import browser
+import pytest
 from browser import WidgetCase
 
 ROOT = Path(__file__).resolve().parent.parent

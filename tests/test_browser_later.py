@@ -5,7 +5,6 @@ whole files (``--dist loadfile``), and every case runs its whole notebook in Jup
 cases are split over two files to run side by side.
 """
 import pytest
-
 import test_browser
 
 CASES = test_browser.LATER_CASES   # defined beside the other cases

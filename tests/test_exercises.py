@@ -14,11 +14,15 @@ from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
 import vulib.exercises as ex
-from vulib.exercises import (EXERCISES, ExerciseError, check_equal, check_function,
-                             check_scalar, check_tensor, exercise)
-from vulib.exercises.student import (BANNER_TAG, count_solution_blocks, main,
-                                     make_student_notebook, make_student_versions,
-                                     strip_solutions)
+from vulib.exercises import EXERCISES, ExerciseError, check_equal, check_function, check_scalar, check_tensor, exercise
+from vulib.exercises.student import (
+    BANNER_TAG,
+    count_solution_blocks,
+    main,
+    make_student_notebook,
+    make_student_versions,
+    strip_solutions,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "exercise_demo.ipynb"

@@ -1,11 +1,20 @@
 """vulib.flow: the estimators recover known motions, warping inverts motion, pictures and errors."""
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import vulib
-from vulib.flow import (color_wheel, endpoint_error, flow_to_color, horn_schunck, lucas_kanade, shifted_texture,
-                        stack_flow, warp)
+from vulib.flow import (
+    color_wheel,
+    endpoint_error,
+    flow_to_color,
+    horn_schunck,
+    lucas_kanade,
+    shifted_texture,
+    stack_flow,
+    warp,
+)
 
 
 def texture(n, H, W, shift=(0.0, 0.0), seed=0):

@@ -1,7 +1,6 @@
 """vulib.io with sound: write_video(..., audio=, audio_rate=) muxes AAC; read_video(audio=True) / read_audio align it."""
 import math
 
-import numpy as np
 import pytest
 import torch
 

@@ -5,13 +5,25 @@ import numpy as np
 import pytest
 import torch
 
-from vulib.language import (CAPTION_PROMPT, QUESTION_TYPES, QUESTIONS, VOCAB, Tokenizer, caption,
-                            make_captioned_clips, questions, scene_facts)
+from vulib.language import (
+    CAPTION_PROMPT,
+    QUESTION_TYPES,
+    QUESTIONS,
+    VOCAB,
+    Tokenizer,
+    make_captioned_clips,
+)
 from vulib.models import CNN3D, SingleFrameEncoder, TextEncoder, VideoLM, VideoTextModel
-from vulib.models.language import (causal_mask, info_nce, next_word_loss, pool_visual_tokens, recall_at_k,
-                                   visual_token_count)
-from vulib.train import train_contrastive, train_videolm
+from vulib.models.language import (
+    causal_mask,
+    info_nce,
+    next_word_loss,
+    pool_visual_tokens,
+    recall_at_k,
+    visual_token_count,
+)
 from vulib.synthetic import TASKS, caption_facts_of_label, make_scenes
+from vulib.train import train_contrastive, train_videolm
 
 
 @pytest.fixture(scope="module")

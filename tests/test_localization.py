@@ -1,15 +1,13 @@
 """vulib.localization: tIoU, NMS / Soft-NMS and ActivityNet-style AP / mAP, on hand-computed examples
 and properties (hypothesis)."""
 import math
-import random
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vulib.localization import (average_precision, interpolated_ap, match_predictions, mean_ap, nms,
-                                soft_nms, tiou)
+from vulib.localization import average_precision, interpolated_ap, match_predictions, mean_ap, nms, soft_nms, tiou
 
 
 # ----------------------------------------------------------------------------------------- tIoU

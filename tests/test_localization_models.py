@@ -5,8 +5,15 @@ import pytest
 import torch
 
 from vulib.localization import mean_ap, suppress
-from vulib.models import (LocalizationHead, SnippetEncoder, decode_segments, encode_snippets,
-                          sliding_window_segments, snippet_clips, snippet_labels)
+from vulib.models import (
+    LocalizationHead,
+    SnippetEncoder,
+    decode_segments,
+    encode_snippets,
+    sliding_window_segments,
+    snippet_clips,
+    snippet_labels,
+)
 from vulib.models.localization import head_loss, head_targets
 from vulib.synthetic import make_untrimmed
 from vulib.train import fit_head

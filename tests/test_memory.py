@@ -8,12 +8,18 @@ import stat
 import subprocess
 from pathlib import Path
 
-import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 from vulib import environment_summary
-from vulib.memory import (KernelMemory, MemoryStatus, memory_advice, memory_report, memory_status,
-                          other_kernels, process_rss)
+from vulib.memory import (
+    KernelMemory,
+    MemoryStatus,
+    memory_advice,
+    memory_report,
+    memory_status,
+    other_kernels,
+    process_rss,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GB, MB = 2**30, 2**20

@@ -4,8 +4,7 @@ import torch
 import torch.nn as nn
 
 from vulib.cost import count_params, layer_table, model_cost
-from vulib.models import (TSM, Conv2Plus1d, R2Plus1D, StreamingTSM, TemporalShift, build_model,
-                          mid_channels_2plus1d)
+from vulib.models import TSM, Conv2Plus1d, R2Plus1D, StreamingTSM, TemporalShift, build_model, mid_channels_2plus1d
 
 
 def _clip(C=8, T=4):

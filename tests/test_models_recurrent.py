@@ -4,8 +4,18 @@ import pytest
 import torch
 import torch.nn as nn
 
-from vulib.models import (C3D, CNN3D, CNNRNN, RCN, ConvGRUCell, EarlyFusion, LateFusionFC, LateFusionPool,
-                          SingleFrame, sequential_steps)
+from vulib.models import (
+    C3D,
+    CNN3D,
+    CNNRNN,
+    RCN,
+    ConvGRUCell,
+    EarlyFusion,
+    LateFusionFC,
+    LateFusionPool,
+    SingleFrame,
+    sequential_steps,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -89,6 +89,7 @@ def test_strip_image_places_frames_side_by_side(batch):
 
 def test_as_jpeg_gives_a_small_jpeg_of_real_looking_frames():
     import pytest
+
     from vulib.viz import as_jpeg, show_frames
 
     noisy = torch.rand(3, 4, 90, 160, generator=torch.Generator().manual_seed(0))   # texture like real footage

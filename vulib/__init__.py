@@ -17,16 +17,16 @@ Each module is one concept, in the order the course meets them:
 """
 from __future__ import annotations
 
-from .device import configure_threads, get_device
-from .seed import current_seed, seed_everything
-from .tensors import check_video, to_display_layout, to_model_layout, video_bytes
-from .synthetic import TASKS, VideoBatch, make_clips
-from .data import ClipDataset, make_loader
-from .train import History, accuracy, evaluate, fit, predict
-from .clips import clip_starts, predict_video, random_clips, sliding_clips
 from . import audio, clips, cost, flow, io, localization, memory, models, ops, synthetic, viz, widgets
+from .clips import clip_starts, predict_video, random_clips, sliding_clips
+from .data import ClipDataset, make_loader
+from .device import configure_threads, get_device
 from .fields import empirical_receptive_field, receptive_field
 from .inflate import inflate_model
+from .seed import current_seed, seed_everything
+from .synthetic import TASKS, VideoBatch, make_clips
+from .tensors import check_video, to_display_layout, to_model_layout, video_bytes
+from .train import History, accuracy, evaluate, fit, predict
 
 __version__ = "0.1.0"
 

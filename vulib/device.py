@@ -8,7 +8,6 @@ from typing import Mapping
 
 import torch
 
-
 __all__ = ["get_device", "configure_threads", "default_num_threads", "cpu_quota", "THREADS_ENV_VAR"]
 
 THREADS_ENV_VAR = "VULIB_NUM_THREADS"

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 
-from ..models import CNN3D, RCN, ConvGRUCell, sequential_steps
-from . import check_function, check_scalar, check_tensor, exercise
+from ..models import RCN, ConvGRUCell, sequential_steps
+from . import check_function, check_scalar, exercise
 
 
 def _cells():

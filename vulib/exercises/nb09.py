@@ -1,8 +1,8 @@
 """Checkers for notebook 09 -- temporal action localization: tIoU, greedy matching, interpolated AP."""
 from __future__ import annotations
 
-from . import check_equal, check_function, check_scalar, exercise
 from ..localization import interpolated_ap, match_predictions
+from . import check_equal, check_function, check_scalar, exercise
 
 # ------------------------------------------------------------------------------ 1. tIoU of two segments
 _TIOU_CASES = [((0, 10), (5, 15)), ((2, 4), (0, 10)), ((0, 10), (10, 20)), ((0, 10), (30, 40)),

@@ -9,18 +9,25 @@ convention (see CONTRIBUTING.md, "How to add a model").
 from __future__ import annotations
 
 from .attention import NonLocalBlock
+from .audio import AudioCNN, AVCorrespondence, LateAVFusion, MidAVFusion, video_embedding
 from .backbones import CNN3D, FrameCNN, per_frame
 from .c3d import C3D
-from .fusion import EarlyFusion, LateFusionFC, LateFusionPool, SingleFrame
-from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
-from .two_stream import TwoStream
 from .efficient import TSM, Conv2Plus1d, R2Plus1D, StreamingTSM, TemporalShift, mid_channels_2plus1d
-from .registry import available_models, build_model
-from .video_vit import VideoViT, tubelet_from_patch
-from .localization import (LocalizationHead, SnippetEncoder, decode_segments, encode_snippets,
-                           sliding_window_segments, snippet_clips, snippet_labels)
-from .audio import AudioCNN, AVCorrespondence, LateAVFusion, MidAVFusion, video_embedding
+from .fusion import EarlyFusion, LateFusionFC, LateFusionPool, SingleFrame
 from .language import SingleFrameEncoder, TextEncoder, VideoLM, VideoTextModel
+from .localization import (
+                           LocalizationHead,
+                           SnippetEncoder,
+                           decode_segments,
+                           encode_snippets,
+                           sliding_window_segments,
+                           snippet_clips,
+                           snippet_labels,
+)
+from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
+from .registry import available_models, build_model
+from .two_stream import TwoStream
+from .video_vit import VideoViT, tubelet_from_patch
 
 __all__ = ["NonLocalBlock", "FrameCNN", "per_frame", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",

@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 
 from ..tensors import check_video
-from .backbones import CNN3D, FrameCNN, per_frame
+from .backbones import FrameCNN, per_frame
 
 __all__ = ["SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion"]
 
