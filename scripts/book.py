@@ -197,7 +197,6 @@ def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, d
             cell.metadata["tags"] = sorted(set(tags))
     nb.metadata.pop("widgets", None)
     if downloads is not None:
-        stem = Path(name).stem
         links = [f'<a href="{downloads}/notebooks/{name}" download>the notebook</a>',
                  f'<a href="{downloads}/student/{name}" download>student version</a> (exercises without solutions)']
         if slides_href:

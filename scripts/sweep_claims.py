@@ -182,7 +182,8 @@ def run_lesson(path: Path, seed: int, timeout: int = 900) -> dict:
         env = storage_env()
         env["VULIB_SEED"] = str(seed)
         saved = dict(os.environ)
-        os.environ.clear(); os.environ.update(env)
+        os.environ.clear()
+        os.environ.update(env)
         start = time.perf_counter()
         errors = []
         try:
@@ -192,7 +193,8 @@ def run_lesson(path: Path, seed: int, timeout: int = 900) -> dict:
         except Exception as exc:                    # noqa: BLE001  (a dead kernel: record what we have)
             errors.append(f"{type(exc).__name__}: {exc}"[:300])
         finally:
-            os.environ.clear(); os.environ.update(saved)
+            os.environ.clear()
+            os.environ.update(saved)
         took = time.perf_counter() - start
         for i, cell in enumerate(nb.cells[1:]):
             for out in cell.get("outputs", []):

@@ -183,8 +183,10 @@ def test_index_batches_cover_every_row_once_and_keep_groups_apart():
         assert x.numel() <= 2 and len(set(groups[x].tolist())) == 1
         seen += x.tolist()
     assert sorted(seen) == list(range(7))
-    torch.manual_seed(0); first = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
-    torch.manual_seed(0); again = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
+    torch.manual_seed(0)
+    first = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
+    torch.manual_seed(0)
+    again = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
     assert first == again and len(first) == 3
     assert [x.tolist() for x, _ in IndexBatches(5, 2, lambda r: (r, r), shuffle=False)] == [[0, 1], [2, 3], [4]]
     with pytest.raises(ValueError, match="one group per row"):

@@ -188,7 +188,8 @@ def test_videolm_is_causal_frozen_and_generates():
     ids = tok.batch(["how many flashes ?"] * 3)
     logits = lm(feats, ids)
     assert logits.shape == (3, ids.shape[1], len(tok))
-    changed = ids.clone(); changed[:, -1] = tok.index["red"]            # a later token cannot change earlier logits
+    changed = ids.clone()
+    changed[:, -1] = tok.index["red"]            # a later token cannot change earlier logits
     assert torch.allclose(lm(feats, changed)[:, :-1], logits[:, :-1], atol=1e-5)
     out, attn = lm.generate(feats, ids[:, :-1], max_new=3, return_attention=True)
     assert out.shape[0] == 3 and out.shape[1] <= 3 and attn.shape == (3, 32)
@@ -218,5 +219,7 @@ def test_next_word_loss_scores_only_the_answer():
     manual = torch.stack([torch.nn.functional.cross_entropy(logits[b, t], targets[b, t])
                           for b, t in [(0, 2), (0, 3), (1, 1), (1, 2)]]).mean()
     assert torch.allclose(next_word_loss(logits, targets), manual)
-    changed = logits.clone(); changed[0, 0] += 100; changed[1, 3] -= 100     # unscored positions
+    changed = logits.clone()
+    changed[0, 0] += 100
+    changed[1, 3] -= 100     # unscored positions
     assert torch.allclose(next_word_loss(changed, targets), manual)

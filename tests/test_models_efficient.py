@@ -32,7 +32,8 @@ def test_online_shift_uses_only_the_past():
     assert v[0].tolist() == [0, 1, 2, 3] and v[1].tolist() == [0, 101, 102, 103]
     assert torch.equal(y[:, 2:], x[:, 2:])
     # causality: changing the last frame changes nothing before it
-    x2 = x.clone(); x2[:, :, -1] += 7
+    x2 = x.clone()
+    x2[:, :, -1] += 7
     assert torch.equal(TemporalShift(fold_div=4, online=True)(x2)[:, :, :-1], y[:, :, :-1])
 
 
@@ -71,7 +72,8 @@ def test_tsm_mixes_frames_and_tsn_does_not():
     x = torch.rand(1, 3, 6, 16, 16)
     for shift, expect_mixing in ((True, True), (False, False)):
         m = TSM(width=8, shift=shift).eval()
-        x2 = x.clone(); x2[:, :, 3] = torch.rand(3, 16, 16)
+        x2 = x.clone()
+        x2[:, :, 3] = torch.rand(3, 16, 16)
         changed = (m.frame_logits(x2) - m.frame_logits(x)).abs().amax(dim=(0, 2)) > 1e-6   # (T,)
         assert changed[3]
         assert bool(changed[2] or changed[4]) == expect_mixing

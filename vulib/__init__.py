@@ -2,18 +2,29 @@
 
 Each module is one concept, in the order the course meets them:
 
-* :mod:`vulib.seed`, :mod:`vulib.device` -- one seed and one device for the whole suite;
+* :mod:`vulib.seed`, :mod:`vulib.device` -- one seed and one device for the whole suite (and integer settings
+  from the environment);
 * :mod:`vulib.tensors` -- video layouts ``(B, C, T, H, W)`` / ``(T, H, W, C)`` and input checks;
-* :mod:`vulib.synthetic` -- synthetic videos whose label depends on what a lesson needs;
-* :mod:`vulib.data`, :mod:`vulib.train` -- datasets, loaders and the one training loop;
+* :mod:`vulib.synthetic` -- synthetic videos whose label depends on what a lesson needs (a package: clips,
+  batches, untrimmed videos, sound, captions);
+* :mod:`vulib.data`, :mod:`vulib.train` -- datasets, loaders and the one training loop (with the trainers of
+  the models that are not plain classifiers);
+* :mod:`vulib.clips` -- training on short clips, and averaging clip predictions over a whole video;
 * :mod:`vulib.io` -- reading and writing real video files;
+* :mod:`vulib.fields` -- receptive fields, computed layer by layer and measured with gradients;
+* :mod:`vulib.ops`, :mod:`vulib.cost` -- operations written out by hand; what a network costs, layer by layer;
 * :mod:`vulib.flow` -- optical flow: Lucas--Kanade, Horn--Schunck, warping, colour pictures;
-* :mod:`vulib.localization` -- segments in time: tIoU, NMS and Soft-NMS, average precision and mAP;
+* :mod:`vulib.inflate` -- a trained 2D image network turned into a 3D video network (I3D);
+* :mod:`vulib.localization` -- segments in time: tIoU, NMS and Soft-NMS, suppression, average precision and mAP;
 * :mod:`vulib.audio` -- sound as data: spectrograms and log-mel filter banks;
+* :mod:`vulib.language` -- captions, questions and the tokenizer of the video-language lesson;
 * :mod:`vulib.viz`, :mod:`vulib.widgets` -- frame strips, animations and the widget pattern;
 * :mod:`vulib.memory` -- how much memory a kernel may still use, and which other kernels hold it;
-* :mod:`vulib.models` -- the models the notebooks build;
+* :mod:`vulib.models` -- the networks the notebooks build (networks only: no training, no data loading);
+* :mod:`vulib.train_video` -- the command that trains a model on a folder of real videos;
 * :mod:`vulib.exercises` -- exercise checkers and the student-notebook generator.
+
+Which module may import which is written down as import rules in ``pyproject.toml`` (checked by the tests).
 """
 from __future__ import annotations
 

@@ -8,6 +8,8 @@ from typing import Mapping
 
 import torch
 
+from .seed import env_int
+
 __all__ = ["get_device", "configure_threads", "default_num_threads", "cpu_quota", "THREADS_ENV_VAR"]
 
 THREADS_ENV_VAR = "VULIB_NUM_THREADS"
@@ -88,8 +90,8 @@ def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, af
     """
     env = os.environ if env is None else env
     if env.get(THREADS_ENV_VAR) is not None:
-        return _env_int(env, THREADS_ENV_VAR)
-    workers = _env_int(env, "PYTEST_XDIST_WORKER_COUNT", 1)
+        return env_int(THREADS_ENV_VAR, env=env)
+    workers = env_int("PYTEST_XDIST_WORKER_COUNT", 1, env=env)
     if workers > 1:
         return 1
     if affinity is _READ:
@@ -110,19 +112,6 @@ def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, af
     if cpus > 1 and load is not None and load >= cpus:
         return 1
     return max(1, cpus)
-
-
-def _env_int(env: Mapping[str, str], name: str, default: int | None = None) -> int:
-    """An integer setting ``name`` from the mapping ``env`` (``default`` when absent)."""
-    raw = env.get(name)
-    if raw is None:
-        if default is None:
-            raise ValueError(f"{name} is not set")
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def configure_threads(num_threads: int | None = None) -> int:

@@ -221,7 +221,10 @@ class CaptionBatch:
         for i, (cap, qa) in enumerate(zip(self.captions, self.qa)):
             rows = ([("caption", CAPTION_PROMPT, cap)] if with_captions else []) + list(qa)
             for kind, q, a in rows:
-                idx.append(i); prompts.append(q); answers.append(a); kinds.append(kind)
+                idx.append(i)
+                prompts.append(q)
+                answers.append(a)
+                kinds.append(kind)
         return torch.tensor(idx), prompts, answers, kinds
 
 
