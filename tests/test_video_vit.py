@@ -140,3 +140,21 @@ def test_attention_flops_follow_the_formulas(T, size):
     for attention, pairs in expect.items():
         model = VideoViT(frames=T, size=size, attention=attention, dim=dim, depth=depth, heads=heads)
         assert attention_flops(model, (3, T, size, size)) == depth * 2 * per_product * pairs
+
+
+def test_total_flops_add_the_linear_layers_to_attention():
+    """total_flops - attention_flops = the tubelet embedding, the projections and the MLPs: per joint block
+    24·D² FLOPs per token (4D² + 8D² multiply-adds), plus 2 · (3·t·p·p) · D per token for the embedding,
+    up to the small classifier head; and a network without attention has attention_flops == 0."""
+    from vulib.cost import total_flops
+    from vulib.models import CNN3D
+
+    dim, depth, T, size = 32, 2, 8, 16
+    model = VideoViT(T, size, attention="joint", tubelet=(2, 4, 4), dim=dim, depth=depth, heads=2)
+    L = (T // 2) * (size // 4) ** 2
+    rest = total_flops(model, (3, T, size, size)) - attention_flops(model, (3, T, size, size))
+    expected = L * (depth * 24 * dim * dim + 2 * (3 * 2 * 4 * 4) * dim)
+    assert expected <= rest < expected * 1.02, (rest, expected)
+    assert attention_flops(CNN3D(3, 4, 8), (3, 8, 32, 32)) == 0 < total_flops(CNN3D(3, 4, 8), (3, 8, 32, 32))
+    with pytest.raises(ValueError, match="positive ints"):
+        total_flops(model, (3, 0, 16, 16))

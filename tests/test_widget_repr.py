@@ -25,3 +25,29 @@ def test_long_control_names_give_the_short_form():
     ex = Explorer(lambda **v: 0, _draw, controls)
     assert repr(ex) == "Explorer — " + Explorer.REPR
     assert not ex._repr_mimebundle_()["text/plain"].endswith("…")
+
+
+def test_no_stored_widget_shows_its_widget_tree():
+    """Every notebook, as stored: a widget output's text form (what JupyterLab or a code-hosting site
+    shows before the cells run) is a sentence, never ``VBox(children=(Explorer(children=(...``.  A
+    composite view is one ``Explorer`` (extra widgets go in its ``below=``), not a bare container."""
+    from pathlib import Path
+
+    import nbformat
+
+    trees = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if "application/vnd.jupyter.widget-view+json" in data and "children=" in data.get("text/plain", ""):
+                    trees.append(f"{path.name} cell {i}: {data['text/plain'][:60]}")
+    assert not trees, "widgets stored as their widget tree:\n" + "\n".join(trees)
+
+
+def test_widgets_below_the_picture_join_the_explorer():
+    player = W.Audio(value=b"", format="wav")
+    ex = Explorer(_state, _draw, {"t": W.IntSlider(0, 0, 3, description="frame"),
+                                  "size": W.Dropdown(options=[1, 2], description="size")}, below=[player])
+    assert ex.children[-1] is player and ex.children[-2] is ex.image
+    assert repr(ex).startswith("Explorer(frame, size)")

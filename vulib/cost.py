@@ -84,6 +84,17 @@ def format_table(rows: list[LayerCost]) -> str:
 __all__ += ["attention_flops"]
 
 
+def _flop_counts(model: nn.Module, input_shape: tuple[int, ...]) -> dict:
+    """FLOPs per aten operator of ``model`` on one input (run on the ``meta`` device: no memory, no time)."""
+    if not isinstance(input_shape, (tuple, list)) or not all(isinstance(s, int) and s > 0 for s in input_shape):
+        raise ValueError(f"expected input_shape as a tuple of positive ints without the batch axis, got {input_shape!r}")
+    meta = copy.deepcopy(model).to("meta").eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        meta(torch.empty(1, *input_shape, device="meta"))
+    return counter.get_flop_counts().get("Global", {})
+
+
 def attention_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     """FLOPs of the attention products alone (``q @ k^T`` and ``weights @ v``) of ``model`` on one input.
 
@@ -91,16 +102,20 @@ def attention_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     the ``meta`` device, where ``F.scaled_dot_product_attention`` decomposes into two batched matrix products
     (``aten.bmm``) per attention layer; their FLOPs (``2 x`` multiply-adds) are summed. For one sequence of
     ``L`` tokens with ``d`` channels per head and ``h`` heads that is ``2 * 2 * h * L^2 * d``. The linear
-    layers (``addmm``) and the tubelet convolution are not included: they grow only linearly with ``L``.
+    layers (``addmm``) and the tubelet convolution are not included: they grow only linearly with ``L``
+    (see :func:`total_flops`).
     """
-    if not isinstance(input_shape, (tuple, list)) or not all(isinstance(s, int) and s > 0 for s in input_shape):
-        raise ValueError(f"expected input_shape as a tuple of positive ints without the batch axis, got {input_shape!r}")
-    meta = copy.deepcopy(model).to("meta").eval()
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        meta(torch.empty(1, *input_shape, device="meta"))
-    totals = counter.get_flop_counts().get("Global", {})
-    return int(sum(v for op, v in totals.items() if "bmm" in str(op)))
+    return int(sum(v for op, v in _flop_counts(model, input_shape).items() if "bmm" in str(op)))
+
+
+def total_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
+    """FLOPs of everything ``torch.utils.flop_counter`` counts in ``model`` on one input (no batch axis):
+    convolutions, linear layers (projections, MLPs) and the attention products (2 FLOPs per multiply-add).
+    ``total_flops(m, s) - attention_flops(m, s)`` is what attention is *not*: per transformer block of width
+    ``D`` about ``24 * D^2`` FLOPs per token (``q, k, v`` and output projections ``4 D^2``, a 4x-wide MLP
+    ``8 D^2`` multiply-adds), against ``4 * L * D`` for attention over ``L`` tokens.
+    """
+    return int(sum(_flop_counts(model, input_shape).values()))
 
 
 # ---------------------------------------------------------------- notebook 11: one model's totals

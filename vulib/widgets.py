@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import itertools
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as W
 from matplotlib.animation import FuncAnimation
@@ -73,6 +73,8 @@ class Explorer(W.VBox):
         play: name of an integer slider to animate with a Play button (linked in the browser
             with ``jslink``, so it also plays when the kernel is busy drawing).
         interval: milliseconds between Play steps.
+        below: widgets shown under the picture (e.g. an ``ipywidgets.Audio`` player the controls
+            update), so the whole view is one Explorer and keeps its text form.
 
     Attributes:
         redraw_ms: what each redraw (one control step) cost so far, in milliseconds of the kernel
@@ -83,7 +85,7 @@ class Explorer(W.VBox):
 
     def __init__(self, state_fn: StateFn, draw_fn: DrawFn, controls: Mapping[str, W.ValueWidget], *,
                  figsize: tuple[float, float] = (8, 3), dpi: int = 80, play: str | None = None,
-                 interval: int = 600) -> None:
+                 interval: int = 600, below: Sequence[W.Widget] = ()) -> None:
         self.state_fn, self.draw_fn, self.controls = state_fn, draw_fn, dict(controls)
         self.fig = Figure(figsize=figsize, dpi=dpi)
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
@@ -100,7 +102,7 @@ class Explorer(W.VBox):
             rows = [W.HBox([self.player, slider])] + [c for n, c in self.controls.items() if n != play]
         for c in self.controls.values():
             c.observe(lambda _change: self.redraw(), names="value")
-        super().__init__(rows + [self.image])
+        super().__init__(rows + [self.image] + list(below))
         self.redraw()
 
     REPR = "interactive: run the cells above to use it; a static version follows"

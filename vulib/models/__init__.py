@@ -38,3 +38,7 @@ __all__ += ["SnippetEncoder", "LocalizationHead", "snippet_clips", "snippet_labe
 __all__ += ["AudioCNN", "AVCorrespondence", "LateAVFusion", "MidAVFusion", "video_embedding"]  # 10
 __all__ += ["TemporalShift", "TSM", "StreamingTSM", "Conv2Plus1d", "R2Plus1D", "mid_channels_2plus1d"]  # 11
 __all__ += ["TextEncoder", "VideoTextModel", "SingleFrameEncoder", "VideoLM"]  # 12
+from .slowfast import SlowFast, lateral_connection  # noqa: E402
+from .x3d import X3D, X3DBlock  # noqa: E402
+
+__all__ += ["SlowFast", "lateral_connection", "X3D", "X3DBlock"]  # 13
