@@ -8,7 +8,9 @@
 * the same names for the same things: never ``in_channels``, ``in_ch``, ``num_classes``, ``n_classes``, ...
 """
 
+import importlib
 import inspect
+import pkgutil
 import typing
 
 import pytest
@@ -44,7 +46,8 @@ CONSTRUCTORS = constructors()
 
 
 def test_the_models_are_found() -> None:
-    assert {"CNN3D", "FrameCNN", "C3D", "C3D.small", "VideoViT", "AudioCNN", "TwoStream", "VideoLM"} <= set(CONSTRUCTORS)
+    expected = {"CNN3D", "FrameCNN", "C3D", "C3D.small", "VideoViT", "AudioCNN", "TwoStream", "VideoLM", "X3DBlock"}
+    assert expected <= set(CONSTRUCTORS)
 
 
 @pytest.mark.parametrize("name", sorted(CONSTRUCTORS))

@@ -26,8 +26,10 @@ from .localization import (
 )
 from .recurrent import CNNRNN, RCN, ConvGRUCell, sequential_steps
 from .registry import available_models, build_model
+from .slowfast import SlowFast, lateral_connection
 from .two_stream import TwoStream
 from .video_vit import VideoViT, tubelet_from_patch
+from .x3d import X3D, X3DBlock
 
 __all__ = ["NonLocalBlock", "FrameCNN", "per_frame", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D", "C3D",
            "CNNRNN", "ConvGRUCell", "RCN", "sequential_steps", "TwoStream",
@@ -38,7 +40,4 @@ __all__ += ["SnippetEncoder", "LocalizationHead", "snippet_clips", "snippet_labe
 __all__ += ["AudioCNN", "AVCorrespondence", "LateAVFusion", "MidAVFusion", "video_embedding"]  # 10
 __all__ += ["TemporalShift", "TSM", "StreamingTSM", "Conv2Plus1d", "R2Plus1D", "mid_channels_2plus1d"]  # 11
 __all__ += ["TextEncoder", "VideoTextModel", "SingleFrameEncoder", "VideoLM"]  # 12
-from .slowfast import SlowFast, lateral_connection  # noqa: E402
-from .x3d import X3D, X3DBlock  # noqa: E402
-
 __all__ += ["SlowFast", "lateral_connection", "X3D", "X3DBlock"]  # 13

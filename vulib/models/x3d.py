@@ -22,16 +22,17 @@ __all__ = ["X3D", "X3DBlock"]
 
 
 class X3DBlock(nn.Module):
-    """One residual bottleneck: ``(B, c_in, T, H, W) -> (B, c_out, T, H/s, W/s)``.
+    """One residual bottleneck: ``(B, channels, T, H, W) -> (B, out_channels, T, H/s, W/s)``.
 
-    conv ``1x1x1`` (c_in -> b) - BN - ReLU - conv ``3x3x3`` (b -> b, depthwise, spatial stride ``s``) - BN - ReLU -
-    conv ``1x1x1`` (b -> c_out) - BN; plus the input (through a strided ``1x1x1`` conv - BN where the shape
+    conv ``1x1x1`` (channels -> b) - BN - ReLU - conv ``3x3x3`` (b -> b, depthwise, spatial stride ``s``) - BN - ReLU -
+    conv ``1x1x1`` (b -> out_channels) - BN; plus the input (through a strided ``1x1x1`` conv - BN where the shape
     changes); then ReLU. (The paper also puts squeeze-and-excitation in every other block and uses swish: left
     out here.)
     """
 
-    def __init__(self, c_in: int, c_out: int, *, bottleneck: int, stride: int = 1, depthwise: bool = True) -> None:
+    def __init__(self, channels: int, out_channels: int, *, bottleneck: int, stride: int = 1, depthwise: bool = True) -> None:
         super().__init__()
+        c_in, c_out = channels, out_channels
         b = bottleneck
         self.layers = nn.Sequential(
             nn.Conv3d(c_in, b, 1, bias=False), nn.BatchNorm3d(b), nn.ReLU(),
@@ -43,7 +44,7 @@ class X3DBlock(nn.Module):
         self.relu = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.relu(self.layers(x) + self.shortcut(x))            # (B, c_out, T, H/s, W/s)
+        return self.relu(self.layers(x) + self.shortcut(x))            # (B, out_channels, T, H/s, W/s)
 
 
 class X3D(nn.Module):
