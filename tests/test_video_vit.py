@@ -150,11 +150,11 @@ def test_total_flops_add_the_linear_layers_to_attention():
     from vulib.models import CNN3D
 
     dim, depth, T, size = 32, 2, 8, 16
-    model = VideoViT(T, size, attention="joint", tubelet=(2, 4, 4), dim=dim, depth=depth, heads=2)
+    model = VideoViT(frames=T, size=size, attention="joint", tubelet=(2, 4, 4), dim=dim, depth=depth, heads=2)
     L = (T // 2) * (size // 4) ** 2
     rest = total_flops(model, (3, T, size, size)) - attention_flops(model, (3, T, size, size))
     expected = L * (depth * 24 * dim * dim + 2 * (3 * 2 * 4 * 4) * dim)
     assert expected <= rest < expected * 1.02, (rest, expected)
-    assert attention_flops(CNN3D(3, 4, 8), (3, 8, 32, 32)) == 0 < total_flops(CNN3D(3, 4, 8), (3, 8, 32, 32))
+    assert attention_flops(CNN3D(3, 4, width=8), (3, 8, 32, 32)) == 0 < total_flops(CNN3D(3, 4, width=8), (3, 8, 32, 32))
     with pytest.raises(ValueError, match="positive ints"):
         total_flops(model, (3, 0, 16, 16))
