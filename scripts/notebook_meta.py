@@ -24,6 +24,7 @@ A code cell whose first line is ``# draw: <what it draws>`` only draws (figure o
 it starts collapsed (``jupyter.source_hidden``); the book and the slides fold it behind
 "Show code (<what it draws>)".  ``tests/test_notebook_meta.py`` runs ``--check``.
 """
+
 from __future__ import annotations
 
 import argparse

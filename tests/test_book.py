@@ -12,6 +12,7 @@ Needs the ``book`` extra (Sphinx, myst-nb, reveal.js), playwright and /usr/bin/c
 (bash scripts/test.sh installs all three).  Without them it is skipped, unless CI is set:
 then it fails.
 """
+
 import importlib.util
 import os
 import subprocess
@@ -51,8 +52,12 @@ def site(tmp_path_factory):
     require_book()
     out = tmp_path_factory.mktemp("book")
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "book.py"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "book.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     print(f"book built in {time.perf_counter() - t0:.1f} s: {proc.stdout.strip()}")
     warnings = [l for l in proc.stderr.splitlines() if "WARNING" in l or "ERROR" in l]
@@ -69,11 +74,16 @@ def _expectations(path: Path) -> dict:
             view = out.get("data", {}).get(book.WIDGET_VIEW)
             if view and view.get("model_id") in saved.models and saved.has_controls(view["model_id"]):
                 controls += 1
-    return {"widgets": controls,
-            "solutions": any("# BEGIN SOLUTION" in c.source for c in nb.cells if c.cell_type == "code"),
-            "animation": any("anim-slider" in "".join(o.get("data", {}).get("text/html", ""))
-                             for c in nb.cells for o in c.get("outputs", [])),
-            "title": nb.cells[0].source.splitlines()[0].lstrip("# ").strip()}
+    return {
+        "widgets": controls,
+        "solutions": any("# BEGIN SOLUTION" in c.source for c in nb.cells if c.cell_type == "code"),
+        "animation": any(
+            "anim-slider" in "".join(o.get("data", {}).get("text/html", ""))
+            for c in nb.cells
+            for o in c.get("outputs", [])
+        ),
+        "title": nb.cells[0].source.splitlines()[0].lstrip("# ").strip(),
+    }
 
 
 def test_book_pages_and_one_slide_deck_in_a_browser(site, tmp_path):
@@ -115,8 +125,10 @@ def test_book_pages_and_one_slide_deck_in_a_browser(site, tmp_path):
                     failures.append(f"{where}: no folded solution")
                 elif page.get_by_text("BEGIN SOLUTION").first.is_visible():
                     failures.append(f"{where}: a solution is visible before 'show solution'")
-            print(f"{where}: {len(rep.images)} images, {len(rep.links)} links, animation {rep.animation}, "
-                  f"{notes} kernel notes")
+            print(
+                f"{where}: {len(rep.images)} images, {len(rep.links)} links, animation {rep.animation}, "
+                f"{notes} kernel notes"
+            )
 
         deck = LESSONS[0].stem
         slides = browser.check_slides(page, f"{base}/slides/{deck}.slides.html", deadline, SHOTS)
@@ -134,16 +146,19 @@ def test_rise_slideshow_runs_the_setup_cells_live(tmp_path):
     """The live path: jupyterlab-rise in our JupyterLab shows a lesson as slides whose cells run.
     First, the same notebook opened in JupyterLab before anything ran: its widgets read as a sentence
     (vulib.widgets.Explorer's text form), not as ``Explorer(children=(HBox(...``."""
-    require_book()   # the same requirements (RISE is in the lab extra; playwright, chromium)
+    require_book()  # the same requirements (RISE is in the lab extra; playwright, chromium)
     notebook = LESSONS[0].name
     res = browser.check_rise(ROOT / "notebooks", notebook, SHOTS, browser.Deadline(300), expect="| seed")
-    print(f"RISE {notebook}: {res.slides} slides; output: {res.output[:300]!r}; timings (s): "
-          + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items())
-          + f"\nconsole errors (RISE / widget manager, not asserted): {len(res.console_errors)}, "
-          + f"e.g. {sorted(set(res.console_errors))[:3]}")
+    print(
+        f"RISE {notebook}: {res.slides} slides; output: {res.output[:300]!r}; timings (s): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items())
+        + f"\nconsole errors (RISE / widget manager, not asserted): {len(res.console_errors)}, "
+        + f"e.g. {sorted(set(res.console_errors))[:3]}"
+    )
     print(f"first view in JupyterLab, before any cell ran: {res.first_view}")
     assert not [t for t in res.first_view if "children=" in t], (
-        f"a widget shows as its widget tree before the cells run: {res.first_view}")
+        f"a widget shows as its widget tree before the cells run: {res.first_view}"
+    )
     assert res.slides >= 5, f"RISE showed {res.slides} slides"
     assert "| seed" in res.output, res.output
     assert not res.offsite, f"the slideshow asked other hosts: {sorted(set(res.offsite))[:5]}"

@@ -2,15 +2,13 @@
 
 * the modules a model wraps come first (``TwoStream(spatial, temporal)``), each followed by the size of its
   output when the model needs it (``VideoTextModel(video_encoder, video_dim, text_encoder, text_dim)``), then
-  the sizes of what goes in and out: ``channels`` (input channels) then ``classes`` (outputs) -- or, for layers and token models,
-  ``channels``/``out_channels``/``hidden_channels``, ``dim``, ``vocab_size``, ``<something>_dim``;
+  the sizes of what goes in and out: ``channels`` (input channels) then ``classes`` (outputs) -- or, for layers
+  and token models, ``channels``/``out_channels``/``hidden_channels``, ``dim``, ``vocab_size``, ``<something>_dim``;
 * everything else is keyword-only (after ``*``);
 * the same names for the same things: never ``in_channels``, ``in_ch``, ``num_classes``, ``n_classes``, ...
 """
 
-import importlib
 import inspect
-import pkgutil
 import typing
 
 import pytest
@@ -21,11 +19,37 @@ from vulib.models import attention as attention_mod
 from vulib.models import audio as audio_mod
 from vulib.models import backbones, c3d, efficient, fusion, language, localization, recurrent, two_stream, video_vit
 
-MODULES = [vulib.models, attention_mod, audio_mod, backbones, c3d, efficient, fusion, language, localization,
-           recurrent, two_stream, video_vit]
+MODULES = [
+    vulib.models,
+    attention_mod,
+    audio_mod,
+    backbones,
+    c3d,
+    efficient,
+    fusion,
+    language,
+    localization,
+    recurrent,
+    two_stream,
+    video_vit,
+]
 SIZES = {"channels", "classes", "out_channels", "hidden_channels", "dim", "vocab_size"}
-FORBIDDEN = {"in_channels", "in_ch", "out_ch", "inch", "num_classes", "n_classes", "nclasses", "n_class",
-             "num_frames", "n_frames", "input_size", "input_channels", "hidden_size", "width_mult"}
+FORBIDDEN = {
+    "in_channels",
+    "in_ch",
+    "out_ch",
+    "inch",
+    "num_classes",
+    "n_classes",
+    "nclasses",
+    "n_class",
+    "num_frames",
+    "n_frames",
+    "input_size",
+    "input_channels",
+    "hidden_size",
+    "width_mult",
+}
 
 
 def constructors() -> dict[str, object]:
@@ -69,12 +93,14 @@ def test_constructor_follows_the_convention(name: str) -> None:
         if wrapped(p):
             kinds.append("module")
         elif p.name.endswith("_dim") and kinds and kinds[-1] == "module":
-            kinds.append("module")                                  # the size of the wrapped module's output
+            kinds.append("module")  # the size of the wrapped module's output
         else:
             kinds.append("size" if p.name in SIZES or p.name.endswith("_dim") else "other")
-    assert "other" not in kinds, (f"{name}: only wrapped modules and sizes (channels, classes, ...) may be "
-                                  f"positional; make {[p.name for p, k in zip(positional, kinds) if k == 'other']} "
-                                  "keyword-only (after *)")
+    assert "other" not in kinds, (
+        f"{name}: only wrapped modules and sizes (channels, classes, ...) may be "
+        f"positional; make {[p.name for p, k in zip(positional, kinds) if k == 'other']} "
+        "keyword-only (after *)"
+    )
     assert kinds == sorted(kinds), f"{name}: the wrapped modules come before the sizes"
     names = [p.name for p in positional]
     if "channels" in names and "classes" in names:

@@ -26,6 +26,7 @@ Each module is one concept, in the order the course meets them:
 
 Which module may import which is written down as import rules in ``pyproject.toml`` (checked by the tests).
 """
+
 from __future__ import annotations
 
 from . import audio, clips, cost, flow, io, localization, memory, models, ops, synthetic, viz, widgets
@@ -41,8 +42,8 @@ from .train import History, accuracy, evaluate, fit, predict
 
 __version__ = "0.1.0"
 
-configure_threads()   # once, for the whole suite (see vulib.device.configure_threads)
-memory.release_after_each_cell()   # in a notebook: freed memory leaves the kernel (vulib.memory)
+configure_threads()  # once, for the whole suite (see vulib.device.configure_threads)
+memory.release_after_each_cell()  # in a notebook: freed memory leaves the kernel (vulib.memory)
 
 
 def environment_summary() -> str:
@@ -55,17 +56,34 @@ def environment_summary() -> str:
     import matplotlib
     import torch
 
-    return (f"vulib {__version__} | Python {platform.python_version()} | torch {torch.__version__} | "
-            f"ipywidgets {ipywidgets.__version__} | matplotlib {matplotlib.__version__} | "
-            f"device {get_device().type} | torch threads {torch.get_num_threads()}\n"
-            + memory.memory_report())
+    return (
+        f"vulib {__version__} | Python {platform.python_version()} | torch {torch.__version__} | "
+        f"ipywidgets {ipywidgets.__version__} | matplotlib {matplotlib.__version__} | "
+        f"device {get_device().type} | torch threads {torch.get_num_threads()}\n" + memory.memory_report()
+    )
 
 
 __all__ = [
-    "seed_everything", "current_seed", "get_device", "configure_threads",
-    "check_video", "to_model_layout", "to_display_layout", "video_bytes",
-    "make_clips", "VideoBatch", "TASKS", "ClipDataset", "make_loader",
-    "fit", "evaluate", "predict", "accuracy", "History", "environment_summary",
-    "receptive_field", "empirical_receptive_field",
+    "seed_everything",
+    "current_seed",
+    "get_device",
+    "configure_threads",
+    "check_video",
+    "to_model_layout",
+    "to_display_layout",
+    "video_bytes",
+    "make_clips",
+    "VideoBatch",
+    "TASKS",
+    "ClipDataset",
+    "make_loader",
+    "fit",
+    "evaluate",
+    "predict",
+    "accuracy",
+    "History",
+    "environment_summary",
+    "receptive_field",
+    "empirical_receptive_field",
     "inflate_model",
 ]

@@ -1,4 +1,5 @@
 """Where models run: one place that picks the device and the CPU thread count."""
+
 from __future__ import annotations
 
 import math
@@ -62,11 +63,12 @@ def cpu_quota(cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> float | None
     return None
 
 
-_READ = object()   # "read it from this machine"
+_READ = object()  # "read it from this machine"
 
 
-def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, affinity=_READ,
-                        cpu_count: int | None = None, load=_READ) -> int:
+def default_num_threads(
+    *, env: Mapping[str, str] | None = None, quota=_READ, affinity=_READ, cpu_count: int | None = None, load=_READ
+) -> int:
     """The number of CPU threads the suite should use, from what this process may actually run on.
 
     A pure decision when every input is given (as the tests do); left out, each is read from this machine.
@@ -97,7 +99,7 @@ def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, af
     if affinity is _READ:
         try:
             affinity = os.sched_getaffinity(0)
-        except (AttributeError, OSError):          # macOS, Windows: no affinity masks
+        except (AttributeError, OSError):  # macOS, Windows: no affinity masks
             affinity = None
     cpus = len(affinity) if affinity else (cpu_count or os.cpu_count() or 1)
     if quota is _READ:
@@ -107,7 +109,7 @@ def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, af
     if load is _READ:
         try:
             load = os.getloadavg()[0]
-        except (AttributeError, OSError):          # Windows
+        except (AttributeError, OSError):  # Windows
             load = None
     if cpus > 1 and load is not None and load >= cpus:
         return 1

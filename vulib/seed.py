@@ -4,6 +4,7 @@ Every notebook calls :func:`seed_everything` once at the top and draws all its
 randomness afterwards, so the whole suite can be re-run under another seed with
 ``VULIB_SEED=3 ...`` and no code change.
 """
+
 from __future__ import annotations
 
 import os

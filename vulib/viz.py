@@ -7,6 +7,7 @@ Animations are made with matplotlib's ``FuncAnimation.to_jshtml()``: self-contai
 HTML+JavaScript that plays on GitHub-rendered pages, in a static book and on a projector
 with no kernel. They are kept small (low dpi, few frames): a few hundred KB at most.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -20,8 +21,17 @@ from matplotlib.figure import Figure
 
 from .tensors import check_video, to_display_layout
 
-__all__ = ["show_frames", "show_clips", "animate_clips", "strip_image", "new_figure", "to_jshtml", "COLORS",
-           "setup_style", "as_jpeg"]
+__all__ = [
+    "show_frames",
+    "show_clips",
+    "animate_clips",
+    "strip_image",
+    "new_figure",
+    "to_jshtml",
+    "COLORS",
+    "setup_style",
+    "as_jpeg",
+]
 
 # Okabe-Ito: a colour-blind-safe palette used for every line and bar in the suite.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -29,11 +39,18 @@ COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0
 
 def setup_style() -> None:
     """Large fonts and the colour-blind-safe palette, for figures legible on a projector."""
-    matplotlib.rcParams.update({
-        "font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 11,
-        "figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.prop_cycle": matplotlib.cycler(color=COLORS),
-    })
+    matplotlib.rcParams.update(
+        {
+            "font.size": 12,
+            "axes.titlesize": 13,
+            "axes.labelsize": 12,
+            "legend.fontsize": 11,
+            "figure.dpi": 90,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+        }
+    )
 
 
 def new_figure(**kwargs) -> Figure:
@@ -49,7 +66,7 @@ def new_figure(**kwargs) -> Figure:
 
 def _frames_of(clip: torch.Tensor) -> np.ndarray:
     check_video(clip, "CTHW", name="clip")
-    return to_display_layout(clip)                          # (T, H, W, C) uint8
+    return to_display_layout(clip)  # (T, H, W, C) uint8
 
 
 def _pick_frames(T: int, frames: int | Sequence[int] | None) -> list[int]:
@@ -79,12 +96,18 @@ def strip_image(clip: torch.Tensor, gap: int = 1, gap_value: float = 1.0) -> np.
     x = clip.detach().float().clamp(0, 1).cpu().expand(3, T, H, W)
     out = torch.full((H, T * (W + gap) - gap, 3), float(gap_value))
     for t in range(T):
-        out[:, t * (W + gap):t * (W + gap) + W] = x[:, t].permute(1, 2, 0)
+        out[:, t * (W + gap) : t * (W + gap) + W] = x[:, t].permute(1, 2, 0)
     return out.numpy()
 
 
-def show_frames(clip: torch.Tensor, frames: int | Sequence[int] | None = 8, *, title: str | None = None,
-                scale: float = 1.1, fig: Figure | None = None) -> Figure:
+def show_frames(
+    clip: torch.Tensor,
+    frames: int | Sequence[int] | None = 8,
+    *,
+    title: str | None = None,
+    scale: float = 1.1,
+    fig: Figure | None = None,
+) -> Figure:
     """Draw a clip ``(C, T, H, W)`` as a strip of frames labelled with their time index.
 
     Args:
@@ -106,14 +129,19 @@ def show_frames(clip: torch.Tensor, frames: int | Sequence[int] | None = 8, *, t
     return fig
 
 
-def show_clips(video: torch.Tensor, labels: Sequence[str] | None = None, frames: int | Sequence[int] | None = 8,
-               *, scale: float = 0.9, title: str | None = None) -> Figure:
+def show_clips(
+    video: torch.Tensor,
+    labels: Sequence[str] | None = None,
+    frames: int | Sequence[int] | None = 8,
+    *,
+    scale: float = 0.9,
+    title: str | None = None,
+) -> Figure:
     """Draw several clips ``(B, C, T, H, W)`` as rows of frames (small multiples); ``labels`` name the rows."""
     check_video(video, "BCTHW")
     B, T = video.shape[0], video.shape[2]
     idx = _pick_frames(T, frames)
-    fig = new_figure(figsize=(scale * len(idx) + 1.4, scale * B + 0.5 + (0.3 if title else 0)),
-                     layout="constrained")
+    fig = new_figure(figsize=(scale * len(idx) + 1.4, scale * B + 0.5 + (0.3 if title else 0)), layout="constrained")
     axes = fig.subplots(B, len(idx), squeeze=False)
     for b in range(B):
         imgs = to_display_layout(video[b])
@@ -130,8 +158,14 @@ def show_clips(video: torch.Tensor, labels: Sequence[str] | None = None, frames:
     return fig
 
 
-def animate_clips(clips: torch.Tensor | Sequence[torch.Tensor], titles: Sequence[str] | None = None, *,
-                  fps: float = 6, scale: float = 1.3, dpi: int = 60) -> str:
+def animate_clips(
+    clips: torch.Tensor | Sequence[torch.Tensor],
+    titles: Sequence[str] | None = None,
+    *,
+    fps: float = 6,
+    scale: float = 1.3,
+    dpi: int = 60,
+) -> str:
     """An HTML animation (``to_jshtml``) of one or more clips played side by side.
 
     Args:

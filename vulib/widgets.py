@@ -14,6 +14,7 @@ Each widget has a *static twin* (:func:`static_twin`): the same ``draw_fn`` rend
 list of states as a ``to_jshtml`` animation, which plays without a kernel (GitHub, a
 static book, a projector).
 """
+
 from __future__ import annotations
 
 import io
@@ -45,8 +46,10 @@ def _options(control: W.ValueWidget) -> list:
         return [v for _, v in control._options_full] if hasattr(control, "_options_full") else list(control.options)
     if isinstance(control, (W.Checkbox, W.ToggleButton)):
         return [False, True]
-    raise ValueError(f"cannot enumerate the positions of a {type(control).__name__}; "
-                     "use a slider, dropdown, radio buttons or checkbox")
+    raise ValueError(
+        f"cannot enumerate the positions of a {type(control).__name__}; "
+        "use a slider, dropdown, radio buttons or checkbox"
+    )
 
 
 def all_positions(controls: Mapping[str, W.ValueWidget]) -> list[dict]:
@@ -83,9 +86,18 @@ class Explorer(W.VBox):
         draw_ms: the same for the actual drawings (matplotlib + PNG).
     """
 
-    def __init__(self, state_fn: StateFn, draw_fn: DrawFn, controls: Mapping[str, W.ValueWidget], *,
-                 figsize: tuple[float, float] = (8, 3), dpi: int = 80, play: str | None = None,
-                 interval: int = 600, below: Sequence[W.Widget] = ()) -> None:
+    def __init__(
+        self,
+        state_fn: StateFn,
+        draw_fn: DrawFn,
+        controls: Mapping[str, W.ValueWidget],
+        *,
+        figsize: tuple[float, float] = (8, 3),
+        dpi: int = 80,
+        play: str | None = None,
+        interval: int = 600,
+        below: Sequence[W.Widget] = (),
+    ) -> None:
         self.state_fn, self.draw_fn, self.controls = state_fn, draw_fn, dict(controls)
         self.fig = Figure(figsize=figsize, dpi=dpi)
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
@@ -96,8 +108,9 @@ class Explorer(W.VBox):
         rows = list(self.controls.values())
         if play is not None:
             slider = self.controls[play]
-            self.player = W.Play(min=slider.min, max=slider.max, step=slider.step, interval=interval,
-                                 description="Play")
+            self.player = W.Play(
+                min=slider.min, max=slider.max, step=slider.step, interval=interval, description="Play"
+            )
             W.jslink((self.player, "value"), (slider, "value"))
             rows = [W.HBox([self.player, slider])] + [c for n, c in self.controls.items() if n != play]
         for c in self.controls.values():
@@ -168,13 +181,20 @@ class Explorer(W.VBox):
             if v == control.value:
                 self.redraw()
             else:
-                control.value = v            # triggers redraw()
+                control.value = v  # triggers redraw()
         control.value = before
-        return self.redraw_ms[start:start + len(_options(control))]
+        return self.redraw_ms[start : start + len(_options(control))]
 
 
-def static_twin(state_fn: StateFn, draw_fn: DrawFn, positions: list[dict], *,
-                figsize: tuple[float, float] = (8, 3), dpi: int = 50, fps: float = 2) -> str:
+def static_twin(
+    state_fn: StateFn,
+    draw_fn: DrawFn,
+    positions: list[dict],
+    *,
+    figsize: tuple[float, float] = (8, 3),
+    dpi: int = 50,
+    fps: float = 2,
+) -> str:
     """A kernel-free twin of an :class:`Explorer`: the same drawing for each of ``positions``,
     as a ``to_jshtml`` animation (an HTML string; show it with ``IPython.display.HTML``)."""
     if not positions:

@@ -16,6 +16,7 @@ Every model takes ``(video (B, C, T, H, W), mel (B, 1, n_mels, frames))`` and re
 so :func:`vulib.fit` trains it on a dataset whose items are ``((clip, mel), label)``
 (:class:`vulib.audio.AudioVisualDataset`).
 """
+
 from __future__ import annotations
 
 import torch
@@ -31,8 +32,10 @@ __all__ = ["AudioCNN", "video_embedding", "LateAVFusion", "MidAVFusion", "AVCorr
 def _check_mel(mel: object, channels: int = 1) -> torch.Tensor:
     if not isinstance(mel, torch.Tensor) or mel.ndim != 4 or mel.shape[1] != channels or not mel.is_floating_point():
         got = tuple(mel.shape) if isinstance(mel, torch.Tensor) else type(mel).__name__
-        raise ValueError(f"expected a log-mel batch of shape (B, {channels}, n_mels, frames), float, got {got}; "
-                         "make it with vulib.audio.log_mel(wave (B, 1, S), rate)")
+        raise ValueError(
+            f"expected a log-mel batch of shape (B, {channels}, n_mels, frames), float, got {got}; "
+            "make it with vulib.audio.log_mel(wave (B, 1, S), rate)"
+        )
     return mel
 
 
@@ -61,11 +64,11 @@ class AudioCNN(nn.Module):
 
     def sequence(self, mel: torch.Tensor, steps: int) -> torch.Tensor:
         """One vector per time step, ``(B, 2w, steps)``: max over frequency, then time averaged into ``steps`` bins."""
-        f = self.features(mel).amax(dim=2)                              # (B, 2w, F/4)
-        return F.adaptive_avg_pool1d(f, steps)                          # (B, 2w, steps)
+        f = self.features(mel).amax(dim=2)  # (B, 2w, F/4)
+        return F.adaptive_avg_pool1d(f, steps)  # (B, 2w, steps)
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embed(mel))                               # (B, K)
+        return self.head(self.embed(mel))  # (B, K)
 
 
 def video_embedding(model: CNN3D, video: torch.Tensor) -> torch.Tensor:
@@ -75,7 +78,7 @@ def video_embedding(model: CNN3D, video: torch.Tensor) -> torch.Tensor:
 
 
 def _log_mean_softmax(*logits: torch.Tensor) -> torch.Tensor:
-    probs = torch.stack([z.float().softmax(-1) for z in logits]).mean(0)       # (B, K)
+    probs = torch.stack([z.float().softmax(-1) for z in logits]).mean(0)  # (B, K)
     return probs.clamp_min(1e-12).log()
 
 
@@ -111,9 +114,9 @@ class MidAVFusion(nn.Module):
         self.head = nn.Sequential(nn.BatchNorm1d(d), nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, classes))
 
     def forward(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
-        v = self.video_model.embed(video)                              # (B, Dv)
-        a = self.audio_model.embed(mel)                                # (B, Da)
-        return self.head(torch.cat([v, a], dim=1))                     # (B, K)
+        v = self.video_model.embed(video)  # (B, Dv)
+        a = self.audio_model.embed(mel)  # (B, Da)
+        return self.head(torch.cat([v, a], dim=1))  # (B, K)
 
 
 class AVCorrespondence(nn.Module):
@@ -135,8 +138,9 @@ class AVCorrespondence(nn.Module):
       Its :meth:`similarity_map` runs the same comparison on each position's sequence over time.
     """
 
-    def __init__(self, channels: int = 3, *, temporal: bool = False, width: int = 16, dim: int = 32,
-                 hidden: int = 32) -> None:
+    def __init__(
+        self, channels: int = 3, *, temporal: bool = False, width: int = 16, dim: int = 32, hidden: int = 32
+    ) -> None:
         super().__init__()
         self.temporal, self.channels = temporal, channels
         self.visual = FrameCNN(channels, width=width)
@@ -144,29 +148,35 @@ class AVCorrespondence(nn.Module):
         self.visual_proj = nn.Conv2d(self.visual.out_channels, dim, 1)
         self.audio_proj = nn.Conv1d(self.audio.out_channels, dim, 1)
         if temporal:
-            self.compare = nn.Sequential(nn.Conv1d(2 * dim, hidden, 3, padding=1), nn.BatchNorm1d(hidden), nn.ReLU(),
-                                         nn.Conv1d(hidden, hidden, 3, padding=1), nn.ReLU())
+            self.compare = nn.Sequential(
+                nn.Conv1d(2 * dim, hidden, 3, padding=1),
+                nn.BatchNorm1d(hidden),
+                nn.ReLU(),
+                nn.Conv1d(hidden, hidden, 3, padding=1),
+                nn.ReLU(),
+            )
             self.head = nn.Linear(hidden, 2)
-        else:                                            # "does this sound fit this visual vector?"
-            self.compare = nn.Sequential(nn.BatchNorm2d(2 * dim), nn.Conv2d(2 * dim, hidden, 1), nn.ReLU(),
-                                         nn.Conv2d(hidden, 1, 1))
+        else:  # "does this sound fit this visual vector?"
+            self.compare = nn.Sequential(
+                nn.BatchNorm2d(2 * dim), nn.Conv2d(2 * dim, hidden, 1), nn.ReLU(), nn.Conv2d(hidden, 1, 1)
+            )
 
     def _visual(self, video: torch.Tensor) -> torch.Tensor:
         check_video(video, channels=self.channels)
-        f = per_frame(self.visual, video)                             # (B, T, Dv, h, w)
+        f = per_frame(self.visual, video)  # (B, T, Dv, h, w)
         B, T = f.shape[:2]
-        f = self.visual_proj(f.flatten(0, 1))                          # (B*T, dim, h, w)
-        return f.view(B, T, *f.shape[1:])                             # (B, T, dim, h, w)
+        f = self.visual_proj(f.flatten(0, 1))  # (B*T, dim, h, w)
+        return f.view(B, T, *f.shape[1:])  # (B, T, dim, h, w)
 
     def _pooled_towers(self, video: torch.Tensor, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        v = F.relu(self._visual(video)).amax(dim=1)                     # (B, dim, h, w): time pooled away
-        a = self.audio_proj(self.audio.features(mel).amax(dim=2)).amax(dim=2)   # (B, dim): one vector per sound
+        v = F.relu(self._visual(video)).amax(dim=1)  # (B, dim, h, w): time pooled away
+        a = self.audio_proj(self.audio.features(mel).amax(dim=2)).amax(dim=2)  # (B, dim): one vector per sound
         return v, a
 
     def _score(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """Log-odds ``(B, h, w)`` that the sound ``a (B, dim)`` fits the visual vectors ``v (B, dim, h, w)``."""
-        a = a[:, :, None, None].expand(-1, -1, *v.shape[2:])          # (B, dim, h, w): the sound everywhere
-        return self.compare(torch.cat([v, a], dim=1))[:, 0]            # (B, h, w)
+        a = a[:, :, None, None].expand(-1, -1, *v.shape[2:])  # (B, dim, h, w): the sound everywhere
+        return self.compare(torch.cat([v, a], dim=1))[:, 0]  # (B, h, w)
 
     def similarity_map(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
         """How well the sound fits what happens at each position: "yes" log-odds ``(B, H/4, W/4)``.
@@ -178,20 +188,20 @@ class AVCorrespondence(nn.Module):
         if not self.temporal:
             v, a = self._pooled_towers(video, mel)
             return self._score(v, a)
-        v = self._visual(video)                                        # (B, T, dim, h, w)
+        v = self._visual(video)  # (B, T, dim, h, w)
         B, T, D, h, w = v.shape
-        v = v.permute(0, 3, 4, 2, 1).reshape(B * h * w, D, T)          # (B*h*w, dim, T): one sequence per position
-        a = self.audio_proj(self.audio.sequence(mel, T))               # (B, dim, T)
-        a = a.repeat_interleave(h * w, dim=0)                          # (B*h*w, dim, T)
-        z = self.head(self.compare(torch.cat([v, a], dim=1)).amax(dim=2))   # (B*h*w, 2)
+        v = v.permute(0, 3, 4, 2, 1).reshape(B * h * w, D, T)  # (B*h*w, dim, T): one sequence per position
+        a = self.audio_proj(self.audio.sequence(mel, T))  # (B, dim, T)
+        a = a.repeat_interleave(h * w, dim=0)  # (B*h*w, dim, T)
+        z = self.head(self.compare(torch.cat([v, a], dim=1)).amax(dim=2))  # (B*h*w, 2)
         return (z[:, 1] - z[:, 0]).view(B, h, w)
 
     def forward(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
         if self.temporal:
-            v = self._visual(video).amax(dim=(3, 4)).transpose(1, 2)   # (B, dim, T)
+            v = self._visual(video).amax(dim=(3, 4)).transpose(1, 2)  # (B, dim, T)
             a = self.audio_proj(self.audio.sequence(mel, v.shape[2]))  # (B, dim, T)
-            z = self.compare(torch.cat([v, a], dim=1)).amax(dim=2)     # (B, hidden)
-            return self.head(z)                                        # (B, 2)
+            z = self.compare(torch.cat([v, a], dim=1)).amax(dim=2)  # (B, hidden)
+            return self.head(z)  # (B, 2)
         v, a = self._pooled_towers(video, mel)
-        score = self._score(v.amax(dim=(2, 3), keepdim=True), a)[:, 0, 0]   # (B,): the whole picture's vector
-        return torch.stack([-score / 2, score / 2], dim=1)             # (B, 2): log-odds of "yes" = score
+        score = self._score(v.amax(dim=(2, 3), keepdim=True), a)[:, 0, 0]  # (B,): the whole picture's vector
+        return torch.stack([-score / 2, score / 2], dim=1)  # (B, 2): log-odds of "yes" = score

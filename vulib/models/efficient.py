@@ -16,6 +16,7 @@ Two ways to get temporal modelling for less than a full 3D convolution costs:
 
 Every model takes clips ``(B, C, T, H, W)`` and returns class logits ``(B, K)``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -49,8 +50,10 @@ class TemporalShift(nn.Module):
     def __init__(self, *, fold_div: int = 8, mode: str = "residual", online: bool = False) -> None:
         super().__init__()
         if not isinstance(fold_div, int) or fold_div < 2:
-            raise ValueError(f"expected fold_div as an int >= 2 (the fraction 1/fold_div of channels shifted "
-                             f"each way), got {fold_div!r}")
+            raise ValueError(
+                f"expected fold_div as an int >= 2 (the fraction 1/fold_div of channels shifted "
+                f"each way), got {fold_div!r}"
+            )
         if mode not in _MODES:
             raise ValueError(f"expected mode 'residual' or 'inplace', got {mode!r}")
         self.fold_div, self.mode, self.online = fold_div, mode, bool(online)
@@ -62,14 +65,14 @@ class TemporalShift(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, floating=False)
         f = self.fold(x.shape[1])
-        out = torch.zeros_like(x)                                   # (B, C, T, H, W); zeros at the clip ends
+        out = torch.zeros_like(x)  # (B, C, T, H, W); zeros at the clip ends
         if self.online:
-            out[:, :f, 1:] = x[:, :f, :-1]                          # from the past only
+            out[:, :f, 1:] = x[:, :f, :-1]  # from the past only
             out[:, f:] = x[:, f:]
         else:
-            out[:, :f, :-1] = x[:, :f, 1:]                          # from the future
-            out[:, f:2 * f, 1:] = x[:, f:2 * f, :-1]                # from the past
-            out[:, 2 * f:] = x[:, 2 * f:]                           # unchanged
+            out[:, :f, :-1] = x[:, :f, 1:]  # from the future
+            out[:, f : 2 * f, 1:] = x[:, f : 2 * f, :-1]  # from the past
+            out[:, 2 * f :] = x[:, 2 * f :]  # unchanged
         return out
 
     def step(self, x: torch.Tensor, buffer: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -105,8 +108,13 @@ class _ShiftBlock(nn.Module):
     def __init__(self, c: int, shift: TemporalShift | None) -> None:
         super().__init__()
         self.shift = shift
-        self.branch = nn.Sequential(nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
-                                    nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+        self.branch = nn.Sequential(
+            nn.Conv2d(c, c, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.Conv2d(c, c, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c),
+        )
         self.relu = nn.ReLU()
 
     def _shifted(self, x: torch.Tensor, B: int) -> torch.Tensor:
@@ -148,18 +156,30 @@ class TSM(nn.Module):
     Taught in ``notebooks/11_efficient_video.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 16, fold_div: int = 8,
-                 mode: str = "residual", online: bool = False, shift: bool = True) -> None:
+    def __init__(
+        self,
+        channels: int = 3,
+        classes: int = 2,
+        *,
+        width: int = 16,
+        fold_div: int = 8,
+        mode: str = "residual",
+        online: bool = False,
+        shift: bool = True,
+    ) -> None:
         super().__init__()
         self.channels, self.classes = channels, classes
 
         def make_shift():
             return TemporalShift(fold_div=fold_div, mode=mode, online=online) if shift else None
-        self.stem = nn.Sequential(nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
-                                  nn.ReLU(), nn.MaxPool2d(2))
+
+        self.stem = nn.Sequential(
+            nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2)
+        )
         self.block1 = _ShiftBlock(width, make_shift())
-        self.widen = nn.Sequential(nn.Conv2d(width, 2 * width, 3, padding=1, bias=False), nn.BatchNorm2d(2 * width),
-                                   nn.ReLU(), nn.MaxPool2d(2))
+        self.widen = nn.Sequential(
+            nn.Conv2d(width, 2 * width, 3, padding=1, bias=False), nn.BatchNorm2d(2 * width), nn.ReLU(), nn.MaxPool2d(2)
+        )
         self.block2 = _ShiftBlock(2 * width, make_shift())
         self.head = nn.Linear(2 * width, classes)
 
@@ -171,14 +191,14 @@ class TSM(nn.Module):
         """Per-frame class logits ``(B, T, K)`` (before the average over time)."""
         check_video(x, channels=self.channels)
         B = x.shape[0]
-        f = self.stem(_frames(x))                                   # (B*T, w, H/2, W/2)
+        f = self.stem(_frames(x))  # (B*T, w, H/2, W/2)
         f = self.block1(f, B)
-        f = self.block2(self.widen(f), B)                           # (B*T, 2w, H/4, W/4)
-        f = f.amax(dim=(2, 3)).view(B, -1, f.shape[1])              # (B, T, 2w)
-        return self.head(f)                                         # (B, T, K)
+        f = self.block2(self.widen(f), B)  # (B*T, 2w, H/4, W/4)
+        f = f.amax(dim=(2, 3)).view(B, -1, f.shape[1])  # (B, T, 2w)
+        return self.head(f)  # (B, T, K)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.frame_logits(x).mean(1)                         # (B, K)
+        return self.frame_logits(x).mean(1)  # (B, K)
 
 
 class StreamingTSM(nn.Module):
@@ -219,10 +239,10 @@ class StreamingTSM(nn.Module):
         if frame.ndim != 4 or frame.shape[1] != self.model.channels:
             raise ValueError(f"expected one frame (B, {self.model.channels}, H, W), got {tuple(frame.shape)}")
         m = self.model
-        f = m.stem(frame)                                           # (B, w, H/2, W/2)
+        f = m.stem(frame)  # (B, w, H/2, W/2)
         f, self.buffers[0] = m.block1.step(f, self.buffers[0])
         f, self.buffers[1] = m.block2.step(m.widen(f), self.buffers[1])
-        logits = m.head(f.amax(dim=(2, 3)))                         # (B, K)
+        logits = m.head(f.amax(dim=(2, 3)))  # (B, K)
         self.frames_seen += 1
         self.sum_logits = logits if self.sum_logits is None else self.sum_logits + logits
         return logits
@@ -266,8 +286,10 @@ class Conv2Plus1d(nn.Module):
         super().__init__()
         t, h, w = _triple(kernel)
         if min(channels, out_channels, t, h, w) < 1:
-            raise ValueError(f"expected positive channels and kernel sizes, got channels={channels}, out_channels={out_channels}, "
-                             f"kernel={kernel!r}")
+            raise ValueError(
+                f"expected positive channels and kernel sizes, got channels={channels}, out_channels={out_channels}, "
+                f"kernel={kernel!r}"
+            )
         mid = mid_channels_2plus1d(channels, out_channels, (t, h, w)) if mid_channels is None else int(mid_channels)
         if mid < 1:
             raise ValueError(f"expected mid_channels >= 1, got {mid_channels}")
@@ -278,7 +300,7 @@ class Conv2Plus1d(nn.Module):
         self.temporal = nn.Conv3d(mid, out_channels, (t, 1, 1), padding=(t // 2, 0, 0), bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.temporal(self.relu(self.bn(self.spatial(x))))   # (B, out_channels, T, H, W)
+        return self.temporal(self.relu(self.bn(self.spatial(x))))  # (B, out_channels, T, H, W)
 
 
 class R2Plus1D(CNN3D):

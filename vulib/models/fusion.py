@@ -13,6 +13,7 @@ To keep the comparison fair, the four 2D models share one small backbone,
 :class:`~vulib.models.FrameCNN` (conv - pool - conv), and :class:`~vulib.models.CNN3D` is the same stack with
 3D kernels; both live in :mod:`vulib.models.backbones`, because most later lessons build on them.
 """
+
 from __future__ import annotations
 
 import torch
@@ -51,16 +52,16 @@ class SingleFrame(nn.Module):
     def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
         """Per-frame class logits ``(B, T, K)``."""
         check_video(x, channels=self.channels)
-        f = per_frame(self.backbone, x).amax(dim=(3, 4))          # (B, T, 2w)
-        return self.head(f)                                       # (B, T, K)
+        f = per_frame(self.backbone, x).amax(dim=(3, 4))  # (B, T, 2w)
+        return self.head(f)  # (B, T, K)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:
             check_video(x, channels=self.channels)
             t = torch.randint(0, x.shape[2], (x.shape[0],), device=x.device)
-            frames = x[torch.arange(x.shape[0], device=x.device), :, t]   # (B, C, H, W)
-            return self.frame_logits(frames.unsqueeze(2))[:, 0]          # (B, K)
-        probs = self.frame_logits(x).float().softmax(-1).mean(1)         # (B, K)
+            frames = x[torch.arange(x.shape[0], device=x.device), :, t]  # (B, C, H, W)
+            return self.frame_logits(frames.unsqueeze(2))[:, 0]  # (B, K)
+        probs = self.frame_logits(x).float().softmax(-1).mean(1)  # (B, K)
         return probs.clamp_min(1e-12).log()
 
 
@@ -75,8 +76,16 @@ class LateFusionFC(nn.Module):
     Taught in ``notebooks/01_fusion.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, *, frames: int = 8, size: int | tuple[int, int] = 32,
-                 width: int = 16, hidden: int = 64) -> None:
+    def __init__(
+        self,
+        channels: int = 3,
+        classes: int = 2,
+        *,
+        frames: int = 8,
+        size: int | tuple[int, int] = 32,
+        width: int = 16,
+        hidden: int = 64,
+    ) -> None:
         super().__init__()
         self.classes = classes
         h, w = _size2(size)
@@ -86,16 +95,19 @@ class LateFusionFC(nn.Module):
         self.backbone = FrameCNN(channels, width=width)
         self.pool = nn.MaxPool2d(2)
         features = frames * self.backbone.out_channels * (h // 8) * (w // 8)
-        self.mlp = nn.Sequential(nn.Flatten(), nn.BatchNorm1d(features), nn.Linear(features, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, classes))
+        self.mlp = nn.Sequential(
+            nn.Flatten(), nn.BatchNorm1d(features), nn.Linear(features, hidden), nn.ReLU(), nn.Linear(hidden, classes)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, channels=self.channels, frames=self.frames)
         if tuple(x.shape[3:]) != self.size:
-            raise ValueError(f"LateFusionFC was built for {self.size[0]}x{self.size[1]} frames, got "
-                             f"{x.shape[3]}x{x.shape[4]}: its MLP's input size depends on the frame size")
-        f = per_frame(nn.Sequential(self.backbone, self.pool), x)   # (B, T, 2w, H/8, W/8)
-        return self.mlp(f)                                           # (B, K)
+            raise ValueError(
+                f"LateFusionFC was built for {self.size[0]}x{self.size[1]} frames, got "
+                f"{x.shape[3]}x{x.shape[4]}: its MLP's input size depends on the frame size"
+            )
+        f = per_frame(nn.Sequential(self.backbone, self.pool), x)  # (B, T, 2w, H/8, W/8)
+        return self.mlp(f)  # (B, K)
 
 
 class LateFusionPool(nn.Module):
@@ -112,13 +124,17 @@ class LateFusionPool(nn.Module):
         self.backbone = FrameCNN(channels, width=width)
         # The mean over T*H*W positions is dominated by the background; batch-normalizing the pooled
         # vector brings the small object-driven differences back to a trainable scale.
-        self.head = nn.Sequential(nn.BatchNorm1d(self.backbone.out_channels),
-                                  nn.Linear(self.backbone.out_channels, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+        self.head = nn.Sequential(
+            nn.BatchNorm1d(self.backbone.out_channels),
+            nn.Linear(self.backbone.out_channels, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, classes),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, channels=self.channels)
-        f = per_frame(self.backbone, x).mean(dim=(1, 3, 4))        # (B, 2w)
-        return self.head(f)                                        # (B, K)
+        f = per_frame(self.backbone, x).mean(dim=(1, 3, 4))  # (B, 2w)
+        return self.head(f)  # (B, K)
 
 
 class EarlyFusion(nn.Module):
@@ -144,8 +160,9 @@ class EarlyFusion(nn.Module):
             raise ValueError(
                 f"EarlyFusion was built for clips of T={self.frames} frames, got T={x.shape[2]}: its first "
                 f"layer has one weight per (frame, colour) input channel ({self.channels}x{self.frames}="
-                f"{self.channels * self.frames}), so it cannot take a clip of another length")
+                f"{self.channels * self.frames}), so it cannot take a clip of another length"
+            )
         B, C, T, H, W = x.shape
-        stacked = x.reshape(B, C * T, H, W)                          # (B, C*T, H, W): time folded into channels
-        f = self.backbone(stacked).amax(dim=(2, 3))                  # (B, 2w)
-        return self.head(f)                                          # (B, K)
+        stacked = x.reshape(B, C * T, H, W)  # (B, C*T, H, W): time folded into channels
+        f = self.backbone(stacked).amax(dim=(2, 3))  # (B, 2w)
+        return self.head(f)  # (B, K)

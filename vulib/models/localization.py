@@ -17,6 +17,7 @@ The pipeline, for long videos ``(B, C, T, H, W)``:
 
 Segments are ``(start, end, label, score)`` in frames, the rows :mod:`vulib.localization` scores.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,8 +32,17 @@ from ..device import get_device
 from ..tensors import check_video
 from .backbones import CNN3D
 
-__all__ = ["snippet_clips", "snippet_labels", "SnippetEncoder", "encode_snippets", "sliding_window_segments",
-           "LocalizationHead", "head_targets", "head_loss", "decode_segments"]
+__all__ = [
+    "snippet_clips",
+    "snippet_labels",
+    "SnippetEncoder",
+    "encode_snippets",
+    "sliding_window_segments",
+    "LocalizationHead",
+    "head_targets",
+    "head_loss",
+    "decode_segments",
+]
 
 
 # ----------------------------------------------------------------------------------------
@@ -47,14 +57,16 @@ def snippet_clips(video: torch.Tensor, snippet: int = 8, stride: int = 4) -> tor
     """
     check_video(video, "BCTHW")
     if stride < 1 or snippet < stride or (snippet - stride) % 2:
-        raise ValueError(f"expected snippet >= stride >= 1 with an even difference, got snippet={snippet}, stride={stride}")
+        raise ValueError(
+            f"expected snippet >= stride >= 1 with an even difference, got snippet={snippet}, stride={stride}"
+        )
     T = video.shape[2]
     if T < stride:
         raise ValueError(f"a video of {T} frames is shorter than one stride ({stride})")
     pad = (snippet - stride) // 2
-    x = torch.cat([video[:, :, :1]] * pad + [video] + [video[:, :, -1:]] * pad, dim=2)   # (B, C, T + 2 pad, H, W)
+    x = torch.cat([video[:, :, :1]] * pad + [video] + [video[:, :, -1:]] * pad, dim=2)  # (B, C, T + 2 pad, H, W)
     n = T // stride
-    return torch.stack([x[:, :, j * stride:j * stride + snippet] for j in range(n)], dim=1)   # (B, N, C, S, H, W)
+    return torch.stack([x[:, :, j * stride : j * stride + snippet] for j in range(n)], dim=1)  # (B, N, C, S, H, W)
 
 
 def snippet_labels(frame_labels: torch.Tensor, stride: int = 4) -> torch.Tensor:
@@ -63,7 +75,7 @@ def snippet_labels(frame_labels: torch.Tensor, stride: int = 4) -> torch.Tensor:
     if frame_labels.ndim != 2:
         raise ValueError(f"expected frame labels (B, T), got shape {tuple(frame_labels.shape)}")
     n = frame_labels.shape[1] // stride
-    centre = torch.arange(n) * stride + stride // 2                        # (N,)
+    centre = torch.arange(n) * stride + stride // 2  # (N,)
     return frame_labels[:, centre] + 1
 
 
@@ -81,8 +93,14 @@ class SnippetEncoder(CNN3D):
 
 
 @torch.no_grad()
-def encode_snippets(encoder: SnippetEncoder, video: torch.Tensor, snippet: int = 8, stride: int = 4,
-                    batch_size: int = 256, device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def encode_snippets(
+    encoder: SnippetEncoder,
+    video: torch.Tensor,
+    snippet: int = 8,
+    stride: int = 4,
+    batch_size: int = 256,
+    device: torch.device | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Features and class probabilities of every snippet of long videos.
 
     Args:
@@ -96,12 +114,12 @@ def encode_snippets(encoder: SnippetEncoder, video: torch.Tensor, snippet: int =
     encoder.to(device).eval()
     feats, probs = [], []
     for b in range(video.shape[0]):
-        clips = snippet_clips(video[b:b + 1], snippet, stride)[0]           # (N, C, S, H, W)
+        clips = snippet_clips(video[b : b + 1], snippet, stride)[0]  # (N, C, S, H, W)
         f_v, p_v = [], []
         for i in range(0, clips.shape[0], batch_size):
-            f = encoder.embed(clips[i:i + batch_size].to(device))          # (n, D)
+            f = encoder.embed(clips[i : i + batch_size].to(device))  # (n, D)
             f_v.append(f.float().cpu())
-            p_v.append(encoder.head(f).float().softmax(-1).cpu())          # (n, K + 1)
+            p_v.append(encoder.head(f).float().softmax(-1).cpu())  # (n, K + 1)
         feats.append(torch.cat(f_v))
         probs.append(torch.cat(p_v))
     return torch.stack(feats), torch.stack(probs)
@@ -110,8 +128,9 @@ def encode_snippets(encoder: SnippetEncoder, video: torch.Tensor, snippet: int =
 # ----------------------------------------------------------------------------------------
 # (a) The sliding-window baseline
 # ----------------------------------------------------------------------------------------
-def sliding_window_segments(probs: torch.Tensor | np.ndarray, stride: int = 4,
-                            threshold: float = 0.5) -> list[tuple[float, float, int, float]]:
+def sliding_window_segments(
+    probs: torch.Tensor | np.ndarray, stride: int = 4, threshold: float = 0.5
+) -> list[tuple[float, float, int, float]]:
     """Segments from per-snippet class probabilities of one video.
 
     Each snippet gets its most likely class; snippets whose class is an action (not background, index 0)
@@ -128,7 +147,7 @@ def sliding_window_segments(probs: torch.Tensor | np.ndarray, stride: int = 4,
     p = torch.as_tensor(probs, dtype=torch.float32)
     if p.ndim != 2 or p.shape[1] < 2:
         raise ValueError(f"expected probabilities (N, K + 1) with background first, got shape {tuple(p.shape)}")
-    conf, cls = p.max(1)                                                    # (N,), (N,)
+    conf, cls = p.max(1)  # (N,), (N,)
     keep = (cls > 0) & (conf >= threshold)
     out, j, n = [], 0, p.shape[0]
     while j < n:
@@ -138,7 +157,7 @@ def sliding_window_segments(probs: torch.Tensor | np.ndarray, stride: int = 4,
         k = j
         while k + 1 < n and keep[k + 1] and cls[k + 1] == cls[j]:
             k += 1
-        out.append((float(j * stride), float((k + 1) * stride), int(cls[j]) - 1, float(conf[j:k + 1].mean())))
+        out.append((float(j * stride), float((k + 1) * stride), int(cls[j]) - 1, float(conf[j : k + 1].mean())))
         j = k + 1
     return out
 
@@ -159,30 +178,37 @@ class LocalizationHead(nn.Module):
         dim: D, the feature size; classes: K; hidden: h; dilations: of the residual blocks.
     """
 
-    def __init__(self, dim: int, classes: int, *, hidden: int = 32, dilations: Sequence[int] = (1, 2, 4, 8),
-                 dropout: float = 0.1) -> None:
+    def __init__(
+        self, dim: int, classes: int, *, hidden: int = 32, dilations: Sequence[int] = (1, 2, 4, 8), dropout: float = 0.1
+    ) -> None:
         super().__init__()
         self.dim, self.classes = dim, classes
         self.stem = nn.Sequential(nn.Conv1d(dim, hidden, 1), nn.ReLU())
         self.blocks = nn.ModuleList(
-            nn.Sequential(nn.Conv1d(hidden, hidden, 3, padding=d, dilation=d), nn.GroupNorm(1, hidden), nn.ReLU(),
-                          nn.Dropout(dropout))
-            for d in dilations)
+            nn.Sequential(
+                nn.Conv1d(hidden, hidden, 3, padding=d, dilation=d),
+                nn.GroupNorm(1, hidden),
+                nn.ReLU(),
+                nn.Dropout(dropout),
+            )
+            for d in dilations
+        )
         self.cls = nn.Conv1d(hidden, classes, 3, padding=1)
         self.reg = nn.Conv1d(hidden, 2, 3, padding=1)
-        nn.init.constant_(self.cls.bias, -math.log(99.0))          # start at score 0.01: most steps are background
+        nn.init.constant_(self.cls.bias, -math.log(99.0))  # start at score 0.01: most steps are background
 
     def forward(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if feats.ndim != 3 or feats.shape[2] != self.dim:
             raise ValueError(f"expected snippet features (B, N, D={self.dim}), got shape {tuple(feats.shape)}")
-        x = self.stem(feats.transpose(1, 2))                      # (B, h, N)
+        x = self.stem(feats.transpose(1, 2))  # (B, h, N)
         for block in self.blocks:
-            x = x + block(x)                                      # (B, h, N)
-        return self.cls(x), F.relu(self.reg(x))                   # (B, K, N), (B, 2, N)
+            x = x + block(x)  # (B, h, N)
+        return self.cls(x), F.relu(self.reg(x))  # (B, K, N), (B, 2, N)
 
 
-def head_targets(segments: Sequence[Sequence[tuple]], steps: int, stride: int = 4,
-                 classes: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def head_targets(
+    segments: Sequence[Sequence[tuple]], steps: int, stride: int = 4, classes: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Training targets of the head for videos with ``segments`` (per video ``[(start, end, label), ...]``, frames).
 
     A step ``j`` (centre ``c = j * stride + stride / 2``) inside a segment is positive: its class target is 1
@@ -195,7 +221,7 @@ def head_targets(segments: Sequence[Sequence[tuple]], steps: int, stride: int = 
     B = len(segments)
     cls = torch.zeros(B, K, steps)
     dist = torch.zeros(B, 2, steps)
-    centre = torch.arange(steps) * stride + stride / 2                   # (N,) frames
+    centre = torch.arange(steps) * stride + stride / 2  # (N,) frames
     for b, segs in enumerate(segments):
         for s, e, c in segs:
             inside = (centre >= s) & (centre < e)
@@ -205,8 +231,14 @@ def head_targets(segments: Sequence[Sequence[tuple]], steps: int, stride: int = 
     return cls, dist
 
 
-def head_loss(cls_logits: torch.Tensor, dist: torch.Tensor, cls_target: torch.Tensor,
-              dist_target: torch.Tensor, gamma: float = 2.0, alpha: float = 0.25) -> torch.Tensor:
+def head_loss(
+    cls_logits: torch.Tensor,
+    dist: torch.Tensor,
+    cls_target: torch.Tensor,
+    dist_target: torch.Tensor,
+    gamma: float = 2.0,
+    alpha: float = 0.25,
+) -> torch.Tensor:
     """An ActionFormer-style loss: sigmoid focal loss (Lin et al. 2017) on the class scores of every step plus a
     1D IoU loss (``1 - tIoU`` of the predicted and true segment; ActionFormer uses its distance-IoU variant) on
     the start/end distances of the positive steps, each normalized by the number of positives.
@@ -218,7 +250,7 @@ def head_loss(cls_logits: torch.Tensor, dist: torch.Tensor, cls_target: torch.Te
     p_t = p * cls_target + (1 - p) * (1 - cls_target)
     a_t = alpha * cls_target + (1 - alpha) * (1 - cls_target)
     focal = (a_t * (1 - p_t) ** gamma * ce).sum()
-    pos = cls_target.amax(1) > 0                                          # (B, N)
+    pos = cls_target.amax(1) > 0  # (B, N)
     n_pos = max(1, int(pos.sum()))
     d, g = dist.permute(0, 2, 1)[pos], dist_target.permute(0, 2, 1)[pos]  # (P, 2)
     inter = torch.minimum(d[:, 0], g[:, 0]) + torch.minimum(d[:, 1], g[:, 1])
@@ -227,8 +259,14 @@ def head_loss(cls_logits: torch.Tensor, dist: torch.Tensor, cls_target: torch.Te
     return (focal + iou_loss) / n_pos
 
 
-def decode_segments(cls_logits: torch.Tensor, dist: torch.Tensor, stride: int = 4, frames: int | None = None,
-                    score_threshold: float = 0.05, top_k: int = 200) -> list[tuple[float, float, int, float]]:
+def decode_segments(
+    cls_logits: torch.Tensor,
+    dist: torch.Tensor,
+    stride: int = 4,
+    frames: int | None = None,
+    score_threshold: float = 0.05,
+    top_k: int = 200,
+) -> list[tuple[float, float, int, float]]:
     """Every confident (step, class) of one video as a segment, before any suppression.
 
     Args:
@@ -240,11 +278,12 @@ def decode_segments(cls_logits: torch.Tensor, dist: torch.Tensor, stride: int = 
         ``[(start, end, label, score), ...]`` in frames, best score first.
     """
     if cls_logits.ndim != 2 or dist.shape != (2, cls_logits.shape[1]):
-        raise ValueError(f"expected class logits (K, N) and distances (2, N), got {tuple(cls_logits.shape)} "
-                         f"and {tuple(dist.shape)}")
+        raise ValueError(
+            f"expected class logits (K, N) and distances (2, N), got {tuple(cls_logits.shape)} and {tuple(dist.shape)}"
+        )
     K, N = cls_logits.shape
     T = frames if frames is not None else N * stride
-    scores = torch.sigmoid(cls_logits.float()).flatten()                  # (K * N,), class-major
+    scores = torch.sigmoid(cls_logits.float()).flatten()  # (K * N,), class-major
     keep = torch.nonzero(scores > score_threshold).squeeze(1)
     keep = keep[scores[keep].argsort(descending=True, stable=True)][:top_k]
     out = []
@@ -253,7 +292,7 @@ def decode_segments(cls_logits: torch.Tensor, dist: torch.Tensor, stride: int = 
         centre = j * stride + stride / 2
         s = max(0.0, centre - float(dist[0, j]) * stride)
         e = min(float(T), centre + float(dist[1, j]) * stride)
-        if e - s < 1e-3:                                                  # a zero-length guess is no segment
+        if e - s < 1e-3:  # a zero-length guess is no segment
             e = min(float(T), s + 1.0)
             s = e - 1.0
         out.append((s, e, c, float(scores[i])))

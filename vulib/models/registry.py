@@ -44,11 +44,15 @@ class ModelEntry:
 MODELS: dict[str, ModelEntry] = {
     "single_frame": ModelEntry(SingleFrame, (), "one frame at a time, probabilities averaged (notebook 01)"),
     "late_fusion_pool": ModelEntry(LateFusionPool, (), "per-frame 2D CNN, features averaged over time (notebook 01)"),
-    "late_fusion_fc": ModelEntry(LateFusionFC, ("frames", "size"), "per-frame 2D CNN, features concatenated (notebook 01)"),
+    "late_fusion_fc": ModelEntry(
+        LateFusionFC, ("frames", "size"), "per-frame 2D CNN, features concatenated (notebook 01)"
+    ),
     "early_fusion": ModelEntry(EarlyFusion, ("frames",), "time folded into channels, a 2D CNN (notebook 01)"),
     "cnn3d": ModelEntry(CNN3D, (), "a small 3D CNN with batch norm (notebooks 01, 03)"),
     "c3d": ModelEntry(C3D, ("frames", "size"), "C3D as published, for 16 x 112 x 112 clips (notebook 03)"),
-    "c3d_small": ModelEntry(C3D.small, ("frames", "size"), "C3D at 1/8 of the channels, 128-wide FC layers (notebook 03)"),
+    "c3d_small": ModelEntry(
+        C3D.small, ("frames", "size"), "C3D at 1/8 of the channels, 128-wide FC layers (notebook 03)"
+    ),
     "cnn_rnn": ModelEntry(CNNRNN, (), "per-frame 2D CNN then a GRU (notebook 05)"),
     "rcn": ModelEntry(RCN, (), "recurrent convolutional network, conv-GRU layers (notebook 05)"),
     "tsm": ModelEntry(TSM, (), "temporal shift module on a 2D CNN (notebook 11)"),
@@ -96,7 +100,8 @@ def build_model(name: str, *, classes: int, frames: int | None = None, size: int
         factory, takes = MODELS[name].build, MODELS[name].takes
     else:
         raise ValueError(
-            f"unknown model {name!r}; available: {', '.join(available_models())} (or 'module.path:ClassName' for your own)"
+            f"unknown model {name!r}; available: {', '.join(available_models())} "
+            "(or 'module.path:ClassName' for your own)"
         )
     shape = {"frames": frames, "size": size}
     model = factory(classes=classes, **{k: shape[k] for k in takes if shape[k] is not None}, **kwargs)

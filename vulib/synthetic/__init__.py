@@ -43,6 +43,17 @@ from .sound import KIND_HUES, PITCHES, TIMBRES, Soundtrack, Tone, render_sound
 from .captions import CAPTION_COLORS, CAPTION_DIRECTIONS, caption_facts_of_label
 from .batches import make_clips, make_scenes
 
-__all__ = ["SHAPES", "Obj", "Scene", "VideoBatch", "Task", "TASKS", "register_task", "make_clips", "render_scenes",
-           "make_untrimmed", "UntrimmedBatch"]
+__all__ = [
+    "SHAPES",
+    "Obj",
+    "Scene",
+    "VideoBatch",
+    "Task",
+    "TASKS",
+    "register_task",
+    "make_clips",
+    "render_scenes",
+    "make_untrimmed",
+    "UntrimmedBatch",
+]
 __all__ += ["TIMBRES", "KIND_HUES", "PITCHES", "Tone", "Soundtrack", "render_sound"]

@@ -14,9 +14,18 @@ __all__ = ["make_clips", "make_scenes"]
 
 
 # ----------------------------------------------------------------------------------------
-def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, int] = 32,
-               seed: int | None = None, start_index: int = 0, with_flow: bool = False,
-               chunk: int | None = None, **options) -> VideoBatch:
+def make_clips(
+    task: str,
+    n: int,
+    *,
+    frames: int = 16,
+    size: int | tuple[int, int] = 32,
+    seed: int | None = None,
+    start_index: int = 0,
+    with_flow: bool = False,
+    chunk: int | None = None,
+    **options,
+) -> VideoBatch:
     """Draw ``n`` clips of a synthetic task, with labels and ground truth.
 
     Args:
@@ -53,9 +62,9 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
     if not 0 <= int(seed) < 2**63:
         raise ValueError(f"expected a non-negative seed, got {seed}")
     K = len(spec.classes)
-    if chunk is None:                 # about a million pixels per chunk keeps temporaries to ~100 MB
+    if chunk is None:  # about a million pixels per chunk keeps temporaries to ~100 MB
         chunk = max(1, min(64, 2**20 // (frames * H * W)))
-    video = torch.empty(n, 3, frames, H, W)                       # filled chunk by chunk: no copy at the end
+    video = torch.empty(n, 3, frames, H, W)  # filled chunk by chunk: no copy at the end
     flow = torch.empty(n, 2, frames - 1, H, W) if with_flow else None
     scenes_all = []
     for c0 in range(0, n, chunk):
@@ -72,11 +81,11 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
     E = max(len(s.events) for s in scenes_all)
     events = torch.full((n, E, 2), -1, dtype=torch.long)
     for i, s in enumerate(scenes_all):
-        events[i, :len(s.events)] = torch.tensor(s.events, dtype=torch.long)
+        events[i, : len(s.events)] = torch.tensor(s.events, dtype=torch.long)
     tracks = torch.from_numpy(np.stack([s.objects[s.main].track for s in scenes_all])).permute(0, 2, 1)
     tracks = torch.remainder(tracks, torch.tensor([W, H], dtype=torch.float32).view(1, 2, 1))
     audio, audio_rate = None, 0
-    if scenes_all[0].sound is not None:                # tasks with a sound track (notebook 10)
+    if scenes_all[0].sound is not None:  # tasks with a sound track (notebook 10)
         audio, audio_rate = render_sound(scenes_all), scenes_all[0].sound.rate
     return VideoBatch(
         video=video,
@@ -94,13 +103,16 @@ def make_clips(task: str, n: int, *, frames: int = 16, size: int | tuple[int, in
     )
 
 
-def make_scenes(task: str, n: int, *, frames: int = 16, size: int | tuple[int, int] = 32, seed: int,
-                start_index: int = 0, **options) -> list[Scene]:
+def make_scenes(
+    task: str, n: int, *, frames: int = 16, size: int | tuple[int, int] = 32, seed: int, start_index: int = 0, **options
+) -> list[Scene]:
     """The scenes (ground truth, no pixels) of ``make_clips(task, n, frames=..., size=..., seed=seed,
     start_index=...)``: scene ``i`` is drawn from the same generator, so it describes exactly that clip."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
     H, W = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
     K = len(TASKS[task].classes)
-    return [TASKS[task].sample(np.random.default_rng([int(seed), i]), i % K, frames, H, W, **options)
-            for i in range(start_index, start_index + n)]
+    return [
+        TASKS[task].sample(np.random.default_rng([int(seed), i]), i % K, frames, H, W, **options)
+        for i in range(start_index, start_index + n)
+    ]

@@ -22,7 +22,7 @@ __all__ = ["SHAPES", "FLASH_HUES", "Obj", "Scene", "VideoBatch", "Task", "TASKS"
 SHAPES = ("circle", "square", "triangle")
 
 # Colour identities of the two flashes in the `order` task (hue in [0, 1]).
-FLASH_HUES = {"A": 0.07, "B": 0.60}   # orange, blue: distinguishable with colour-blindness too
+FLASH_HUES = {"A": 0.07, "B": 0.60}  # orange, blue: distinguishable with colour-blindness too
 
 
 # ----------------------------------------------------------------------------------------
@@ -61,8 +61,8 @@ class Scene:
     background: np.ndarray
     noise_std: float
     events: list[tuple[int, int]]
-    main: int = 0          # index of the object the label is about (its track is ground truth)
-    blank: np.ndarray | None = None   # bool per frame: True = the frame is all zero (no background, no noise)
+    main: int = 0  # index of the object the label is about (its track is ground truth)
+    blank: np.ndarray | None = None  # bool per frame: True = the frame is all zero (no background, no noise)
     sound: "Soundtrack | None" = None  # the clip's sound track, if the task has one (see "10: sound tracks")
 
 
@@ -137,8 +137,9 @@ class VideoBatch:
         extra = ", with flow" if self.flow is not None else ""
         if self.audio is not None:
             extra += f", with sound ({self.audio.shape[-1]} samples at {self.audio_rate} Hz)"
-        return (f"VideoBatch(task={self.task!r}, {n} clips of (C={c}, T={t}, H={h}, W={w}), "
-                f"classes={self.classes}{extra})")
+        return (
+            f"VideoBatch(task={self.task!r}, {n} clips of (C={c}, T={t}, H={h}, W={w}), classes={self.classes}{extra})"
+        )
 
 
 @dataclass(frozen=True)
@@ -155,8 +156,9 @@ class Task:
 TASKS: dict[str, Task] = {}
 
 
-def register_task(name: str, classes: Sequence[str], description: str,
-                  options: Sequence[str] = ()) -> Callable[[Callable[..., Scene]], Callable[..., Scene]]:
+def register_task(
+    name: str, classes: Sequence[str], description: str, options: Sequence[str] = ()
+) -> Callable[[Callable[..., Scene]], Callable[..., Scene]]:
     """Decorator: register ``sample(rng, label, T, H, W, **options) -> Scene`` as task ``name``."""
 
     def deco(fn: Callable[..., Scene]) -> Callable[..., Scene]:
@@ -188,9 +190,15 @@ def _dots(rng: np.random.Generator, count: int, T: int, H: int, W: int) -> list[
     dots = []
     for _ in range(count):
         pos = np.array([rng.uniform(0, W), rng.uniform(0, H)], dtype=np.float32)
-        dots.append(Obj(shape=0, radius=float(rng.uniform(1.0, 1.6)),
-                        color=_hsv(rng.uniform(), rng.uniform(0, 0.5), rng.uniform(0.35, 0.6)),
-                        track=np.tile(pos, (T, 1)), alpha=np.ones(T, np.float32)))
+        dots.append(
+            Obj(
+                shape=0,
+                radius=float(rng.uniform(1.0, 1.6)),
+                color=_hsv(rng.uniform(), rng.uniform(0, 0.5), rng.uniform(0.35, 0.6)),
+                track=np.tile(pos, (T, 1)),
+                alpha=np.ones(T, np.float32),
+            )
+        )
     return dots
 
 
@@ -227,19 +235,37 @@ def _pick(rng: np.random.Generator, spec, name: str, lo: int, hi: int) -> int:
     return int(rng.integers(a, b + 1))
 
 
-def _scene(rng: np.random.Generator, label: int, objects: list[Obj], events, T, H, W,
-           distractors: int, noise: tuple[float, float]) -> Scene:
-    dots = _dots(rng, distractors, T, H, W)                 # drawn first: underneath the objects
-    return Scene(label=label, objects=dots + objects, background=_background(rng),
-                 noise_std=float(rng.uniform(*noise)), events=[(int(s), int(e)) for s, e in events],
-                 main=len(dots))
+def _scene(
+    rng: np.random.Generator,
+    label: int,
+    objects: list[Obj],
+    events,
+    T,
+    H,
+    W,
+    distractors: int,
+    noise: tuple[float, float],
+) -> Scene:
+    dots = _dots(rng, distractors, T, H, W)  # drawn first: underneath the objects
+    return Scene(
+        label=label,
+        objects=dots + objects,
+        background=_background(rng),
+        noise_std=float(rng.uniform(*noise)),
+        events=[(int(s), int(e)) for s, e in events],
+        main=len(dots),
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # The tasks
 # ----------------------------------------------------------------------------------------
-@register_task("shape", SHAPES, "label = the object's shape; it drifts in a random direction "
-               "(appearance suffices: one frame is enough)", options=("radius", "distractors", "noise"))
+@register_task(
+    "shape",
+    SHAPES,
+    "label = the object's shape; it drifts in a random direction (appearance suffices: one frame is enough)",
+    options=("radius", "distractors", "noise"),
+)
 def _shape_task(rng, label, T, H, W, radius=None, distractors=2, noise=(0.02, 0.06)) -> Scene:
     start = np.array([rng.uniform(0, W), rng.uniform(0, H)])
     angle, speed = rng.uniform(0, 2 * math.pi), rng.uniform(0.0, 1.5)
@@ -258,8 +284,22 @@ def _direction_sampler(directions: tuple[str, ...], with_shape: bool = False):
     ``color_hint=p``: with probability p a clip's object gets its class's own hue (class k of K: hue k/K),
     so that appearance alone is partly informative (notebook 04's two-stream experiment)."""
     n_classes = len(directions) * (len(SHAPES) if with_shape else 1)
-    def sample(rng, label, T, H, W, onset=None, duration=None, speed=(1.0, 2.0), radius=None,
-               distractors=2, noise=(0.02, 0.06), blank_outside=False, color_hint=0.0) -> Scene:
+
+    def sample(
+        rng,
+        label,
+        T,
+        H,
+        W,
+        onset=None,
+        duration=None,
+        speed=(1.0, 2.0),
+        radius=None,
+        distractors=2,
+        noise=(0.02, 0.06),
+        blank_outside=False,
+        color_hint=0.0,
+    ) -> Scene:
         if not 0.0 <= color_hint <= 1.0:
             raise ValueError(f"color_hint is a probability (0 to 1), got {color_hint}")
         # The object rests, moves during the event frames [s, e), then rests again.
@@ -271,14 +311,14 @@ def _direction_sampler(directions: tuple[str, ...], with_shape: bool = False):
                 raise ValueError(f"duration={duration} must be between 2 and T={T} frames")
             s = _pick(rng, onset, "onset", 0, T - int(duration))
             e = s + int(duration)
-        step = np.clip(np.arange(T), s, e - 1) - s             # displacement count per frame
+        step = np.clip(np.arange(T), s, e - 1) - s  # displacement count per frame
         shape, direction = divmod(label, len(directions)) if with_shape else (None, label)
         v = rng.uniform(*speed) * np.array(_DIRECTIONS[directions[direction]], dtype=np.float64)
         start = np.array([rng.uniform(0, W), rng.uniform(0, H)])
         track = (start + step[:, None] * v).astype(np.float32)
         shape = int(rng.integers(len(SHAPES))) if shape is None else shape
         color = _bright_color(rng)
-        if color_hint > 0 and rng.uniform() < color_hint:     # this clip's colour gives its class away
+        if color_hint > 0 and rng.uniform() < color_hint:  # this clip's colour gives its class away
             color = _hsv(label / n_classes + rng.uniform(-0.03, 0.03), rng.uniform(0.8, 1.0), rng.uniform(0.85, 1.0))
         obj = Obj(shape, _radius(rng, radius, H, W), color, track, np.ones(T, np.float32))
         scene = _scene(rng, label, [obj], [(s, e)], T, H, W, distractors, noise)
@@ -289,27 +329,48 @@ def _direction_sampler(directions: tuple[str, ...], with_shape: bool = False):
     return sample
 
 
-register_task("direction", ("right", "left"),
-              "label = direction of horizontal motion; every single frame is uninformative",
-              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"))(
-    _direction_sampler(("right", "left")))
-register_task("direction4", ("right", "left", "down", "up"),
-              "label = direction of motion, 4-way; every single frame is uninformative",
-              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"))(
-    _direction_sampler(("right", "left", "down", "up")))
+register_task(
+    "direction",
+    ("right", "left"),
+    "label = direction of horizontal motion; every single frame is uninformative",
+    options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"),
+)(_direction_sampler(("right", "left")))
+register_task(
+    "direction4",
+    ("right", "left", "down", "up"),
+    "label = direction of motion, 4-way; every single frame is uninformative",
+    options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"),
+)(_direction_sampler(("right", "left", "down", "up")))
 
 
-register_task("shape_direction", tuple(f"{s} {d}" for s in SHAPES for d in ("right", "left")),
-              "label = the object's shape and its direction of motion (6 classes): needs appearance and motion",
-              options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"))(
-    _direction_sampler(("right", "left"), with_shape=True))
+register_task(
+    "shape_direction",
+    tuple(f"{s} {d}" for s in SHAPES for d in ("right", "left")),
+    "label = the object's shape and its direction of motion (6 classes): needs appearance and motion",
+    options=("onset", "duration", "speed", "radius", "distractors", "noise", "blank_outside", "color_hint"),
+)(_direction_sampler(("right", "left"), with_shape=True))
 
 
-@register_task("order", ("orange→blue", "blue→orange"),
-               "two coloured flashes; label = which comes first. `gap` = frames between their onsets",
-               options=("gap", "onset", "flash", "radius", "distractors", "noise", "blank_outside"))
-def _order_task(rng, label, T, H, W, gap=None, onset=None, flash=2, radius=None, distractors=2,
-                noise=(0.02, 0.06), blank_outside=False) -> Scene:
+@register_task(
+    "order",
+    ("orange→blue", "blue→orange"),
+    "two coloured flashes; label = which comes first. `gap` = frames between their onsets",
+    options=("gap", "onset", "flash", "radius", "distractors", "noise", "blank_outside"),
+)
+def _order_task(
+    rng,
+    label,
+    T,
+    H,
+    W,
+    gap=None,
+    onset=None,
+    flash=2,
+    radius=None,
+    distractors=2,
+    noise=(0.02, 0.06),
+    blank_outside=False,
+) -> Scene:
     if not 1 <= flash <= T // 2:
         raise ValueError(f"flash={flash} frames must be between 1 and T/2={T // 2}")
     g = _pick(rng, gap, "gap", flash, T - flash)
@@ -318,13 +379,12 @@ def _order_task(rng, label, T, H, W, gap=None, onset=None, flash=2, radius=None,
     objs = []
     for key, start in ((first, s), (second, s + g)):
         alpha = np.zeros(T, np.float32)
-        alpha[start:start + flash] = 1.0
+        alpha[start : start + flash] = 1.0
         pos = np.array([rng.uniform(0, W), rng.uniform(0, H)], dtype=np.float32)
         color = _hsv(FLASH_HUES[key] + rng.uniform(-0.03, 0.03), rng.uniform(0.75, 1.0), rng.uniform(0.85, 1.0))
-        objs.append(Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), color,
-                        np.tile(pos, (T, 1)), alpha))
+        objs.append(Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), color, np.tile(pos, (T, 1)), alpha))
     scene = _scene(rng, label, objs, [(s, s + flash), (s + g, s + g + flash)], T, H, W, distractors, noise)
-    if blank_outside:            # black except while a flash is on: no frame tells where in the clip it is
+    if blank_outside:  # black except while a flash is on: no frame tells where in the clip it is
         scene.blank = (objs[0].alpha + objs[1].alpha) == 0
     return scene
 
@@ -341,17 +401,22 @@ _SQUARE_HALF = math.sqrt(math.pi) / 2
 
 def _signed_distance(dx: torch.Tensor, dy: torch.Tensor, shape: int, r: torch.Tensor) -> torch.Tensor:
     """Signed distance (pixels, negative inside) to one kind of shape. Inputs broadcast together."""
-    if shape == 0:                                             # circle
+    if shape == 0:  # circle
         return torch.sqrt(dx**2 + dy**2) - r
-    if shape == 1:                                             # square
+    if shape == 1:  # square
         return torch.maximum(dx.abs(), dy.abs()) - _SQUARE_HALF * r
-    n = _TRI_NORMALS                                           # triangle, pointing up
-    return torch.maximum(torch.maximum(n[0, 0] * dx + n[0, 1] * dy, n[1, 0] * dx + n[1, 1] * dy),
-                         n[2, 0] * dx + n[2, 1] * dy) - _TRI_INRADIUS * r
+    n = _TRI_NORMALS  # triangle, pointing up
+    return (
+        torch.maximum(
+            torch.maximum(n[0, 0] * dx + n[0, 1] * dy, n[1, 0] * dx + n[1, 1] * dy), n[2, 0] * dx + n[2, 1] * dy
+        )
+        - _TRI_INRADIUS * r
+    )
 
 
-def render_scenes(scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, H: int, W: int,
-                  with_flow: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+def render_scenes(
+    scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, H: int, W: int, with_flow: bool = False
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Render scenes into clips ``(N, 3, T, H, W)`` float32 in [0, 1] (and exact flow ``(N, 2, T-1, H, W)``).
 
     Args:
@@ -367,7 +432,7 @@ def render_scenes(scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, 
     radius = torch.ones(N, K)
     color = torch.zeros(N, K, 3)
     track = torch.zeros(N, K, T, 2)
-    alpha = torch.zeros(N, K, T)                    # padding objects stay invisible
+    alpha = torch.zeros(N, K, T)  # padding objects stay invisible
     for i, sc in enumerate(scenes):
         for k, ob in enumerate(sc.objects):
             shape[i, k], radius[i, k] = ob.shape, ob.radius
@@ -377,10 +442,10 @@ def render_scenes(scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, 
     # pixel centres, and each pixel's offset from each object's centre on the torus
     ys = torch.arange(H, dtype=torch.float32) + 0.5
     xs = torch.arange(W, dtype=torch.float32) + 0.5
-    cx = track[..., 0, None, None]                                  # (N, K, T, 1, 1)
+    cx = track[..., 0, None, None]  # (N, K, T, 1, 1)
     cy = track[..., 1, None, None]
-    dx = torch.remainder(xs.view(1, 1, 1, 1, W) - cx + W / 2, W) - W / 2   # (N, K, T, 1, W)
-    dy = torch.remainder(ys.view(1, 1, 1, H, 1) - cy + H / 2, H) - H / 2   # (N, K, T, H, 1)
+    dx = torch.remainder(xs.view(1, 1, 1, 1, W) - cx + W / 2, W) - W / 2  # (N, K, T, 1, W)
+    dy = torch.remainder(ys.view(1, 1, 1, H, 1) - cy + H / 2, H) - H / 2  # (N, K, T, H, 1)
     # anti-aliased coverage of every pixel by every object, (N, K, T, H, W); each object's
     # distance is computed for its own shape only, and never for invisible (padding) objects
     cover = torch.zeros(N * K, T, H, W)
@@ -393,24 +458,24 @@ def render_scenes(scenes: Sequence[Scene], noise: Sequence[np.ndarray], T: int, 
     cover = cover.view(N, K, T, H, W) * alpha[..., None, None]
 
     bg = torch.from_numpy(np.stack([s.background for s in scenes]).astype(np.float32))  # (N, 3)
-    video = bg.view(N, 3, 1, 1, 1).expand(N, 3, T, H, W).clone()                        # (N, 3, T, H, W)
-    for k in range(K):                                   # paint objects back to front
-        a = cover[:, k].unsqueeze(1)                     # (N, 1, T, H, W)
-        video += a * (color[:, k].view(N, 3, 1, 1, 1) - video)     # = (1 - a) * video + a * colour
+    video = bg.view(N, 3, 1, 1, 1).expand(N, 3, T, H, W).clone()  # (N, 3, T, H, W)
+    for k in range(K):  # paint objects back to front
+        a = cover[:, k].unsqueeze(1)  # (N, 1, T, H, W)
+        video += a * (color[:, k].view(N, 3, 1, 1, 1) - video)  # = (1 - a) * video + a * colour
     std = torch.tensor([s.noise_std for s in scenes], dtype=torch.float32).view(N, 1, 1, 1, 1)
     video = (video + std * torch.from_numpy(np.stack(noise))).clamp_(0, 1)
-    for i, sc in enumerate(scenes):                      # timing tasks: nothing at all outside the events
+    for i, sc in enumerate(scenes):  # timing tasks: nothing at all outside the events
         if sc.blank is not None:
             video[i, :, torch.from_numpy(sc.blank)] = 0
 
     flow = None
     if with_flow:
-        step = track[:, :, 1:] - track[:, :, :-1]                         # (N, K, T-1, 2)
+        step = track[:, :, 1:] - track[:, :, :-1]  # (N, K, T-1, 2)
         step = torch.remainder(step + torch.tensor([W / 2, H / 2]), torch.tensor([W, H])) - torch.tensor([W / 2, H / 2])
         flow = torch.zeros(N, 2, T - 1, H, W)
-        owner = cover[:, :, :-1] > 0.5                                    # (N, K, T-1, H, W)
-        for k in range(K):                               # the topmost covering object wins
-            m = owner[:, k].unsqueeze(1)                                  # (N, 1, T-1, H, W)
-            v = step[:, k].permute(0, 2, 1).reshape(N, 2, T - 1, 1, 1)     # (N, 2, T-1, 1, 1)
+        owner = cover[:, :, :-1] > 0.5  # (N, K, T-1, H, W)
+        for k in range(K):  # the topmost covering object wins
+            m = owner[:, k].unsqueeze(1)  # (N, 1, T-1, H, W)
+            v = step[:, k].permute(0, 2, 1).reshape(N, 2, T - 1, 1, 1)  # (N, 2, T-1, 1, 1)
             flow = torch.where(m, v.expand_as(flow), flow)
     return video, flow

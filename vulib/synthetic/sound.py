@@ -24,9 +24,9 @@ __all__ = ["TIMBRES", "KIND_HUES", "PITCHES", "Tone", "Soundtrack", "render_soun
 #   * nothing about *where* it is or which way it moves: the track is mono.
 # Plus a faint hiss and distractor noise bursts that belong to no visible event.
 # ----------------------------------------------------------------------------------------
-TIMBRES = ("sine", "square", "sawtooth")          # TIMBRES[shape]: how each shape sounds
-KIND_HUES = (0.10, 0.58, 0.88)                     # KIND_HUES[shape]: orange, blue, reddish purple (colour-blind safe)
-PITCHES = {"low": (200.0, 300.0), "high": (600.0, 900.0)}   # fundamental frequency ranges, Hz
+TIMBRES = ("sine", "square", "sawtooth")  # TIMBRES[shape]: how each shape sounds
+KIND_HUES = (0.10, 0.58, 0.88)  # KIND_HUES[shape]: orange, blue, reddish purple (colour-blind safe)
+PITCHES = {"low": (200.0, 300.0), "high": (600.0, 900.0)}  # fundamental frequency ranges, Hz
 
 
 @dataclass
@@ -65,7 +65,7 @@ def _waveform(timbre: str, freq: float, t: np.ndarray, phase: float, rng: np.ran
     if timbre == "noise":
         return rng.uniform(-1.0, 1.0, size=t.shape)
     ks = {"sine": [1], "square": [1, 3, 5, 7, 9], "sawtooth": [1, 2, 3, 4, 5, 6]}[timbre]
-    w = sum(np.sin(2 * np.pi * k * freq * t + k * phase) / k for k in ks)   # a few harmonics, 1/k each
+    w = sum(np.sin(2 * np.pi * k * freq * t + k * phase) / k for k in ks)  # a few harmonics, 1/k each
     return w / np.abs(w).max()
 
 
@@ -86,10 +86,10 @@ def render_sound(scenes: Sequence[Scene]) -> torch.Tensor:
         if (snd.rate, snd.fps, snd.frames) != (rate, fps, T):
             raise ValueError("expected every scene's sound at the same rate, fps and length")
         rng = np.random.default_rng(snd.seed)
-        wave = snd.noise_std * rng.standard_normal(S)                       # the hiss
+        wave = snd.noise_std * rng.standard_normal(S)  # the hiss
         for tone in snd.tones:
             a, b = int(round(tone.frame / fps * rate)), min(S, int(round((tone.frame + tone.frames) / fps * rate)))
-            t = np.arange(b - a) / rate                                    # seconds since the onset
+            t = np.arange(b - a) / rate  # seconds since the onset
             envelope = np.minimum(t / 0.005, 1.0) * np.exp(-t / (0.4 * (b - a) / rate))
             wave[a:b] += tone.amplitude * envelope * _waveform(tone.timbre, tone.freq, t, tone.phase, rng)
         out[i, 0] = wave
@@ -100,8 +100,7 @@ def _blink_frames(rng: np.random.Generator, T: int, count: int, blink: int, take
     """``count`` onsets for blinks of ``blink`` frames, apart from each other and from frames in ``taken``."""
     onsets: list[int] = []
     for _ in range(count):
-        free = [s for s in range(T - blink + 1)
-                if not any(f in taken for f in range(s - 1, s + blink + 1))]
+        free = [s for s in range(T - blink + 1) if not any(f in taken for f in range(s - 1, s + blink + 1))]
         if not free:
             break
         s = free[int(rng.integers(len(free)))]
@@ -110,10 +109,27 @@ def _blink_frames(rng: np.random.Generator, T: int, count: int, blink: int, take
     return sorted(onsets)
 
 
-def _av_scene(rng: np.random.Generator, label: int, T: int, H: int, W: int, *, shapes: list[int],
-              positions: list[np.ndarray], velocity: np.ndarray, sounding: list[bool], pitch: str,
-              fps: float, audio_rate: int, blinks, blink: int, distractor_sounds, radius, distractors: int,
-              noise) -> Scene:
+def _av_scene(
+    rng: np.random.Generator,
+    label: int,
+    T: int,
+    H: int,
+    W: int,
+    *,
+    shapes: list[int],
+    positions: list[np.ndarray],
+    velocity: np.ndarray,
+    sounding: list[bool],
+    pitch: str,
+    fps: float,
+    audio_rate: int,
+    blinks,
+    blink: int,
+    distractor_sounds,
+    radius,
+    distractors: int,
+    noise,
+) -> Scene:
     """Objects that blink, each blink of a sounding object making a tone of its shape's timbre at ``pitch``."""
     if fps <= 0 or int(audio_rate) < 1000:
         raise ValueError(f"expected fps > 0 and audio_rate >= 1000 Hz, got fps={fps}, audio_rate={audio_rate}")
@@ -125,24 +141,27 @@ def _av_scene(rng: np.random.Generator, label: int, T: int, H: int, W: int, *, s
     r = _radius(rng, radius, H, W)
     for shape, pos, loud in zip(shapes, positions, sounding):
         onsets = _blink_frames(rng, T, _pick(rng, blinks, "blinks", 1, T), blink, taken)
-        alpha = np.full(T, 0.45, np.float32)                 # dim between blinks: always visible
+        alpha = np.full(T, 0.45, np.float32)  # dim between blinks: always visible
         for s in onsets:
-            alpha[s:s + blink] = 1.0
+            alpha[s : s + blink] = 1.0
         track = (pos + np.arange(T)[:, None] * velocity).astype(np.float32)
         color = _hsv(KIND_HUES[shape] + rng.uniform(-0.03, 0.03), rng.uniform(0.75, 1.0), rng.uniform(0.85, 1.0))
         objs.append(Obj(shape, r, color, track, alpha))
-        voice = [Tone(s, blink, TIMBRES[shape], f0, float(rng.uniform(0.35, 0.6)), float(rng.uniform(0, 2 * np.pi)))
-                 for s in onsets]                        # drawn for silent objects too: same draws for every label
+        voice = [
+            Tone(s, blink, TIMBRES[shape], f0, float(rng.uniform(0.35, 0.6)), float(rng.uniform(0, 2 * np.pi)))
+            for s in onsets
+        ]  # drawn for silent objects too: same draws for every label
         if loud:
             events += [(s, s + blink) for s in onsets]
             tones += voice
-    for _ in range(_pick(rng, distractor_sounds, "distractor_sounds", 0, T)):   # sounds of nothing visible
+    for _ in range(_pick(rng, distractor_sounds, "distractor_sounds", 0, T)):  # sounds of nothing visible
         tones.append(Tone(int(rng.integers(T)), 1, "noise", 0.0, float(rng.uniform(0.1, 0.3))))
     main = int(np.flatnonzero(sounding)[0]) if any(sounding) else 0
     scene = _scene(rng, label, objs, sorted(events), T, H, W, distractors, noise)
     scene.main += main
-    scene.sound = Soundtrack(int(audio_rate), float(fps), T, tones, float(rng.uniform(0.003, 0.015)),
-                             int(rng.integers(2**62)))
+    scene.sound = Soundtrack(
+        int(audio_rate), float(fps), T, tones, float(rng.uniform(0.003, 0.015)), int(rng.integers(2**62))
+    )
     return scene
 
 
@@ -151,44 +170,119 @@ _AV_OPTIONS = ("fps", "audio_rate", "blinks", "blink", "distractor_sounds", "spe
 
 def _moving_av_sampler(kind: str):
     """One object moving right or left, blinking with a tone. ``kind`` says what the label is about."""
-    def sample(rng, label, T, H, W, fps=8.0, audio_rate=16000, blinks=(1, 2), blink=1, distractor_sounds=(0, 2),
-               speed=(1.0, 2.0), radius=None, distractors=2, noise=(0.02, 0.06)) -> Scene:
+
+    def sample(
+        rng,
+        label,
+        T,
+        H,
+        W,
+        fps=8.0,
+        audio_rate=16000,
+        blinks=(1, 2),
+        blink=1,
+        distractor_sounds=(0, 2),
+        speed=(1.0, 2.0),
+        radius=None,
+        distractors=2,
+        noise=(0.02, 0.06),
+    ) -> Scene:
         if kind == "pitch":
             pitch, direction = ("low", "high")[label], int(rng.integers(2))
         elif kind == "direction":
             pitch, direction = ("low", "high")[int(rng.integers(2))], label
-        else:                                                 # pitch_direction: label = pitch * 2 + direction
+        else:  # pitch_direction: label = pitch * 2 + direction
             pitch, direction = ("low", "high")[label // 2], label % 2
         v = np.array([(1.0, -1.0)[direction] * rng.uniform(*speed), 0.0])
         pos = np.array([rng.uniform(0, W), rng.uniform(0, H)])
-        return _av_scene(rng, label, T, H, W, shapes=[int(rng.integers(len(SHAPES)))], positions=[pos], velocity=v,
-                         sounding=[True], pitch=pitch, fps=fps, audio_rate=audio_rate, blinks=blinks, blink=blink,
-                         distractor_sounds=distractor_sounds, radius=radius, distractors=distractors, noise=noise)
+        return _av_scene(
+            rng,
+            label,
+            T,
+            H,
+            W,
+            shapes=[int(rng.integers(len(SHAPES)))],
+            positions=[pos],
+            velocity=v,
+            sounding=[True],
+            pitch=pitch,
+            fps=fps,
+            audio_rate=audio_rate,
+            blinks=blinks,
+            blink=blink,
+            distractor_sounds=distractor_sounds,
+            radius=radius,
+            distractors=distractors,
+            noise=noise,
+        )
+
     return sample
 
 
-register_task("av_pitch", ("low", "high"),
-              "with sound: label = the pitch of the object's tones (sound only: the picture never shows it)",
-              options=_AV_OPTIONS)(_moving_av_sampler("pitch"))
-register_task("av_direction", ("right", "left"),
-              "with sound: label = which way the object moves (vision only: the mono sound never tells)",
-              options=_AV_OPTIONS)(_moving_av_sampler("direction"))
-register_task("av_pitch_direction", ("low right", "low left", "high right", "high left"),
-              "with sound: label = pitch of the tones and direction of motion (needs sound and vision)",
-              options=_AV_OPTIONS)(_moving_av_sampler("pitch_direction"))
+register_task(
+    "av_pitch",
+    ("low", "high"),
+    "with sound: label = the pitch of the object's tones (sound only: the picture never shows it)",
+    options=_AV_OPTIONS,
+)(_moving_av_sampler("pitch"))
+register_task(
+    "av_direction",
+    ("right", "left"),
+    "with sound: label = which way the object moves (vision only: the mono sound never tells)",
+    options=_AV_OPTIONS,
+)(_moving_av_sampler("direction"))
+register_task(
+    "av_pitch_direction",
+    ("low right", "low left", "high right", "high left"),
+    "with sound: label = pitch of the tones and direction of motion (needs sound and vision)",
+    options=_AV_OPTIONS,
+)(_moving_av_sampler("pitch_direction"))
 
 
-@register_task("av_source", ("left", "right"),
-               "with sound: two still objects of different shapes blink; only one makes the sound. Label = is the "
-               "sounding one the left or the right object? (needs both: which one sounds, and where it is)",
-               options=_AV_OPTIONS)
-def _av_source_task(rng, label, T, H, W, fps=8.0, audio_rate=16000, blinks=(1, 2), blink=1, distractor_sounds=(0, 2),
-                    speed=None, radius=None, distractors=2, noise=(0.02, 0.06)) -> Scene:
-    shapes = [int(s) for s in rng.permutation(len(SHAPES))[:2]]        # two different shapes, hence timbres
+@register_task(
+    "av_source",
+    ("left", "right"),
+    "with sound: two still objects of different shapes blink; only one makes the sound. Label = is the "
+    "sounding one the left or the right object? (needs both: which one sounds, and where it is)",
+    options=_AV_OPTIONS,
+)
+def _av_source_task(
+    rng,
+    label,
+    T,
+    H,
+    W,
+    fps=8.0,
+    audio_rate=16000,
+    blinks=(1, 2),
+    blink=1,
+    distractor_sounds=(0, 2),
+    speed=None,
+    radius=None,
+    distractors=2,
+    noise=(0.02, 0.06),
+) -> Scene:
+    shapes = [int(s) for s in rng.permutation(len(SHAPES))[:2]]  # two different shapes, hence timbres
     left = np.array([rng.uniform(0.18, 0.32) * W, rng.uniform(0.25, 0.75) * H])
     right = np.array([rng.uniform(0.68, 0.82) * W, rng.uniform(0.25, 0.75) * H])
-    sounding = [label == 0, label == 1]                                 # label 0: the left object sounds
-    return _av_scene(rng, label, T, H, W, shapes=shapes, positions=[left, right], velocity=np.zeros(2),
-                     sounding=sounding, pitch=("low", "high")[int(rng.integers(2))], fps=fps, audio_rate=audio_rate,
-                     blinks=blinks, blink=blink, distractor_sounds=distractor_sounds, radius=radius,
-                     distractors=distractors, noise=noise)
+    sounding = [label == 0, label == 1]  # label 0: the left object sounds
+    return _av_scene(
+        rng,
+        label,
+        T,
+        H,
+        W,
+        shapes=shapes,
+        positions=[left, right],
+        velocity=np.zeros(2),
+        sounding=sounding,
+        pitch=("low", "high")[int(rng.integers(2))],
+        fps=fps,
+        audio_rate=audio_rate,
+        blinks=blinks,
+        blink=blink,
+        distractor_sounds=distractor_sounds,
+        radius=radius,
+        distractors=distractors,
+        noise=noise,
+    )

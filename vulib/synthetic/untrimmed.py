@@ -67,7 +67,7 @@ class UntrimmedBatch:
 def _place(rng: np.random.Generator, durations: list[int], T: int, gap: int) -> list[int]:
     """Random starts for segments of ``durations`` (in this order) in ``T`` frames, ``gap`` frames apart at least."""
     free = T - sum(durations) - gap * (len(durations) - 1)
-    cuts = np.sort(rng.integers(0, free + 1, size=len(durations)))        # stars and bars: random slack
+    cuts = np.sort(rng.integers(0, free + 1, size=len(durations)))  # stars and bars: random slack
     starts, t = [], 0
     for k, d in enumerate(durations):
         s = t + int(cuts[k]) - (int(cuts[k - 1]) if k else 0)
@@ -76,35 +76,43 @@ def _place(rng: np.random.Generator, durations: list[int], T: int, gap: int) -> 
     return starts
 
 
-def _untrimmed_scene(rng: np.random.Generator, T: int, H: int, W: int, classes: tuple[str, ...],
-                     instances: tuple[int, int], duration: tuple[int, int]) -> tuple[Scene, list]:
+def _untrimmed_scene(
+    rng: np.random.Generator,
+    T: int,
+    H: int,
+    W: int,
+    classes: tuple[str, ...],
+    instances: tuple[int, int],
+    duration: tuple[int, int],
+) -> tuple[Scene, list]:
     """One long video: its actions (one actor each), distractor motion and static dots."""
     lo, hi = duration
     k = int(rng.integers(instances[0], instances[1] + 1))
     # log-uniform durations: as many short actions as long ones
     durations = [int(round(math.exp(rng.uniform(math.log(lo - 0.5), math.log(hi + 0.5))))) for _ in range(k)]
     durations = [min(max(d, lo), hi) for d in durations]
-    while durations and sum(durations) + 4 * (len(durations) - 1) > T:    # keep what fits
+    while durations and sum(durations) + 4 * (len(durations) - 1) > T:  # keep what fits
         durations.pop()
     starts = _place(rng, durations, T, gap=4)
     labels = [int(rng.integers(len(classes))) for _ in durations]
     objects, segments = [], []
-    radius = None                                    # 11-17 % of the frame side, as in the clip tasks
+    radius = None  # 11-17 % of the frame side, as in the clip tasks
     for s, d, c in zip(starts, durations, labels):
         e = s + d
         name = classes[c]
         pos = np.array([rng.uniform(0, W), rng.uniform(0, H)])
-        if _UNTRIMMED_ACTIONS[name] == "move":       # rests, moves during [s, e), rests again; visible throughout
+        if _UNTRIMMED_ACTIONS[name] == "move":  # rests, moves during [s, e), rests again; visible throughout
             v = rng.uniform(1.0, 2.0) * np.array(_DIRECTIONS[name], dtype=np.float64)
             step = np.clip(np.arange(T), s, e - 1) - s
             track = (pos + step[:, None] * v).astype(np.float32)
             alpha = np.ones(T, np.float32)
-        else:                                        # blinks (2 frames on, 2 off) during [s, e); invisible otherwise
+        else:  # blinks (2 frames on, 2 off) during [s, e); invisible otherwise
             track = np.tile(pos.astype(np.float32), (T, 1))
             alpha = np.zeros(T, np.float32)
             alpha[s:e] = ((np.arange(e - s) // 2) % 2 == 0).astype(np.float32)
-        objects.append(Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), _bright_color(rng),
-                           track, alpha))
+        objects.append(
+            Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), _bright_color(rng), track, alpha)
+        )
         segments.append((int(s), int(e), c))
     # distractors: objects that move up or down at random times, and objects that appear and stay a while
     # (motion and change that belong to no class: "anything moving" is not an answer)
@@ -114,25 +122,56 @@ def _untrimmed_scene(rng: np.random.Generator, T: int, H: int, W: int, classes: 
         v = rng.uniform(0.7, 2.0) * np.array(_DIRECTIONS[("up", "down")[int(rng.integers(2))]], dtype=np.float64)
         step = np.clip(np.arange(T), s, s + d - 1) - s
         pos = np.array([rng.uniform(0, W), rng.uniform(0, H)])
-        objects.append(Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), _bright_color(rng),
-                           (pos + step[:, None] * v).astype(np.float32), np.ones(T, np.float32)))
+        objects.append(
+            Obj(
+                int(rng.integers(len(SHAPES))),
+                _radius(rng, radius, H, W),
+                _bright_color(rng),
+                (pos + step[:, None] * v).astype(np.float32),
+                np.ones(T, np.float32),
+            )
+        )
     for _ in range(int(rng.integers(0, 3))):
         d = int(rng.integers(lo, hi + 1))
         s = int(rng.integers(0, T - d + 1))
         alpha = np.zeros(T, np.float32)
-        alpha[s:s + d] = 1.0
+        alpha[s : s + d] = 1.0
         pos = np.array([rng.uniform(0, W), rng.uniform(0, H)], dtype=np.float32)
-        objects.append(Obj(int(rng.integers(len(SHAPES))), _radius(rng, radius, H, W), _bright_color(rng),
-                           np.tile(pos, (T, 1)), alpha))
-    order = rng.permutation(len(objects))            # who is drawn on top is random
-    scene = _scene(rng, -1, [objects[i] for i in order], [(s, e) for s, e, _ in segments], T, H, W,
-                   distractors=int(rng.integers(2, 5)), noise=(0.02, 0.06))
+        objects.append(
+            Obj(
+                int(rng.integers(len(SHAPES))),
+                _radius(rng, radius, H, W),
+                _bright_color(rng),
+                np.tile(pos, (T, 1)),
+                alpha,
+            )
+        )
+    order = rng.permutation(len(objects))  # who is drawn on top is random
+    scene = _scene(
+        rng,
+        -1,
+        [objects[i] for i in order],
+        [(s, e) for s, e, _ in segments],
+        T,
+        H,
+        W,
+        distractors=int(rng.integers(2, 5)),
+        noise=(0.02, 0.06),
+    )
     return scene, segments
 
 
-def make_untrimmed(n: int, *, frames: int = 256, size: int = 24, classes: Sequence[str] = UNTRIMMED_CLASSES,
-                   instances: tuple[int, int] = (1, 5), duration: tuple[int, int] = (6, 48),
-                   seed: int | None = None, chunk_frames: int = 64) -> UntrimmedBatch:
+def make_untrimmed(
+    n: int,
+    *,
+    frames: int = 256,
+    size: int = 24,
+    classes: Sequence[str] = UNTRIMMED_CLASSES,
+    instances: tuple[int, int] = (1, 5),
+    duration: tuple[int, int] = (6, 48),
+    seed: int | None = None,
+    chunk_frames: int = 64,
+) -> UntrimmedBatch:
     """Draw ``n`` long, untrimmed videos, each holding several actions at random times.
 
     Every action is done by its own object: ``"left"`` / ``"right"`` -- an object at rest starts moving
@@ -179,17 +218,18 @@ def make_untrimmed(n: int, *, frames: int = 256, size: int = 24, classes: Sequen
         seed = fresh_seed()
     H = W = int(size)
     T = int(frames)
-    video = torch.empty(n, 3, T, H, W)                                    # (N, 3, T, H, W), filled in place
+    video = torch.empty(n, 3, T, H, W)  # (N, 3, T, H, W), filled in place
     segments = []
     for i in range(n):
-        rng = np.random.default_rng([int(seed), i, 9])                    # 9: this generator's own stream
+        rng = np.random.default_rng([int(seed), i, 9])  # 9: this generator's own stream
         scene, segs = _untrimmed_scene(rng, T, H, W, classes, (a, b), (lo, hi))
         segments.append(segs)
-        for t0 in range(0, T, chunk_frames):                              # render a window of frames at a time
+        for t0 in range(0, T, chunk_frames):  # render a window of frames at a time
             t1 = min(T, t0 + chunk_frames)
-            part = replace(scene, objects=[replace(o, track=o.track[t0:t1], alpha=o.alpha[t0:t1])
-                                           for o in scene.objects])
+            part = replace(
+                scene, objects=[replace(o, track=o.track[t0:t1], alpha=o.alpha[t0:t1]) for o in scene.objects]
+            )
             # frame-major draws: the same noise whatever the chunk size
             noise = rng.standard_normal((t1 - t0, 3, H, W), dtype=np.float32).transpose(1, 0, 2, 3)
-            video[i:i + 1, :, t0:t1] = render_scenes([part], [noise], t1 - t0, H, W)[0]
+            video[i : i + 1, :, t0:t1] = render_scenes([part], [noise], t1 - t0, H, W)[0]
     return UntrimmedBatch(video=video, segments=segments, classes=classes, seed=int(seed))
