@@ -14,7 +14,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.vulib-stamp" 2>/dev/null)" !=
     # torch first and alone, pinned: a CPU build where the machine offers one.
     torch_pin="$(grep -o '"torch==[^"]*"' "$ROOT/pyproject.toml" | tr -d '"')"
     "$VENV/bin/python" -m pip install --quiet "$torch_pin"
-    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[lab,test,book]"
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[lab,test,book,classroom]"
     "$VENV/bin/python" -m ipykernel install --sys-prefix --name vulib --display-name "Python (vulib)" >/dev/null
     echo "$stamp_now" > "$VENV/.vulib-stamp"
     echo "[vulib] environment ready."

@@ -17,7 +17,9 @@ repository's files are never touched):
 * exercise solutions (``# BEGIN SOLUTION``) and drawing cells (``jupyter.source_hidden``, set by
   ``scripts/notebook_meta.py`` for cells whose first line is ``# draw: ...``) start folded;
 * links to lessons not written yet become plain text;
-* a line under the title links the notebook, its student version and its slides.
+* a line under the title links the notebook, its student version and its slides, and, when
+  ``classroom.toml`` names the course's repository, opens the lesson on Binder and on the
+  course's JupyterHub (``vulib.exercises.classroom.launch_links``; none when it is unset).
 
 No page loads anything from the network: no MathJax (one formula in the course is shown as
 its LaTeX source), no widget JavaScript from a CDN, reveal.js from the ``sphinx-revealjs``
@@ -168,8 +170,17 @@ def _repo_file(m: re.Match) -> str:
     )
 
 
-def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, downloads: str | None = None):
-    """A copy of notebook ``nb`` (file ``name``) ready for the book and the slides."""
+def prepare(
+    nb,
+    name: str,
+    existing: set[str],
+    slides_href: str | None = None,
+    downloads: str | None = None,
+    launch: dict[str, str] | None = None,
+):
+    """A copy of notebook ``nb`` (file ``name``) ready for the book and the slides.
+
+    ``launch``: ``{"Binder": url, "JupyterHub": url}`` links that open the lesson (with ``downloads``)."""
     nb = copy.deepcopy(nb)
     saved = SavedWidgets(nb)
     for cell in nb.cells:
@@ -221,10 +232,14 @@ def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, d
         ]
         if slides_href:
             links.append(f'<a href="{slides_href}">slides</a>')
+        opens = " · ".join(
+            f'<a class="vulib-launch" href="{html.escape(url)}">{html.escape(where)}</a>'
+            for where, url in (launch or {}).items()
+        )
         note = nbformat.v4.new_markdown_cell(
             '<p class="vulib-downloads">Download ' + " · ".join(links) + ". Run it in JupyterLab "
             "(<code>bash scripts/lab.sh</code>) or on Binder: the widgets need a kernel; here every "
-            "output is the one stored in the notebook.</p>"
+            "output is the one stored in the notebook." + (f" Open it on {opens}." if opens else "") + "</p>"
         )
         note.metadata["tags"] = ["remove-from-slides"]
         nb.cells.insert(1, note)
@@ -387,6 +402,7 @@ def build_slides(prepared: dict[str, object], out: Path) -> list[Path]:
 
 
 def build(out: Path, slides_only: bool = False) -> Path:
+    from vulib.exercises.classroom import launch_links
     from vulib.exercises.student import make_student_notebook
 
     paths = lessons()
@@ -412,7 +428,14 @@ def build(out: Path, slides_only: bool = False) -> Path:
         nb = nbformat.read(path, 4)
         shutil.copy(path, extra / "notebooks" / name)
         nbformat.write(make_student_notebook(nb, source_name=f"notebooks/{name}"), extra / "student" / name)
-        for_book = prepare(nb, name, existing, slides_href=f"slides/{Path(name).stem}.slides.html", downloads=".")
+        for_book = prepare(
+            nb,
+            name,
+            existing,
+            slides_href=f"slides/{Path(name).stem}.slides.html",
+            downloads=".",
+            launch=launch_links(name),
+        )
         nbformat.write(for_book, src / name)
         prepared[name] = prepare(nb, name, existing)
     build_slides(prepared, extra / "slides")

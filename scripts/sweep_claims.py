@@ -18,6 +18,10 @@ commit it ran on, ``+`` when ``vulib`` had uncommitted changes) and
 are kept across sessions: the sweep is **resumable** (a seed already recorded for the lesson's current code
 is skipped) and may run in the background for hours.  Records of older lesson code are ignored by the table;
 a change to ``vulib`` that can move results needs the lesson's records deleted and the sweep run again.
+A change of the lesson's code that cannot move its numbers (an import path, a checker call moved into a cell of
+its own) need not cost a new sweep: ``--carry-over`` re-runs the current code on one seed of the older records
+and, only when every recorded claim comes out **bit for bit** the same, copies those records to the current
+code (each copy says which code and probe seed it was carried from).
 ``docs/claims.md`` is regenerated after every run: per claim, the bound, the seeds swept, the margin's
 min / 5th percentile / median / max, and the failures.  ``tests/test_claims_table.py`` fails when an
 asserted claim of a lesson is missing from the table.
@@ -31,6 +35,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -406,6 +411,66 @@ def write_table() -> None:
     tmp.replace(TABLE)
 
 
+TIMED = re.compile(r"\bms\b|\w_ms\b")  # claims on measured milliseconds differ on every run
+
+
+def carry_over(path: Path) -> str:
+    """Carry the records of ``path``'s newest older code over to its current code, if they still hold.
+
+    Runs the current lesson on one seed that the older records have and compares every claim's record
+    (``ok``, ``left``, ``right``, ``margin``; only ``ok`` for a claim on timings) exactly; the older records are
+    copied (with ``carried_from`` and ``probe_seed``) only when all of them are identical and the claims are the
+    same set. Returns a report line.
+    """
+    import nbformat
+
+    digest = code_hash(nbformat.read(path, as_version=4))
+    recs = records_of(path.name)
+    have = {r["seed"] for r in recs if r["code"] == digest}
+    older: dict[str, list[dict]] = {}
+    for r in recs:  # the newest older code: the last one appended
+        if r["code"] != digest:
+            older.setdefault(r["code"], []).append(r)
+    if not older:
+        return f"{path.name}: no records of older code"
+    old_code = [r["code"] for r in recs if r["code"] != digest][-1]
+    group = {r["seed"]: r for r in older[old_code]}
+    todo = sorted(set(group) - have)
+    if not todo:
+        return f"{path.name}: every seed of code {old_code} is already recorded for the current code"
+    probe = min(group)
+    new = next((r for r in recs if r["code"] == digest and r["seed"] == probe), None) or run_lesson(path, probe)
+    if new is not None and not any(r is new for r in recs):
+        append_record(new)
+    old = group[probe]
+
+    def strip(claims: dict) -> dict:  # a timed claim (``max(ms) < 100``) is compared by verdict only
+        return {
+            k: {f: v.get(f) for f in (("ok",) if TIMED.search(k) else ("ok", "left", "right", "margin"))}
+            for k, v in claims.items()
+        }
+
+    if strip(new["claims"]) != strip(old["claims"]) or new["errors"]:
+        diff = sorted(
+            k
+            for k in set(new["claims"]) | set(old["claims"])
+            if strip(new["claims"]).get(k) != strip(old["claims"]).get(k)
+        )
+        return (
+            f"{path.name}: NOT carried over: seed {probe} differs from code {old_code} in "
+            f"{len(diff)} claim(s), e.g. {diff[:2]}; sweep again"
+        )
+    for seed in todo:
+        if seed == probe:
+            continue
+        rec = dict(group[seed], code=digest, carried_from=old_code, probe_seed=probe)
+        append_record(rec)
+    return (
+        f"{path.name}: {len(todo) - (probe in todo)} records carried over from code {old_code} "
+        f"(seed {probe} identical in all {len(new['claims'])} claims)"
+    )
+
+
 def main(argv=None) -> int:
     import nbformat
 
@@ -414,6 +479,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=parse_seeds, default=parse_seeds(DEFAULT_SEEDS))
     ap.add_argument("--jobs", type=int, default=1, help="lessons run at once (one thread each)")
     ap.add_argument("--table-only", action="store_true", help="only rewrite docs/claims.md")
+    ap.add_argument(
+        "--carry-over",
+        action="store_true",
+        help="copy older code's records to the current code where one probe seed is bit-identical",
+    )
     args = ap.parse_args(argv)
     if args.table_only:
         write_table()
@@ -422,6 +492,11 @@ def main(argv=None) -> int:
     if args.lessons:
         wanted = {Path(x).name[:2] for x in args.lessons}
         paths = [p for p in paths if p.name[:2] in wanted]
+    if args.carry_over:
+        for p in paths:
+            print(carry_over(p), flush=True)
+        write_table()
+        return 0
     todo = []
     for seed in args.seeds:  # seed-major: every lesson gets its first seeds early
         for p in paths:

@@ -53,3 +53,44 @@ def test_seed_ranges():
     assert sweep_claims._ranges([0, 1, 2, 5, 7, 8]) == "0-2, 5, 7-8"
     with pytest.raises(Exception, match="seeds look like"):
         sweep_claims.parse_seeds("a-b")
+
+
+def _lesson(tmp_path, code):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    path = tmp_path / "99_toy.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _rec(code, seed, acc, ms=5.0):
+    return {
+        "lesson": "99_toy.ipynb",
+        "seed": seed,
+        "code": code,
+        "seconds": 1.0,
+        "commit": "x",
+        "errors": [],
+        "claims": {
+            "acc >= 0.5": {"ok": acc >= 0.5, "op": ">=", "left": acc, "right": 0.5, "margin": acc - 0.5},
+            "max(ms) < 100": {"ok": True, "op": "<", "left": ms, "right": 100, "margin": 100 - ms},
+        },
+    }
+
+
+@pytest.mark.parametrize("probe_acc, carried", [(0.75, True), (0.7500001, False)])
+def test_carry_over_copies_records_only_when_the_probe_is_bit_identical(tmp_path, monkeypatch, probe_acc, carried):
+    monkeypatch.setattr(sweep_claims, "RECORDS", tmp_path / "claims")
+    path = _lesson(tmp_path, "import vulib\nassert acc >= 0.5")
+    for seed, acc in ((0, 0.75), (1, 0.8), (2, 0.9)):
+        sweep_claims.append_record(_rec("old", seed, acc))
+    digest = sweep_claims.code_hash(nbformat.read(path, as_version=4))
+    monkeypatch.setattr(sweep_claims, "run_lesson", lambda p, s: _rec(digest, s, probe_acc, ms=7.0))  # timings differ
+    report = sweep_claims.carry_over(path)
+    now = [r for r in sweep_claims.records_of(path.name) if r["code"] == digest]
+    if carried:
+        assert "2 records carried over" in report, report
+        assert sorted(r["seed"] for r in now) == [0, 1, 2]
+        assert all(r.get("carried_from") == "old" and r.get("probe_seed") == 0 for r in now if r["seed"])
+    else:
+        assert "NOT carried over" in report and "acc >= 0.5" in report, report
+        assert [r["seed"] for r in now] == [0]  # only the probe run itself is kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -222,6 +223,40 @@ def test_registered_exercise_accepts_reference_and_rejects_wrong_answers(name):
         pytest.fail(f"{name} accepted wrong answer #{number}: {ex._describe(bad)}")
 
 
+def _solution_lines(name):
+    """The code lines of the solution that checker ``name`` checks, from its lesson's notebook."""
+    (path,) = (REPO / "notebooks").glob(f"{EXERCISES[name].notebook}_*.ipynb")
+    cells = nbformat.read(path, 4).cells
+    call = next(
+        i for i, c in enumerate(cells) if c.cell_type == "code" and re.search(rf"^ex\.{name}\(", c.source, re.M)
+    )
+    solution = next(cells[i].source for i in range(call, -1, -1) if "BEGIN SOLUTION" in cells[i].source)
+    body = re.findall(r"BEGIN SOLUTION\n(.*?)END SOLUTION", solution, re.S)
+    lines = [line.strip() for block in body for line in block.splitlines()]
+    return [line for line in lines if len(line) >= 8 and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("name", _REGISTERED)
+def test_failure_messages_never_give_the_answer_away(name):
+    """No wrong answer (nor an empty one) gets a message that shows the solution: for a value
+    exercise, no member of the expected answer the learner left out; for any exercise, no line of
+    the notebook's solution."""
+    entry = EXERCISES[name]
+    solution = _solution_lines(name)
+    value = not callable(entry.reference)
+    wrong = list(entry.wrong) + ([type(entry.reference)()] if value else [])
+    for bad in wrong:
+        with pytest.raises(ExerciseError) as info:
+            entry.checker(bad)
+        text = str(info.value)
+        if value:
+            assert repr(entry.reference) not in text
+            for member in set(entry.reference) - set(bad):
+                assert member not in text, f"{name}: the message names {member!r}, missing from {bad!r}:\n{text}"
+        for line in solution:
+            assert line not in text, f"{name}: the message shows the solution line {line!r}:\n{text}"
+
+
 # --------------------------------------------------------------------------- student versions
 def test_strip_solutions_keeps_indentation_and_hints():
     source = (
@@ -325,15 +360,40 @@ def is_marked_raising(cell: nbformat.NotebookNode) -> bool:
     return "raises-exception" in cell.metadata.get("tags", []) or "NBVAL_RAISES_EXCEPTION" in cell.source
 
 
+def exercise_groups(nb: nbformat.NotebookNode) -> list[list[int]]:
+    """Each exercise's cells: its solution cell and the checker-call cells right after it
+    (the lessons call each checker in a cell of its own, which nbgrader locks)."""
+    groups = []
+    for i in solution_cells(nb):
+        group, j = [i], i + 1
+        while (
+            j < len(nb.cells)
+            and nb.cells[j].cell_type == "code"
+            and re.fullmatch(r"(\s*ex\.check_\w+\(.*\)\s*)+", nb.cells[j].source)
+        ):
+            group.append(j)
+            j += 1
+        groups.append(group)
+    return groups
+
+
 def assert_only_exercises_raise(
     instructor: nbformat.NotebookNode, student_errors: dict[int, str], student: nbformat.NotebookNode
 ) -> None:
-    exercises = {i + 1 for i in solution_cells(instructor)}  # +1: the banner cell on top
+    groups = [[i + 1 for i in g] for g in exercise_groups(instructor)]  # +1: the banner cell on top
+    exercise_cells = {i for g in groups for i in g}
     raising = {i for i, name in student_errors.items() if name == "NotImplementedError"}
-    assert raising == exercises, (
-        f"NotImplementedError in cells {sorted(raising)}, exercise cells are {sorted(exercises)}"
+    assert raising <= exercise_cells and all(raising & set(g) for g in groups), (
+        f"NotImplementedError in cells {sorted(raising)}, exercises (solution, checker cells) are {groups}"
     )
-    others = {i: n for i, n in student_errors.items() if i not in exercises and not is_marked_raising(student.cells[i])}
+    # after a stubbed value exercise, its checker cell fails with NameError: still the exercise
+    inside = {
+        i: n for i, n in student_errors.items() if i in exercise_cells and n not in ("NotImplementedError", "NameError")
+    }
+    assert not inside, f"exercise cells failed with something else than the stub: {inside}"
+    others = {
+        i: n for i, n in student_errors.items() if i not in exercise_cells and not is_marked_raising(student.cells[i])
+    }
     assert not others, (
         f"non-exercise cells failed in the student version (cell index: error; the banner is cell 0): {others}"
     )

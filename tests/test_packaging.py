@@ -80,7 +80,7 @@ def assert_same(expected, actual, where):
 
 def test_pyproject_pins_every_requirement_exactly():
     project = pyproject()
-    assert project["optional-dependencies"].keys() >= {"lab", "test", "book"}
+    assert project["optional-dependencies"].keys() >= {"lab", "test", "book", "classroom"}
     pyproject_pins(*project["optional-dependencies"])  # asserts name==version each
 
 
@@ -112,7 +112,35 @@ def test_environment_yml_matches_pyproject():
     (pip_lines,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
     assert "-e ." in pip_lines, "environment.yml must install vulib (-e .)"
     actual = pins([p for p in pip_lines if not p.startswith("-")], "environment.yml")
-    assert_same(pyproject_pins("lab", "test", "book"), actual, "environment.yml")
+    assert_same(pyproject_pins("lab", "test", "book", "classroom"), actual, "environment.yml")
+
+
+def test_the_environment_script_installs_what_the_tests_need():
+    """scripts/_env.sh builds the one venv of lab.sh and test.sh: the classroom extra included
+    (tests/test_classroom.py grades the lessons with nbgrader)."""
+    text = (ROOT / "scripts/_env.sh").read_text()
+    (extras,) = re.findall(r'pip install[^\n]*-e "\$ROOT\[([a-z,]+)\]"', text)
+    assert set(extras.split(",")) == {"lab", "test", "book", "classroom"}, extras
+
+
+def test_learners_lab_hides_nbgrader(tmp_path):
+    """The course's Lab (scripts/lab.sh, Binder: binder/jupyter) starts without nbgrader's panels,
+    server side and browser side, though the classroom extra installs them."""
+    import json
+
+    page = json.loads((ROOT / "binder/jupyter/labconfig/page_config.json").read_text())
+    assert page["disabledExtensions"].get("@jupyter/nbgrader") is True
+    code = (
+        "from jupyter_server.serverapp import ServerApp\n"
+        "app = ServerApp()\n"
+        f"app.initialize(argv=['--ServerApp.root_dir={tmp_path}'], new_httpserver=False)\n"
+        "print(sorted(n for n, e in app.extension_manager.extensions.items() if e.enabled))\n"
+    )
+    env = {**__import__("os").environ, "JUPYTER_CONFIG_PATH": str(ROOT / "binder/jupyter")}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    enabled = proc.stdout.strip().splitlines()[-1]
+    assert "jupyterlab" in enabled and "nbgrader" not in enabled, enabled
 
 
 def test_repo2docker_builds_binder_from_binder_folder(tmp_path):

@@ -20,3 +20,14 @@ c.MappingKernelManager.cull_idle_timeout = 20 * 60
 c.MappingKernelManager.cull_interval = 60
 c.MappingKernelManager.cull_connected = True
 c.MappingKernelManager.cull_busy = False
+
+# nbgrader (the `classroom` extra, for teachers grading the exercises: docs/classroom.md) adds
+# Formgrader, Assignment List and Course List panels.  A learner working through the lessons has
+# no use for them, so the course's own Lab starts without them; a course's JupyterHub, which does
+# not use this folder, keeps them.  (Their browser side: labconfig/page_config.json, beside this file.)
+c.ServerApp.jpserver_extensions = {
+    "nbgrader.server_extensions.formgrader": False,
+    "nbgrader.server_extensions.assignment_list": False,
+    "nbgrader.server_extensions.course_list": False,
+    "nbgrader.server_extensions.validate_assignment": False,
+}

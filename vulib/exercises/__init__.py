@@ -21,12 +21,18 @@ registers itself with :func:`exercise`, together with the correct answer and a f
 plausible wrong ones, so the test suite can prove that every checker accepts the
 reference and rejects each wrong answer.  Importing this package imports every
 ``nb*.py`` module in it, so registration is automatic.
+
+A checker never shows the expected answer of a value exercise (a set of model names, say):
+it names what is wrong in the learner's own answer and how many are missing.  Each pass is
+recorded locally for self-study: :func:`progress` shows, per lesson, which exercises are
+done (see :mod:`vulib.exercises.selfstudy`; ``$VULIB_PROGRESS_FILE`` moves or disables it).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import importlib
 import io
 import math
@@ -48,6 +54,8 @@ __all__ = [
     "exercise",
     "Exercise",
     "EXERCISES",
+    "progress",
+    "reset_progress",
 ]
 
 
@@ -513,7 +521,9 @@ def exercise(
         name: registry key (default: the checker's name).
 
     Returns:
-        A decorator that registers the checker and returns it unchanged.
+        A decorator that registers the checker and returns it wrapped: the wrapper
+        behaves exactly like the checker and, when an answer passes, records the pass
+        for self-study progress (:func:`vulib.exercises.progress`).
     """
 
     def register(checker: Callable) -> Callable:
@@ -523,8 +533,15 @@ def exercise(
             raise ValueError(
                 f"exercise {key!r} is registered twice ({old.checker.__module__} and {checker.__module__})"
             )
-        EXERCISES[key] = Exercise(checker, list(wrong), str(notebook), reference)
-        return checker
+
+        @functools.wraps(checker)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            result = checker(*args, **kwargs)  # raises ExerciseError on a wrong answer
+            record_pass(str(notebook), key)
+            return result
+
+        EXERCISES[key] = Exercise(checked, list(wrong), str(notebook), reference)
+        return checked
 
     return register
 
@@ -536,5 +553,7 @@ def _import_notebook_checkers() -> list[str]:
         importlib.import_module(f"{__name__}.{module}")
     return names
 
+
+from .selfstudy import progress, record_pass, reset_progress  # noqa: E402 (needs nothing above)
 
 _import_notebook_checkers()

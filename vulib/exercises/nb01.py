@@ -99,12 +99,17 @@ def check_order_blind(answer) -> bool:
         raise ExerciseError(f"order_blind: unknown model names {sorted(unknown)}; use names from {sorted(_NAMES)}")
     measured = _order_blind_models()
     missing, extra = measured - set(answer), set(answer) - measured
-    if missing or extra:
+    if missing or extra:  # names only the learner's own wrong picks, never the missing ones
         parts = []
-        if missing:
-            parts.append(f"{sorted(missing)} give the same output for shuffled frames, so they belong in the set")
         if extra:
             parts.append(f"{sorted(extra)} change their output when the frames are shuffled, so they can use order")
+        if missing:
+            one = len(missing) == 1
+            parts.append(
+                f"{len(missing)} more model{'' if one else 's'} give{'s' if one else ''} the same output "
+                f"for shuffled frames and belong{'s' if one else ''} in the set "
+                f"(which models never compare frames?)"
+            )
         raise ExerciseError("order_blind: " + "; ".join(parts))
     return check_equal(sorted(answer), sorted(measured), "order_blind")
 

@@ -9,6 +9,9 @@ in a code cell (any indentation, several blocks per cell allowed)::
         return frames.float() / 255
         # END SOLUTION
 
+and the checker call follows in a cell of its own (nbgrader locks that cell and gives it
+a point: see ``vulib.exercises.classroom``)::
+
     check_to_unit_float(to_unit_float)
 
 The student version replaces each block by one line at the block's indentation,
