@@ -15,10 +15,12 @@ A *described output* is a stored picture (``image/png``, ``image/jpeg``), an ani
 ``to_jshtml``, which has a frame slider) or a sound player (an HTML ``<audio>``).  A widget output
 (an Explorer's saved picture) may have an entry too; it is optional.
 """
+
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 ALT_FILE = ROOT / "notebooks" / "alt_text.toml"
@@ -70,9 +72,12 @@ def load(path: Path = ALT_FILE) -> dict[str, dict[str, str]]:
         return {}
     with open(path, "rb") as f:
         table = tomllib.load(f)
-    bad = [f"{nb}: {k}" for nb, entries in table.items() for k, v in
-           (entries.items() if isinstance(entries, dict) else [("(not a table)", None)])
-           if not (isinstance(v, str) and v.strip())]
+    bad = [
+        f"{nb}: {k}"
+        for nb, entries in table.items()
+        for k, v in (entries.items() if isinstance(entries, dict) else [("(not a table)", None)])
+        if not (isinstance(v, str) and v.strip())
+    ]
     if bad:
         raise ValueError(f"{path.name}: every entry must be a non-empty string; not so for {bad[:5]}")
     return table
@@ -84,10 +89,8 @@ def problems(nb, name: str, table: dict[str, dict[str, str]]) -> list[str]:
     mine = table.get(name, {})
     outs = described_outputs(nb)
     keys = {k for k, _, _ in outs}
-    out = [f"{name}: {k} ({what}) has no text alternative" for k, _, what in outs
-           if what != "widget" and k not in mine]
-    out += [f"{name}: entry {k!r} names no output (cell gone, or its outputs changed)"
-            for k in mine if k not in keys]
+    out = [f"{name}: {k} ({what}) has no text alternative" for k, _, what in outs if what != "widget" and k not in mine]
+    out += [f"{name}: entry {k!r} names no output (cell gone, or its outputs changed)" for k in mine if k not in keys]
     return out
 
 

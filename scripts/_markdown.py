@@ -1,4 +1,5 @@
 """Shared by the benchmark scripts: put a generated table into a Markdown page between markers."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -13,13 +13,13 @@ on each sequence. Sequences:
 Farnebäck needs ``opencv-python-headless`` (``pip install -e ".[bench]"``); without it its rows are skipped.
 This is a benchmark, not a test: nothing here asserts a time.
 """
+
 from __future__ import annotations
 
 import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 import vulib
@@ -27,7 +27,7 @@ from vulib.flow import endpoint_error, horn_schunck, lucas_kanade, shifted_textu
 
 try:
     import cv2
-except ImportError:                      # optional
+except ImportError:  # optional
     cv2 = None
 
 
@@ -37,8 +37,9 @@ def farneback(frame1: torch.Tensor, frame2: torch.Tensor) -> torch.Tensor:
     for a, b in zip(frame1, frame2):
         g1 = (a.mean(0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
         g2 = (b.mean(0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
-        f = cv2.calcOpticalFlowFarneback(g1, g2, None, pyr_scale=0.5, levels=3, winsize=9, iterations=3,
-                                         poly_n=5, poly_sigma=1.1, flags=0)
+        f = cv2.calcOpticalFlowFarneback(
+            g1, g2, None, pyr_scale=0.5, levels=3, winsize=9, iterations=3, poly_n=5, poly_sigma=1.1, flags=0
+        )
         out.append(torch.from_numpy(f).permute(2, 0, 1))
     return torch.stack(out)
 
@@ -72,27 +73,40 @@ def run(pairs: int) -> list[dict]:
         for method, fn in METHODS.items():
             if fn is farneback and cv2 is None:
                 continue
-            fn(a[:1], b[:1])                                             # warm-up
+            fn(a[:1], b[:1])  # warm-up
             t0 = time.perf_counter()
             flow = fn(a, b)
             ms = 1000 * (time.perf_counter() - t0) / a.shape[0]
-            rows.append({"sequence": name, "method": method,
-                         "epe": endpoint_error(flow, true, where), "epe_moving": endpoint_error(flow, true, moving),
-                         "ms": ms})
-        rows.append({"sequence": name, "method": "zero flow (baseline)",
-                     "epe": endpoint_error(torch.zeros_like(true), true, where),
-                     "epe_moving": endpoint_error(torch.zeros_like(true), true, moving), "ms": 0.0})
+            rows.append(
+                {
+                    "sequence": name,
+                    "method": method,
+                    "epe": endpoint_error(flow, true, where),
+                    "epe_moving": endpoint_error(flow, true, moving),
+                    "ms": ms,
+                }
+            )
+        rows.append(
+            {
+                "sequence": name,
+                "method": "zero flow (baseline)",
+                "epe": endpoint_error(torch.zeros_like(true), true, where),
+                "epe_moving": endpoint_error(torch.zeros_like(true), true, moving),
+                "ms": 0.0,
+            }
+        )
     return rows
 
 
 def markdown(rows: list[dict], pairs: int) -> str:
-    lines = [f"| sequence | method | EPE (px) | EPE on moving pixels (px) | ms per pair |",
-             "|---|---|---:|---:|---:|"]
+    lines = ["| sequence | method | EPE (px) | EPE on moving pixels (px) | ms per pair |", "|---|---|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['sequence']} | {r['method']} | {r['epe']:.3f} | {r['epe_moving']:.3f} | {r['ms']:.1f} |")
-    head = (f"{pairs} frame pairs of 64 × 64 pixels per sequence; CPU, torch threads = {torch.get_num_threads()}; "
-            f"torch {torch.__version__}" + (f", OpenCV {cv2.__version__}" if cv2 else ", OpenCV not installed") + ".\n"
-            "For textures, 'EPE' is averaged away from the borders (12 px) and every pixel moves.\n")
+    head = (
+        f"{pairs} frame pairs of 64 × 64 pixels per sequence; CPU, torch threads = {torch.get_num_threads()}; "
+        f"torch {torch.__version__}" + (f", OpenCV {cv2.__version__}" if cv2 else ", OpenCV not installed") + ".\n"
+        "For textures, 'EPE' is averaged away from the borders (12 px) and every pixel moves.\n"
+    )
     return head + "\n" + "\n".join(lines) + "\n"
 
 
@@ -106,9 +120,11 @@ def main() -> None:
     table = markdown(run(args.pairs), args.pairs)
     print(table)
     if args.markdown_out:
-        args.markdown_out.write_text("# Optical flow: vulib's estimators against OpenCV's Farnebäck\n\n"
-                                     "Written by `python scripts/benchmark_flow.py --markdown-out "
-                                     f"{args.markdown_out}`.\n\n" + table)
+        args.markdown_out.write_text(
+            "# Optical flow: vulib's estimators against OpenCV's Farnebäck\n\n"
+            "Written by `python scripts/benchmark_flow.py --markdown-out "
+            f"{args.markdown_out}`.\n\n" + table
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ step, then ``--steps`` timed steps (CUDA: synchronised). Multiply-adds per clip 
 ``vulib.cost.model_cost``. Devices that are absent are skipped (and said so). A benchmark, not a test:
 nothing here asserts a time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,9 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def time_steps(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, *, bf16: bool,
-               channels_last: bool) -> float:
+def time_steps(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, *, bf16: bool, channels_last: bool
+) -> float:
     """Seconds per training step (median of ``steps``) of ``model`` on the batch ``x (B, C, T, H, W)``."""
     device = x.device
     if channels_last:
@@ -53,7 +55,7 @@ def time_steps(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, *
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     autocast = torch.autocast(device_type=device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
     times = []
-    for i in range(steps + 1):                       # the first step warms up (allocations, kernel choice)
+    for i in range(steps + 1):  # the first step warms up (allocations, kernel choice)
         _sync(device)
         t0 = time.perf_counter()
         with autocast:
@@ -89,26 +91,55 @@ def run(names: list[str], devices: list[str], frames: int, size: int, batch: int
                 y = torch.randint(0, CLASSES, (batch,), device=device)
                 try:
                     sec = time_steps(m, x, y, steps, bf16=bf16, channels_last=cl)
-                    rows.append(dict(model=name, device=dev, variant=label, params=params, macs=macs,
-                                     step_ms=1000 * sec, clips_per_s=batch / sec))
-                except RuntimeError as err:          # e.g. an op without a bf16 kernel on this device
-                    rows.append(dict(model=name, device=dev, variant=label, params=params, macs=macs,
-                                     step_ms=float("nan"), clips_per_s=float("nan"), error=str(err).split("\n")[0]))
-                print(f"{name:18s} {dev:5s} {label:22s} " + (f"{rows[-1]['clips_per_s']:8.1f} clips/s"
-                      if "error" not in rows[-1] else rows[-1]["error"][:60]), file=sys.stderr, flush=True)
+                    rows.append(
+                        dict(
+                            model=name,
+                            device=dev,
+                            variant=label,
+                            params=params,
+                            macs=macs,
+                            step_ms=1000 * sec,
+                            clips_per_s=batch / sec,
+                        )
+                    )
+                except RuntimeError as err:  # e.g. an op without a bf16 kernel on this device
+                    rows.append(
+                        dict(
+                            model=name,
+                            device=dev,
+                            variant=label,
+                            params=params,
+                            macs=macs,
+                            step_ms=float("nan"),
+                            clips_per_s=float("nan"),
+                            error=str(err).split("\n")[0],
+                        )
+                    )
+                print(
+                    f"{name:18s} {dev:5s} {label:22s} "
+                    + (
+                        f"{rows[-1]['clips_per_s']:8.1f} clips/s" if "error" not in rows[-1] else rows[-1]["error"][:60]
+                    ),
+                    file=sys.stderr,
+                    flush=True,
+                )
                 del m, x, y
     return rows
 
 
 def markdown(rows: list[dict], frames: int, size: int, batch: int, steps: int, note: str) -> str:
-    head = (f"Clips of {frames} frames × {size} × {size}, {CLASSES} classes, batch {batch}; forward + backward + SGD step, "
-            f"median of {steps} steps after one warm-up. {note}\n\n"
-            "| model | device | variant | parameters | G multiply-adds per clip | ms per step | clips/s |\n"
-            "|---|---|---|---:|---:|---:|---:|\n")
+    head = (
+        f"Clips of {frames} frames × {size} × {size}, {CLASSES} classes, batch {batch}; forward + backward + SGD step, "
+        f"median of {steps} steps after one warm-up. {note}\n\n"
+        "| model | device | variant | parameters | G multiply-adds per clip | ms per step | clips/s |\n"
+        "|---|---|---|---:|---:|---:|---:|\n"
+    )
     lines = []
     for r in rows:
         speed = f"{r['step_ms']:.0f} | {r['clips_per_s']:.1f}" if "error" not in r else f"— | failed: {r['error'][:60]}"
-        lines.append(f"| {r['model']} | {r['device']} | {r['variant']} | {r['params']:,} | {r['macs'] / 1e9:.3f} | {speed} |")
+        lines.append(
+            f"| {r['model']} | {r['device']} | {r['variant']} | {r['params']:,} | {r['macs'] / 1e9:.3f} | {speed} |"
+        )
     return head + "\n".join(lines)
 
 
@@ -128,10 +159,13 @@ def main(argv: list[str] | None = None) -> None:
     devices, skipped = [], []
     for d in args.devices.split(","):
         (devices if d == "cpu" or (d == "cuda" and torch.cuda.is_available()) else skipped).append(d)
-    note = (f"Machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-            f"{torch.get_num_threads()} CPU thread(s)"
-            + (f", CUDA device {torch.cuda.get_device_name(0)}" if "cuda" in devices else "")
-            + (f"; not measured (absent here): {', '.join(skipped)}" if skipped else "") + ".")
+    note = (
+        f"Machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} CPU thread(s)"
+        + (f", CUDA device {torch.cuda.get_device_name(0)}" if "cuda" in devices else "")
+        + (f"; not measured (absent here): {', '.join(skipped)}" if skipped else "")
+        + "."
+    )
     rows = run(names, devices, args.frames, args.size, args.batch, args.steps)
     table = markdown(rows, args.frames, args.size, args.batch, args.steps, note)
     print(table)

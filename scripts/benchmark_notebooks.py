@@ -47,8 +47,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S, BUDGET_MB = 60, 1.5 * 1024
 CGROUP_MEMORY = Path("/sys/fs/cgroup/memory")
-MARKERS = {"single": ("<!-- benchmarks:start -->", "<!-- benchmarks:end -->"),
-           "path": ("<!-- learner-path:start -->", "<!-- learner-path:end -->")}
+MARKERS = {
+    "single": ("<!-- benchmarks:start -->", "<!-- benchmarks:end -->"),
+    "path": ("<!-- learner-path:start -->", "<!-- learner-path:end -->"),
+}
 
 
 def parse_size(text):
@@ -85,8 +87,11 @@ async def run_path(notebooks, keep_alive, cgroup, timeout):
 
         def get_kernel_spec(self, kernel_name):
             return self.kernel_spec_class(
-                resource_dir="", display_name="Python 3", language="python",
-                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+                resource_dir="",
+                display_name="Python 3",
+                language="python",
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            )
 
     class ThisPythonKernel(AsyncKernelManager):
         @default("kernel_spec_manager")
@@ -95,11 +100,16 @@ async def run_path(notebooks, keep_alive, cgroup, timeout):
 
     alive, rows, worst_sum = [], [], 0.0
     for notebook in notebooks:
-        while len(alive) > keep_alive:        # "close the tab" of the oldest notebook
+        while len(alive) > keep_alive:  # "close the tab" of the oldest notebook
             await alive.pop(0)._async_cleanup_kernel()
         nb = nbformat.read(notebook, as_version=4)
-        client = NotebookClient(nb, kernel_name="python3", kernel_manager_class=ThisPythonKernel,
-                                timeout=timeout, resources={"metadata": {"path": str(Path(notebook).parent)}})
+        client = NotebookClient(
+            nb,
+            kernel_name="python3",
+            kernel_manager_class=ThisPythonKernel,
+            timeout=timeout,
+            resources={"metadata": {"path": str(Path(notebook).parent)}},
+        )
         error, pid = None, None
         t0 = time.perf_counter()
         try:
@@ -109,17 +119,24 @@ async def run_path(notebooks, keep_alive, cgroup, timeout):
         wall = time.perf_counter() - t0
         process = getattr(getattr(client.km, "provisioner", None), "process", None) if client.km else None
         pid = getattr(process, "pid", None)
-        row = {"notebook": Path(notebook).name, "wall": wall, "error": error,
-               "peak_mb": proc_status_mb(pid, "VmHWM") if pid else None,
-               "end_mb": proc_status_mb(pid, "VmRSS") if pid else None,
-               "end_private_mb": proc_status_mb(pid, "RssAnon") if pid else None}
+        row = {
+            "notebook": Path(notebook).name,
+            "wall": wall,
+            "error": error,
+            "peak_mb": proc_status_mb(pid, "VmHWM") if pid else None,
+            "end_mb": proc_status_mb(pid, "VmRSS") if pid else None,
+            "end_private_mb": proc_status_mb(pid, "RssAnon") if pid else None,
+        }
         if cgroup:
             row["cgroup_now_mb"] = int(Path(cgroup, "memory.usage_in_bytes").read_text()) / 2**20
         rows.append(row)
         if client.km is not None:
             alive.append(client)
-        live = [proc_status_mb(getattr(c.km.provisioner.process, "pid", 0), "VmRSS")
-                for c in alive if c.km and getattr(c.km, "provisioner", None) and c.km.provisioner.process]
+        live = [
+            proc_status_mb(getattr(c.km.provisioner.process, "pid", 0), "VmRSS")
+            for c in alive
+            if c.km and getattr(c.km, "provisioner", None) and c.km.provisioner.process
+        ]
         worst_sum = max(worst_sum, sum(m for m in live if m))
     for client in alive:
         await client._async_cleanup_kernel()
@@ -131,8 +148,7 @@ def worker(spec_file):
     spec = json.loads(Path(spec_file).read_text())
     if spec["cgroup"]:  # join the cgroup first: the kernels started below inherit it
         Path(spec["cgroup"], "cgroup.procs").write_text(str(os.getpid()))
-    rows, worst_sum = asyncio.run(run_path(spec["notebooks"], spec["keep_alive"], spec["cgroup"],
-                                           spec["timeout"]))
+    rows, worst_sum = asyncio.run(run_path(spec["notebooks"], spec["keep_alive"], spec["cgroup"], spec["timeout"]))
     Path(spec["result"]).write_text(json.dumps({"rows": rows, "worst_sum_mb": worst_sum}))
 
 
@@ -169,19 +185,39 @@ def run_in_cgroup(notebooks, keep_alive, args, env):
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp, "spec.json")
         result = Path(tmp, "result.json")
-        spec.write_text(json.dumps({"notebooks": [str(n) for n in notebooks], "keep_alive": keep_alive,
-                                    "cgroup": str(cg or ""), "timeout": args.timeout, "result": str(result)}))
+        spec.write_text(
+            json.dumps(
+                {
+                    "notebooks": [str(n) for n in notebooks],
+                    "keep_alive": keep_alive,
+                    "cgroup": str(cg or ""),
+                    "timeout": args.timeout,
+                    "result": str(result),
+                }
+            )
+        )
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, __file__, "--worker", str(spec)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--worker", str(spec)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         if result.exists():
             out = json.loads(result.read_text())
             rows, extra["worst_sum_mb"] = out["rows"], out["worst_sum_mb"]
         else:  # the runner itself died (e.g. killed by the cap)
             sys.stderr.write(proc.stdout[-2000:])
-            rows = [{"notebook": Path(notebooks[0]).name if len(notebooks) == 1 else "(path)",
-                     "wall": time.perf_counter() - t0, "peak_mb": None, "end_mb": None,
-                     "error": f"runner exited with status {proc.returncode}"}]
+            rows = [
+                {
+                    "notebook": Path(notebooks[0]).name if len(notebooks) == 1 else "(path)",
+                    "wall": time.perf_counter() - t0,
+                    "peak_mb": None,
+                    "end_mb": None,
+                    "error": f"runner exited with status {proc.returncode}",
+                }
+            ]
     if cg:
         extra["cgroup_peak_mb"] = int((cg / "memory.max_usage_in_bytes").read_text()) / 2**20
         oom = re.search(r"oom_kill (\d+)", (cg / "memory.oom_control").read_text())
@@ -198,21 +234,27 @@ def _mb(x):
 
 
 def header(args):
-    return (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPUs, Python "
-            f"{platform.python_version()}; memory cap: {args.memory_cap_text or 'none'}; "
-            f"VULIB_SEED={args.seed if args.seed is not None else '(default)'}; "
-            f"VULIB_NUM_THREADS={args.threads if args.threads is not None else '(default)'}. "
-            f"Wall time includes kernel start; MB = MiB; end RSS = the kernel's resident memory after "
-            f"its last cell, and of it the private part (RssAnon: not the shared libraries, which every "
-            f"kernel maps once; what a kernel left open really keeps from others).")
+    return (
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; memory cap: {args.memory_cap_text or 'none'}; "
+        f"VULIB_SEED={args.seed if args.seed is not None else '(default)'}; "
+        f"VULIB_NUM_THREADS={args.threads if args.threads is not None else '(default)'}. "
+        f"Wall time includes kernel start; MB = MiB; end RSS = the kernel's resident memory after "
+        f"its last cell, and of it the private part (RssAnon: not the shared libraries, which every "
+        f"kernel maps once; what a kernel left open really keeps from others)."
+    )
 
 
 def table(rows, args):
     capped = bool(args.memory_cap)
-    lines = [header(args), "",
-             "| notebook | wall (s) | peak RSS (MB) | end RSS (MB) | end private (MB) |" + (" cgroup peak (MB) |" if capped else "")
-             + f" result | ≤ {BUDGET_S} s | ≤ 1.5 GB |",
-             "|---|---:|---:|---:|---:|" + ("---:|" if capped else "") + "---|:-:|:-:|"]
+    lines = [
+        header(args),
+        "",
+        "| notebook | wall (s) | peak RSS (MB) | end RSS (MB) | end private (MB) |"
+        + (" cgroup peak (MB) |" if capped else "")
+        + f" result | ≤ {BUDGET_S} s | ≤ 1.5 GB |",
+        "|---|---:|---:|---:|---:|" + ("---:|" if capped else "") + "---|:-:|:-:|",
+    ]
     for r in rows:
         mb = r["peak_mb"]
         lines.append(
@@ -220,34 +262,49 @@ def table(rows, args):
             + (f" {_mb(r.get('cgroup_peak_mb'))} |" if capped else "")
             + (" PASS |" if not r["error"] else f" FAIL: {r['error']} |")
             + (" ok |" if r["wall"] <= BUDGET_S else " OVER |")
-            + (" ? |" if mb is None else " ok |" if mb <= BUDGET_MB else " OVER |"))
+            + (" ? |" if mb is None else " ok |" if mb <= BUDGET_MB else " OVER |")
+        )
     return "\n".join(lines) + "\n"
 
 
 def path_table(scenarios, args):
     """One row per learner-path scenario, then the notebooks of each."""
     cap_mb = args.memory_cap / 2**20
-    lines = [header(args), "",
-             "| scenario | notebooks | cgroup peak (MB) | largest sum of live kernels (MB) | margin to the cap (MB) | result |",
-             "|---|---|---:|---:|---:|---|"]
+    lines = [
+        header(args),
+        "",
+        "| scenario | notebooks | cgroup peak (MB) | largest sum of live kernels (MB) | margin to the cap (MB) "
+        "| result |",
+        "|---|---|---:|---:|---:|---|",
+    ]
     for name, rows, extra in scenarios:
         failed = [r for r in rows if r["error"]]
         peak = extra.get("cgroup_peak_mb")
-        lines.append(f"| {name} | {rows[0]['notebook'][:2]}–{rows[-1]['notebook'][:2]} ({len(rows)}) | {_mb(peak)} | "
-                     f"{_mb(extra.get('worst_sum_mb'))} | {_mb(None if peak is None else cap_mb - peak)} | "
-                     + ("PASS" if not failed else "FAIL: " + "; ".join(f"{r['notebook']}: {r['error']}" for r in failed))
-                     + " |")
-    lines += ["", "Per notebook on the path (end RSS = what its kernel holds when the next one starts):", "",
-              "| notebook | " + " | ".join(f"{name}: end RSS / private / cgroup after (MB)" for name, _, _ in scenarios)
-              + " |",
-              "|---|" + "---:|" * len(scenarios)]
+        lines.append(
+            f"| {name} | {rows[0]['notebook'][:2]}–{rows[-1]['notebook'][:2]} ({len(rows)}) | {_mb(peak)} | "
+            f"{_mb(extra.get('worst_sum_mb'))} | {_mb(None if peak is None else cap_mb - peak)} | "
+            + ("PASS" if not failed else "FAIL: " + "; ".join(f"{r['notebook']}: {r['error']}" for r in failed))
+            + " |"
+        )
+    lines += [
+        "",
+        "Per notebook on the path (end RSS = what its kernel holds when the next one starts):",
+        "",
+        "| notebook | "
+        + " | ".join(f"{name}: end RSS / private / cgroup after (MB)" for name, _, _ in scenarios)
+        + " |",
+        "|---|" + "---:|" * len(scenarios),
+    ]
     names = [r["notebook"] for r in scenarios[0][1]]
     for i, nb in enumerate(names):
         cells = []
         for _, rows, _ in scenarios:
             r = rows[i] if i < len(rows) else None
-            cells.append("—" if r is None else
-                         f"{_mb(r['end_mb'])} / {_mb(r.get('end_private_mb'))} / {_mb(r.get('cgroup_now_mb'))}")
+            cells.append(
+                "—"
+                if r is None
+                else f"{_mb(r['end_mb'])} / {_mb(r.get('end_private_mb'))} / {_mb(r.get('cgroup_now_mb'))}"
+            )
         lines.append(f"| {nb} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -258,7 +315,7 @@ def write_markdown(path, text, which="single"):
     block = f"{start}\n{text}{end}\n"
     old = path.read_text() if path.exists() else "# Notebook benchmarks\n\n"
     if start in old and end in old:
-        new = old[:old.index(start)] + block + old[old.index(end) + len(end):].lstrip("\n")
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end) :].lstrip("\n")
     else:
         new = old.rstrip("\n") + "\n\n" + block
     path.write_text(new)
@@ -269,11 +326,13 @@ SCENARIOS = {0: "one kernel at a time", 1: "two kernels alive"}
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("notebooks", nargs="*", type=Path,
-                   help="default: every notebooks/*.ipynb")
+    p.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/*.ipynb")
     p.add_argument("--memory-cap", metavar="SIZE", help="e.g. 2G (cgroup v1, root)")
-    p.add_argument("--learner-path", action="store_true",
-                   help="run the notebooks in order in one capped cgroup (see the module docstring)")
+    p.add_argument(
+        "--learner-path",
+        action="store_true",
+        help="run the notebooks in order in one capped cgroup (see the module docstring)",
+    )
     p.add_argument("--alive", type=int, choices=(0, 1), help="with --learner-path: one scenario only")
     p.add_argument("--markdown-out", metavar="FILE")
     p.add_argument("--seed", type=int)
@@ -298,7 +357,7 @@ def main(argv=None):
 
     if args.learner_path:
         scenarios = []
-        for keep in ([args.alive] if args.alive is not None else [0, 1]):
+        for keep in [args.alive] if args.alive is not None else [0, 1]:
             print(f"learner path, {SCENARIOS[keep]}: {len(notebooks)} notebooks ...", file=sys.stderr, flush=True)
             rows, extra = run_in_cgroup(notebooks, keep, args, env)
             scenarios.append((SCENARIOS[keep], rows, extra))
@@ -307,7 +366,8 @@ def main(argv=None):
         if args.markdown_out:
             write_markdown(args.markdown_out, text, "path")
         ok = all(not r["error"] for _, rows, _ in scenarios for r in rows) and all(
-            extra.get("oom_kills", 0) == 0 and len(rows) == len(notebooks) for _, rows, extra in scenarios)
+            extra.get("oom_kills", 0) == 0 and len(rows) == len(notebooks) for _, rows, extra in scenarios
+        )
         return 0 if ok else 1
 
     rows = []
@@ -320,8 +380,10 @@ def main(argv=None):
     print(text, end="")
     if args.markdown_out:
         write_markdown(args.markdown_out, text)
-    ok = all(not r["error"] and r["wall"] <= BUDGET_S and r["peak_mb"] is not None
-             and r["peak_mb"] <= BUDGET_MB for r in rows)
+    ok = all(
+        not r["error"] and r["wall"] <= BUDGET_S and r["peak_mb"] is not None and r["peak_mb"] <= BUDGET_MB
+        for r in rows
+    )
     return 0 if ok else 1
 
 

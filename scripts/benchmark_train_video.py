@@ -13,6 +13,7 @@ processes (start-up and both epochs: a measure that other jobs on the machine di
 than the wall clock). Several processes are started with torchrun.
 This is a benchmark, not a test: nothing here asserts a speed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,19 +29,20 @@ from pathlib import Path
 
 import psutil
 import torch
+from _markdown import replace_block
 
 import vulib
-from _markdown import replace_block
 from vulib.data import write_video_folder
 
 
 def write_data(root: Path, videos: int, frames: int) -> None:
     """Synthetic videos, 16 at a time (so the frames never all sit in memory)."""
     for start in range(0, videos, 16):
-        batch = vulib.make_clips("direction", min(16, videos - start), frames=2 * frames, size=128, seed=0,
-                                 start_index=start)
+        batch = vulib.make_clips(
+            "direction", min(16, videos - start), frames=2 * frames, size=128, seed=0, start_index=start
+        )
         part = write_video_folder(root / f"part{start}", batch)
-        for cls in part.iterdir():                   # merge into root/<class>/
+        for cls in part.iterdir():  # merge into root/<class>/
             (root / cls.name).mkdir(exist_ok=True)
             for f in cls.iterdir():
                 f.rename(root / cls.name / f"{start + int(f.stem):05d}.mp4")
@@ -50,12 +52,40 @@ def write_data(root: Path, videos: int, frames: int) -> None:
 
 def run(data: Path, out: Path, processes: int, workers: int, args: argparse.Namespace) -> tuple[float, float]:
     """(clips/s of the last epoch, CPU seconds of the whole run in all its processes) of one training run."""
-    command = ["--data", str(data), "--out", str(out), "--model", args.model, "--frames", str(args.frames),
-               "--size", str(args.size), "--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
-               "--workers", str(workers), "--val-fraction", "0", "--no-progress"]
-    head = [sys.executable, "-m", "vulib.train_video"] if processes == 1 else \
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
-         "-m", "vulib.train_video"]
+    command = [
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--model",
+        args.model,
+        "--frames",
+        str(args.frames),
+        "--size",
+        str(args.size),
+        "--epochs",
+        str(args.epochs),
+        "--batch-size",
+        str(args.batch_size),
+        "--workers",
+        str(workers),
+        "--val-fraction",
+        "0",
+        "--no-progress",
+    ]
+    head = (
+        [sys.executable, "-m", "vulib.train_video"]
+        if processes == 1
+        else [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={processes}",
+            "-m",
+            "vulib.train_video",
+        ]
+    )
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(head + command, check=True, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -75,8 +105,12 @@ def main() -> None:
     ap.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--workers", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--data", type=Path, default=None, help="folder of videos to reuse, or where to write it")
-    ap.add_argument("--markdown-out", type=Path, default=None,
-                    help="replace the table between <!-- train-video:start --> and <!-- train-video:end --> there")
+    ap.add_argument(
+        "--markdown-out",
+        type=Path,
+        default=None,
+        help="replace the table between <!-- train-video:start --> and <!-- train-video:end --> there",
+    )
     args = ap.parse_args()
 
     data = args.data or Path(tempfile.gettempdir()) / f"vulib-train-benchmark-{args.videos}x{2 * args.frames}"
@@ -91,15 +125,21 @@ def main() -> None:
                 load = psutil.getloadavg()[0]
                 rate, cpu = run(data, Path(tmp) / f"p{processes}w{workers}", processes, workers, args)
                 rows.append((processes, workers, rate, cpu, load))
-                print(f"{processes} process(es), {workers} worker(s): {rate:.1f} clips/s, {cpu:.0f} CPU s "
-                      f"(load {load:.1f})", flush=True)
+                print(
+                    f"{processes} process(es), {workers} worker(s): {rate:.1f} clips/s, {cpu:.0f} CPU s "
+                    f"(load {load:.1f})",
+                    flush=True,
+                )
     threads = os.environ.get("VULIB_NUM_THREADS", "1")
-    lines = [f"{args.model}, clips of {args.frames} x {args.size} x {args.size}, global batch {args.batch_size}, "
-             f"{args.videos} videos, last of {args.epochs} epochs; {psutil.cpu_count()} cores ({platform.machine()}), "
-             f"torch {torch.__version__}, {threads} torch thread(s) per process.", "",
-             "| processes | loader workers per process | clips/s (wall clock, last epoch) "
-             "| CPU s, whole run, all processes | load average before the run |",
-             "|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"{args.model}, clips of {args.frames} x {args.size} x {args.size}, global batch {args.batch_size}, "
+        f"{args.videos} videos, last of {args.epochs} epochs; {psutil.cpu_count()} cores ({platform.machine()}), "
+        f"torch {torch.__version__}, {threads} torch thread(s) per process.",
+        "",
+        "| processes | loader workers per process | clips/s (wall clock, last epoch) "
+        "| CPU s, whole run, all processes | load average before the run |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     lines += [f"| {p} | {w} | {rate:.1f} | {cpu:.0f} | {load:.1f} |" for p, w, rate, cpu, load in rows]
     text = "\n".join(lines)
     print("\n" + text)

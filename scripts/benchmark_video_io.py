@@ -15,6 +15,7 @@ the process's resident memory rose above where it started (MB). ``--markdown-out
 the table between ``<!-- video-io:start -->`` and ``<!-- video-io:end -->`` in that file.
 This is a benchmark, not a test: nothing here asserts a time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,9 @@ import av
 import numpy as np
 import psutil
 import torch
+from _markdown import replace_block
 
 import vulib
-from _markdown import replace_block
 from vulib.io import H264_CRF, _read_in_order, read_video, video_info
 
 FPS = 25
@@ -53,7 +54,7 @@ def write_test_video(path: Path, seconds: float, height: int) -> None:
             image[..., 1] = 128 + 100 * np.sin((ys - 2 * t) / 30)
             image[..., 2] = (xs + ys + 5 * t) % 256
             x0, y0 = (7 * t) % (width - side), (3 * t) % (height - side)
-            image[y0:y0 + side, x0:x0 + side] = 255
+            image[y0 : y0 + side, x0 : x0 + side] = 255
             for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():
@@ -81,8 +82,12 @@ def measure(fn, repeats: int) -> tuple[float, float, float]:
 
 def measure_in_fresh_process(path: Path, how: str, kw: dict, repeats: int) -> tuple[float, float, float]:
     """:func:`measure` one read in a new Python process, so that earlier reads do not blur its memory."""
-    out = subprocess.run([sys.executable, __file__, "--file", str(path), "--one", how, json.dumps(kw),
-                          "--repeats", str(repeats)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--file", str(path), "--one", how, json.dumps(kw), "--repeats", str(repeats)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return tuple(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -99,11 +104,11 @@ def main() -> None:
     ap.add_argument("--file", type=Path, default=None, help="test video to reuse, or where to write it")
     ap.add_argument("--repeats", type=int, default=2, help="runs of each read; the best time is kept")
     ap.add_argument("--markdown-out", type=Path, default=None)
-    ap.add_argument("--one", nargs=2, metavar=("HOW", "KWARGS"), help=argparse.SUPPRESS)   # internal
+    ap.add_argument("--one", nargs=2, metavar=("HOW", "KWARGS"), help=argparse.SUPPRESS)  # internal
     args = ap.parse_args()
-    if args.one:                                     # one measurement, in this fresh process
+    if args.one:  # one measurement, in this fresh process
         how, kw = args.one[0], json.loads(args.one[1])
-        read(args.file, how, dict(num_frames=1))     # load the decoder once
+        read(args.file, how, dict(num_frames=1))  # load the decoder once
         print(json.dumps(measure(lambda: read(args.file, how, kw), args.repeats)))
         return
 
@@ -117,8 +122,9 @@ def main() -> None:
     window = (middle, middle + 16 / FPS)
     reads = {
         f"16 frames from the middle ({window[0]:g}-{window[1]:g} s)": dict(start=window[0], end=window[1]),
-        f"16 frames from {window[0] - 0.5:g} s (half a second earlier)": dict(start=window[0] - 0.5,
-                                                                              end=window[0] - 0.5 + 16 / FPS),
+        f"16 frames from {window[0] - 0.5:g} s (half a second earlier)": dict(
+            start=window[0] - 0.5, end=window[0] - 0.5 + 16 / FPS
+        ),
         "16 frames spread over the whole video (num_frames=16)": dict(num_frames=16),
         "the same, resized to 112 (size=112)": dict(num_frames=16, size=112),
     }

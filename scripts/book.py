@@ -29,13 +29,12 @@ No page loads anything from the network: no MathJax (one formula in the course i
 its LaTeX source), no widget JavaScript from a CDN, reveal.js from the ``sphinx-revealjs``
 package's copy.
 """
+
 from __future__ import annotations
 
 import argparse
-import base64
 import copy
 import html
-import json
 import re
 import shutil
 import sys
@@ -53,9 +52,11 @@ LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 TEMPLATES = Path(__file__).resolve().parent / "slides_template"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-KERNEL_NOTE = ("Interactive widget: its controls need a running kernel. Open this notebook in JupyterLab "
-               "(<code>bash scripts/lab.sh</code>) or on Binder and run the cells above. Shown here: its "
-               "saved picture; the static version next to it plays without a kernel.")
+KERNEL_NOTE = (
+    "Interactive widget: its controls need a running kernel. Open this notebook in JupyterLab "
+    "(<code>bash scripts/lab.sh</code>) or on Binder and run the cells above. Shown here: its "
+    "saved picture; the static version next to it plays without a kernel."
+)
 
 
 def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -65,8 +66,9 @@ def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
 
 # --------------------------------------------------------------------------- saved widgets
 
+
 def _ref(value) -> str | None:
-    return value[len("IPY_MODEL_"):] if isinstance(value, str) and value.startswith("IPY_MODEL_") else None
+    return value[len("IPY_MODEL_") :] if isinstance(value, str) and value.startswith("IPY_MODEL_") else None
 
 
 class SavedWidgets:
@@ -102,7 +104,8 @@ class SavedWidgets:
         label = f'<span class="vw-label">{desc}</span>' if desc else ""
         if name in self.BOXES:
             inner = "".join(self.html(_ref(c), alt) for c in s.get("children", []) if _ref(c))
-            return f'<div class="vw-box" style="display:flex;flex-direction:{self.BOXES[name]};gap:6px;align-items:center;flex-wrap:wrap">{inner}</div>'
+            style = f"display:flex;flex-direction:{self.BOXES[name]};gap:6px;align-items:center;flex-wrap:wrap"
+            return f'<div class="vw-box" style="{style}">{inner}</div>'
         if name in ("HTMLModel", "HTMLMathModel"):
             return f'<span class="vw-html">{label}{s.get("value", "")}</span>'
         if name == "LabelModel":
@@ -114,8 +117,10 @@ class SavedWidgets:
             if isinstance(value, tuple):
                 fmt = s.get("format", "png")
                 text = html.escape(alt or "The widget's saved picture, its controls at their starting values.")
-                return (f'<img class="vw-image" alt="{text}" style="max-width:100%" '
-                        f'src="data:image/{fmt};base64,{value[1]}">')
+                return (
+                    f'<img class="vw-image" alt="{text}" style="max-width:100%" '
+                    f'src="data:image/{fmt};base64,{value[1]}">'
+                )
             return ""
         if name in ("IntSliderModel", "FloatSliderModel", "SelectionSliderModel"):
             if name == "SelectionSliderModel":
@@ -125,18 +130,22 @@ class SavedWidgets:
             else:
                 lo, hi, val = s.get("min", 0), s.get("max", 100), s.get("value", 0)
                 readout = val
-            return (f'<label class="vw-control">{label}<input type="range" disabled min="{lo}" max="{hi}" '
-                    f'value="{val}"><span class="vw-readout">{html.escape(str(readout))}</span></label>')
+            return (
+                f'<label class="vw-control">{label}<input type="range" disabled min="{lo}" max="{hi}" '
+                f'value="{val}"><span class="vw-readout">{html.escape(str(readout))}</span></label>'
+            )
         if name in ("DropdownModel", "RadioButtonsModel", "ToggleButtonsModel", "SelectModel"):
             labels = s.get("_options_labels", [])
             idx = s.get("index")
-            opts = "".join(f'<option{" selected" if i == idx else ""}>{html.escape(str(o))}</option>'
-                           for i, o in enumerate(labels))
+            opts = "".join(
+                f"<option{' selected' if i == idx else ''}>{html.escape(str(o))}</option>" for i, o in enumerate(labels)
+            )
             return f'<label class="vw-control">{label}<select disabled>{opts}</select></label>'
         if name == "PlayModel":
             return '<button class="vw-play" disabled title="needs a kernel">&#9654;</button>'
         if name in ("CheckboxModel", "ToggleButtonModel"):
-            return f'<label class="vw-control">{label}<input type="checkbox" disabled{" checked" if s.get("value") else ""}></label>'
+            checked = " checked" if s.get("value") else ""
+            return f'<label class="vw-control">{label}<input type="checkbox" disabled{checked}></label>'
         if "value" in s and not name.endswith(("LayoutModel", "StyleModel")):
             return f'<span class="vw-control">{label} {html.escape(str(s["value"]))}</span>'
         return ""
@@ -148,23 +157,26 @@ class SavedWidgets:
             return None
         body = self.html(model_id, alt)
         if self.has_controls(model_id):
-            body = (f'<div class="vulib-static-widget">{body}'
-                    f'<p class="vulib-kernel-note">{KERNEL_NOTE}</p></div>')
+            body = f'<div class="vulib-static-widget">{body}<p class="vulib-kernel-note">{KERNEL_NOTE}</p></div>'
         return nbformat.v4.new_output("display_data", data={"text/html": body, "text/plain": text})
 
 
 # --------------------------------------------------------------------------- one notebook
 
-_FA_LINK = re.compile(r'<link[^>]*font-awesome[^>]*>\s*')
+_FA_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>\s*")
 _LINK = re.compile(r"\[([^\]]+)\]\(((\d\d)_[A-Za-z0-9_]+)\.ipynb(#[^)]*)?\)")
-_REPO_LINK = re.compile(r"\[([^\]]+)\]\(\.\./([^)\s]+)\)")   # [text](../docs/x.md): a file of the repository
+_REPO_LINK = re.compile(r"\[([^\]]+)\]\(\.\./([^)\s]+)\)")  # [text](../docs/x.md): a file of the repository
 
 
 def _repo_file(m: re.Match) -> str:
     """A link from a notebook to a repository file outside notebooks/ (the book does not hold those
     files): its path as text, so the reader knows where to find it."""
     text, path = m.group(1), m.group(2)
-    return f"`{path}` (in the course's repository)" if text.strip("`") == path else f"{text} (`{path}` in the course's repository)"
+    return (
+        f"`{path}` (in the course's repository)"
+        if text.strip("`") == path
+        else f"{text} (`{path}` in the course's repository)"
+    )
 
 
 _ANIM_IMG = re.compile(r'<img id="(_anim_img[0-9a-f]+)"')
@@ -194,13 +206,21 @@ def _described_html(text: str, kind: str, alt: str | None, n: int) -> str:
         text = text.replace(_ANIM_MODE, f'title="Repetition mode" aria-label="Repetition mode of animation {n}"', 1)
     elif kind == "sound" and alt:
         text = text.replace("<audio", f'<audio aria-label="{html.escape(alt)}"', 1)
-        text = text.replace("</audio>", f'</audio>\n<p class="vulib-sound-description">What is heard: '
-                            f'{html.escape(alt)}</p>', 1)
+        text = text.replace(
+            "</audio>", f'</audio>\n<p class="vulib-sound-description">What is heard: {html.escape(alt)}</p>', 1
+        )
     return text
 
 
-def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, downloads: str | None = None,
-            launch: dict[str, str] | None = None, alt: dict | None = None):
+def prepare(
+    nb,
+    name: str,
+    existing: set[str],
+    slides_href: str | None = None,
+    downloads: str | None = None,
+    launch: dict[str, str] | None = None,
+    alt: dict | None = None,
+):
     """A copy of notebook ``nb`` (file ``name``) ready for the book and the slides.
 
     ``launch``: ``{"Binder": url, "JupyterHub": url}`` links that open the lesson (with ``downloads``).
@@ -213,8 +233,10 @@ def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, d
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             # lessons not written yet: plain text, not a broken link
-            cell.source = _LINK.sub(lambda m: m.group(0) if m.group(2) + ".ipynb" in existing
-                                    else f"{m.group(1)} (not written yet)", cell.source)
+            cell.source = _LINK.sub(
+                lambda m: m.group(0) if m.group(2) + ".ipynb" in existing else f"{m.group(1)} (not written yet)",
+                cell.source,
+            )
             cell.source = _REPO_LINK.sub(_repo_file, cell.source)
             continue
         if cell.cell_type != "code":
@@ -253,24 +275,29 @@ def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, d
         elif cell.metadata.get("jupyter", {}).get("source_hidden"):
             what = first.lstrip("#").strip() or "the drawing code"
             tags.append("hide-input")
-            cell.metadata["mystnb"] = {"code_prompt_show": f"Show code ({html.escape(what)})",
-                                       "code_prompt_hide": "Hide code"}
+            cell.metadata["mystnb"] = {
+                "code_prompt_show": f"Show code ({html.escape(what)})",
+                "code_prompt_hide": "Hide code",
+            }
         if tags:
             cell.metadata["tags"] = sorted(set(tags))
     nb.metadata.pop("widgets", None)
     if downloads is not None:
-        stem = Path(name).stem
-        links = [f'<a href="{downloads}/notebooks/{name}" download>the notebook</a>',
-                 f'<a href="{downloads}/student/{name}" download>student version</a> (exercises without solutions)']
+        links = [
+            f'<a href="{downloads}/notebooks/{name}" download>the notebook</a>',
+            f'<a href="{downloads}/student/{name}" download>student version</a> (exercises without solutions)',
+        ]
         if slides_href:
             links.append(f'<a href="{slides_href}">slides</a>')
-        opens = " · ".join(f'<a class="vulib-launch" href="{html.escape(url)}">{html.escape(where)}</a>'
-                           for where, url in (launch or {}).items())
+        opens = " · ".join(
+            f'<a class="vulib-launch" href="{html.escape(url)}">{html.escape(where)}</a>'
+            for where, url in (launch or {}).items()
+        )
         note = nbformat.v4.new_markdown_cell(
             '<p class="vulib-downloads">Download ' + " · ".join(links) + ". Run it in JupyterLab "
             "(<code>bash scripts/lab.sh</code>) or on Binder: the widgets need a kernel; here every "
-            "output is the one stored in the notebook."
-            + (f" Open it on {opens}." if opens else "") + "</p>")
+            "output is the one stored in the notebook." + (f" Open it on {opens}." if opens else "") + "</p>"
+        )
         note.metadata["tags"] = ["remove-from-slides"]
         nb.cells.insert(1, note)
     for cell in nb.cells:
@@ -281,12 +308,13 @@ def prepare(nb, name: str, existing: set[str], slides_href: str | None = None, d
 
 # --------------------------------------------------------------------------- the landing page
 
+
 def landing_page(readme: str, names: list[str]) -> str:
     """index.md: the README's title and first paragraph, its course table with the lessons linked."""
     lines = readme.splitlines()
     title = next(l for l in lines if l.startswith("# "))
     intro = []
-    for line in lines[lines.index(title) + 1:]:
+    for line in lines[lines.index(title) + 1 :]:
         if line.startswith("#"):
             break
         intro.append(line)
@@ -313,15 +341,17 @@ def landing_page(readme: str, names: list[str]) -> str:
         if number not in listed:
             rows.append(f"| {number} | [{stem[3:].replace('_', ' ')}]({stem}.ipynb) | |")
     toc = "\n".join(Path(n).stem for n in names)
-    return (f"{title}\n\n" + "\n".join(intro).strip() + "\n\n"
-            "Every lesson below is shown with the outputs stored in its notebook; animations play in the page. "
-            "Widgets need a kernel: run the notebooks in JupyterLab or on Binder. Each lesson also has "
-            "slides (reveal.js; in JupyterLab, the RISE slideshow runs the cells live).\n\n"
-            "## The lessons\n\n" + "\n".join(rows) + "\n\n"
-            f"```{{toctree}}\n:hidden:\n:maxdepth: 1\n:caption: Lessons\n\n{toc}\n```\n")
+    return (
+        f"{title}\n\n" + "\n".join(intro).strip() + "\n\n"
+        "Every lesson below is shown with the outputs stored in its notebook; animations play in the page. "
+        "Widgets need a kernel: run the notebooks in JupyterLab or on Binder. Each lesson also has "
+        "slides (reveal.js; in JupyterLab, the RISE slideshow runs the cells live).\n\n"
+        "## The lessons\n\n" + "\n".join(rows) + "\n\n"
+        f"```{{toctree}}\n:hidden:\n:maxdepth: 1\n:caption: Lessons\n\n{toc}\n```\n"
+    )
 
 
-CONF = '''# Generated by scripts/book.py: edit that file, not this one.
+CONF = """# Generated by scripts/book.py: edit that file, not this one.
 project = "Video understanding with deep learning"
 author = "the course authors"
 extensions = ["myst_nb"]
@@ -346,7 +376,7 @@ nb_ipywidgets_js = {}              # widgets are drawn statically from their sav
 nb_merge_streams = True
 myst_enable_extensions = []        # no dollar math: MathJax would load from a CDN
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
-'''
+"""
 
 # to_jshtml's buttons in the slides, drawn with characters (its icon font would come from a CDN;
 # in the book, the theme's own Font Awesome draws them)
@@ -366,8 +396,10 @@ ANIM_CSS = """.anim-buttons button i { display: none; }
 # The sidebar's link to the landing page, inside a navigation landmark of its own.
 HOME_TEMPLATE = '<nav class="vulib-home" aria-label="Course home">{% include "navbar-logo.html" %}</nav>\n'
 
-FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
-           '<rect width="16" height="16" rx="3" fill="#0072B2"/><path d="M6 4l6 4-6 4z" fill="#fff"/></svg>')
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="3" fill="#0072B2"/><path d="M6 4l6 4-6 4z" fill="#fff"/></svg>'
+)
 
 CSS = """/* scripts/book.py: the course's additions to the theme */
 .vulib-static-widget { border: 1px dashed #999; padding: .5em; margin: .3em 0; }
@@ -381,6 +413,7 @@ CSS = """/* scripts/book.py: the course's additions to the theme */
 
 
 # --------------------------------------------------------------------------- slides
+
 
 def reveal_dist() -> Path:
     """reveal.js as shipped inside the sphinx-revealjs package (no download)."""
@@ -432,6 +465,7 @@ def build_slides(prepared: dict[str, object], out: Path) -> list[Path]:
 
 # --------------------------------------------------------------------------- the book
 
+
 def build(out: Path, slides_only: bool = False) -> Path:
     from vulib.exercises.classroom import launch_links
     from vulib.exercises.student import make_student_notebook
@@ -461,8 +495,15 @@ def build(out: Path, slides_only: bool = False) -> Path:
         nb = nbformat.read(path, 4)
         shutil.copy(path, extra / "notebooks" / name)
         nbformat.write(make_student_notebook(nb, source_name=f"notebooks/{name}"), extra / "student" / name)
-        for_book = prepare(nb, name, existing, slides_href=f"slides/{Path(name).stem}.slides.html", downloads=".",
-                           launch=launch_links(name), alt=alt)
+        for_book = prepare(
+            nb,
+            name,
+            existing,
+            slides_href=f"slides/{Path(name).stem}.slides.html",
+            downloads=".",
+            launch=launch_links(name),
+            alt=alt,
+        )
         nbformat.write(for_book, src / name)
         prepared[name] = prepare(nb, name, existing, alt=alt)
     build_slides(prepared, extra / "slides")
@@ -479,8 +520,10 @@ def build(out: Path, slides_only: bool = False) -> Path:
     if code:
         raise SystemExit(f"sphinx-build failed ({code})")
     size = sum(f.stat().st_size for f in html_out.rglob("*") if f.is_file())
-    print(f"[book] {len(names)} lessons -> {html_out / 'index.html'} ({size / 2**20:.1f} MB; "
-          f"prepare + slides {t1 - t0:.1f} s, sphinx {time.perf_counter() - t1:.1f} s)")
+    print(
+        f"[book] {len(names)} lessons -> {html_out / 'index.html'} ({size / 2**20:.1f} MB; "
+        f"prepare + slides {t1 - t0:.1f} s, sphinx {time.perf_counter() - t1:.1f} s)"
+    )
     return html_out
 
 

@@ -47,6 +47,7 @@ player's description from ``notebooks/alt_text.toml`` into that output's metadat
 (``{"image/png": {"alt": ...}}``; see ``scripts/_alt_text.py``), for nbconvert and JupyterLab users.
 ``--check`` does not look at them; ``tests/test_accessibility.py`` does (:func:`alt_text_differences`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -129,8 +130,9 @@ def split_checker_cells(nb) -> int:
             continue
         cell.source = "\n".join(lines[:k])
         outputs, cell.outputs = cell.get("outputs", []), []
-        stream = "".join(o.get("text", "") for o in outputs
-                         if o.get("output_type") == "stream" and o.get("name") == "stdout")
+        stream = "".join(
+            o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stdout"
+        )
         ticks = stream.splitlines(keepends=True)
         for j, call in enumerate(calls):
             new = nbformat.v4.new_code_cell(call)
@@ -138,10 +140,11 @@ def split_checker_cells(nb) -> int:
             new.execution_count = cell.execution_count
             if len(calls) == 1:
                 new.outputs = outputs
-            else:   # several calls: one ✓ line and one True each
+            else:  # several calls: one ✓ line and one True each
                 text = ticks[j] if len(ticks) == len(calls) else ""
                 new.outputs = ([nbformat.v4.new_output("stream", name="stdout", text=text)] if text else []) + [
-                    o for o in outputs if o.get("output_type") == "execute_result"]
+                    o for o in outputs if o.get("output_type") == "execute_result"
+                ]
             out.append(new)
             added += 1
     nb.cells = out
@@ -164,15 +167,27 @@ def nbgrader_cells(nb) -> list[dict | None]:
             checks = _checker_calls(cell)
             if SOLUTION.search(src):
                 if any(CHECK_CALL.match(line) for line in src.splitlines()):
-                    raise ValueError(f"cell {i}: a solution cell also calls a checker; move the "
-                                     f"checker call into the next cell (nbgrader locks it there)")
-                names = [a or b for a, b in DEFINES.findall(SOLUTION.split(src, 1)[0])] or \
-                        [a or b for a, b in DEFINES.findall(src)]
-                meta = {"grade": False, "locked": False, "solution": True,
-                        "grade_id": names[0] if names else f"answer-{i}"}
+                    raise ValueError(
+                        f"cell {i}: a solution cell also calls a checker; move the "
+                        f"checker call into the next cell (nbgrader locks it there)"
+                    )
+                names = [a or b for a, b in DEFINES.findall(SOLUTION.split(src, 1)[0])] or [
+                    a or b for a, b in DEFINES.findall(src)
+                ]
+                meta = {
+                    "grade": False,
+                    "locked": False,
+                    "solution": True,
+                    "grade_id": names[0] if names else f"answer-{i}",
+                }
             elif checks:
-                meta = {"grade": True, "locked": True, "solution": False, "points": len(checks),
-                        "grade_id": "+".join(checks)}
+                meta = {
+                    "grade": True,
+                    "locked": True,
+                    "solution": False,
+                    "points": len(checks),
+                    "grade_id": "+".join(checks),
+                }
             elif not seen_setup:
                 meta = {"grade": False, "locked": True, "solution": False, "grade_id": "setup"}
             seen_setup = True
@@ -234,17 +249,20 @@ def alt_text_differences(nb, name: str, table: dict | None = None) -> list[str]:
     """Outputs of notebook ``name`` whose metadata lacks (or differs from) their text in
     ``notebooks/alt_text.toml``; :func:`apply_alt_text` fixes them."""
     texts = (_alt_text.load() if table is None else table).get(name, {})
-    return [f"{name}: output {key} ({what}): alt text not in its metadata"
-            for key, out, what in _alt_text.described_outputs(nb)
-            if key in texts and not _alt_text.has_metadata(out, texts[key])]
+    return [
+        f"{name}: output {key} ({what}): alt text not in its metadata"
+        for key, out, what in _alt_text.described_outputs(nb)
+        if key in texts and not _alt_text.has_metadata(out, texts[key])
+    ]
 
 
 def apply_alt_text(nb, name: str, table: dict | None = None) -> int:
     """Copy the text alternatives of notebook ``name`` into its outputs' metadata; returns how many
     outputs changed (outputs without an entry are left alone)."""
     texts = (_alt_text.load() if table is None else table).get(name, {})
-    return sum(_alt_text.set_metadata(out, texts[key])
-               for key, out, _ in _alt_text.described_outputs(nb) if key in texts)
+    return sum(
+        _alt_text.set_metadata(out, texts[key]) for key, out, _ in _alt_text.described_outputs(nb) if key in texts
+    )
 
 
 def _write(path: Path, nb) -> None:
@@ -258,8 +276,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="*", type=Path)
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook differs")
-    ap.add_argument("--split-checkers", action="store_true",
-                    help="first move checker calls out of solution cells into cells of their own (edits sources)")
+    ap.add_argument(
+        "--split-checkers",
+        action="store_true",
+        help="first move checker calls out of solution cells into cells of their own (edits sources)",
+    )
     args = ap.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     bad = 0

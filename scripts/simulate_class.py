@@ -16,6 +16,7 @@ fetch and submit, collect (``collect``), autograde (``autograde``), manual revie
 changed through the gradebook, as the formgrader does), feedback (``generate_feedback`` +
 ``release_feedback``), the students' ``fetch_feedback``, and ``export`` (grades.csv).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,14 +53,14 @@ def answer_wrongly(nb, test_index: int) -> None:
     end = next(i for i in range(begin, len(lines)) if END.match(lines[i]))
     indent = BEGIN.match(lines[begin])["indent"]
     wrong = f"{indent}return None" if indent else f"{fn} = None"
-    cell.source = "\n".join(lines[:begin] + [wrong] + lines[end + 1:])
+    cell.source = "\n".join(lines[:begin] + [wrong] + lines[end + 1 :])
 
 
 def depends_on(nb, test_index: int) -> set[str]:
     """grade_ids of the tests that fail too when this test's answer is wrong (a later solution uses it)."""
     fn = re.match(r"ex\.check_\w+\((\w+)", nb.cells[test_index].source)[1]
     hit, out = False, {grading(nb.cells[test_index])["grade_id"]}
-    for cell in nb.cells[test_index + 1:]:
+    for cell in nb.cells[test_index + 1 :]:
         if grading(cell).get("solution") and re.search(rf"\b{fn}\b", cell.source):
             hit = True
         elif hit and grading(cell).get("grade"):
@@ -77,8 +78,9 @@ def env() -> dict[str, str]:
 
 
 def nbgrader(course: Path, *args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env(),
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env(), capture_output=True, text=True
+    )
     if proc.returncode:
         sys.exit(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
 
@@ -120,7 +122,7 @@ def main(argv=None) -> int:
         shutil.rmtree(work)
     course, exchange, homes = work / "course", work / "exchange", work / "students"
     exchange.mkdir(parents=True)
-    (exchange / "vulib" / "inbound").mkdir(parents=True)   # created once by the hub's admin
+    (exchange / "vulib" / "inbound").mkdir(parents=True)  # created once by the hub's admin
     (exchange / "vulib" / "outbound").mkdir()
     (exchange / "vulib" / "feedback").mkdir()
     (lesson,) = write_course(course, [args.lesson])
@@ -150,13 +152,13 @@ def main(argv=None) -> int:
         if rng.random() < args.blank:
             expected[student] = 0.0
         else:
-            answers = nbformat.read(sheet_path, 4)   # the right answers ...
+            answers = nbformat.read(sheet_path, 4)  # the right answers ...
             lost: set[str] = set()
-            for i in tests:                           # ... some of them wrong
+            for i in tests:  # ... some of them wrong
                 if rng.random() < args.wrong:
                     answer_wrongly(answers, i)
                     lost |= depends_on(sheet, i)
-            released = nbformat.read(fetched, 4)      # keep the released cells' metadata (checksums)
+            released = nbformat.read(fetched, 4)  # keep the released cells' metadata (checksums)
             for mine, theirs in zip(released.cells, answers.cells):
                 if grading(mine).get("solution"):
                     mine.source = theirs.source
@@ -166,11 +168,11 @@ def main(argv=None) -> int:
     timed("collect", nbgrader, course, "collect", lesson)
     timed("autograde", nbgrader, course, "autograde", lesson)
     t = time.perf_counter()
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:   # what the formgrader does
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # what the formgrader does
         sub = gb.find_submission(lesson, students[0])
         grades = [g for nb in sub.notebooks for g in nb.grades]
         failed = next((g for g in grades if g.auto_score != g.max_score), None)
-        if failed is not None:   # the teacher reads the code and gives the point back
+        if failed is not None:  # the teacher reads the code and gives the point back
             failed.manual_score = failed.max_score
             gb.db.commit()
             expected[students[0]] += failed.max_score
@@ -178,8 +180,10 @@ def main(argv=None) -> int:
     timed("feedback", nbgrader, course, "generate_feedback", lesson)
     timed("feedback", nbgrader, course, "release_feedback", lesson)
     for student in students:
-        timed("students fetch feedback",
-              lambda: exchange_app("fetch-feedback", course, exchange, lesson, student, homes / student).start())
+        timed(
+            "students fetch feedback",
+            lambda: exchange_app("fetch-feedback", course, exchange, lesson, student, homes / student).start(),
+        )
     timed("export", nbgrader, course, "export", "--to", str(work / "grades.csv"))
 
     with open(work / "grades.csv") as f:
@@ -187,15 +191,19 @@ def main(argv=None) -> int:
     feedback = sum(1 for s in students if any((homes / s / lesson / "feedback").rglob("*.html")))
     wrong = {s: (expected[s], got.get(s)) for s in students if got.get(s) != expected[s]}
     total = sum(points.values())
-    print(f"{args.students} students, lesson {lesson}: {len(points)} exercises, {total} points; "
-          f"mean score {sum(got.values()) / len(got):.2f}; {feedback} students got their feedback")
+    print(
+        f"{args.students} students, lesson {lesson}: {len(points)} exercises, {total} points; "
+        f"mean score {sum(got.values()) / len(got):.2f}; {feedback} students got their feedback"
+    )
     n = args.students
     for step, s in times.items():
         per = f" ({s / n:.1f} s per submission)" if step == "autograde" else ""
         print(f"  {step:<24} {s:7.1f} s{per}")
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    print(f"  {'total':<24} {sum(times.values()):7.1f} s   ({os.cpu_count()} CPUs, load average "
-          f"{load} at the end; work folder: {work})")
+    print(
+        f"  {'total':<24} {sum(times.values()):7.1f} s   ({os.cpu_count()} CPUs, load average "
+        f"{load} at the end; work folder: {work})"
+    )
     if wrong or feedback != n:
         print(f"MISMATCH: expected vs gradebook {wrong}; feedback for {feedback} of {n}", file=sys.stderr)
         return 1

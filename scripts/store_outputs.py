@@ -15,6 +15,7 @@ by rule (``scripts/notebook_meta.py``).
 Stored outputs of trained or random numbers will still differ from another machine's in the last bits:
 such cells are tagged ``nbval-ignore-output`` and assert their claims (see CONTRIBUTING.md, "Stored outputs").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,11 +50,16 @@ def store(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     saved_env = dict(os.environ)
     os.environ.clear()
-    os.environ.update(storage_env(saved_env))      # the kernel inherits this process's environment
+    os.environ.update(storage_env(saved_env))  # the kernel inherits this process's environment
     try:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3", store_widget_state=True,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=TIMEOUT_S,
+            kernel_name="python3",
+            store_widget_state=True,
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
         took = time.perf_counter() - start
     finally:
         os.environ.clear()
@@ -61,7 +67,7 @@ def store(path: Path) -> float:
     notebook_meta.apply(nb)
     tmp = path.with_suffix(".ipynb.tmp")
     tmp.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    tmp.replace(path)                               # atomic on one file system: never half-written
+    tmp.replace(path)  # atomic on one file system: never half-written
     return took
 
 

@@ -26,6 +26,7 @@ code (each copy says which code and probe seed it was carried from).
 min / 5th percentile / median / max, and the failures.  ``tests/test_claims_table.py`` fails when an
 asserted claim of a lesson is missing from the table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,18 @@ RECORDS = ROOT / "docs" / "claims"
 TABLE = ROOT / "docs" / "claims.md"
 DEFAULT_SEEDS = "0-39,1000-1009"
 RECORDER = "__vulib_claim__"
-OPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
-       ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+OPS = {
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 
 
 # ---------------------------------------------------------------- claims in a lesson's source
@@ -122,7 +133,7 @@ def _number(x):
             return float(x)
         if isinstance(x, (int, float)):
             return float(x)
-    except Exception:                               # noqa: BLE001  (a recording never stops the lesson)
+    except Exception:  # noqa: BLE001  (a recording never stops the lesson)
         pass
     return None
 
@@ -137,14 +148,25 @@ def margin(op: str, left, right):
 
 def evaluate(op: str, left, right) -> bool:
     import operator
-    fn = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
-          "!=": operator.ne, "is": operator.is_, "is not": operator.is_not,
-          "in": lambda a, b: a in b, "not in": lambda a, b: a not in b}[op]
+
+    fn = {
+        "<": operator.lt,
+        "<=": operator.le,
+        ">": operator.gt,
+        ">=": operator.ge,
+        "==": operator.eq,
+        "!=": operator.ne,
+        "is": operator.is_,
+        "is not": operator.is_not,
+        "in": lambda a, b: a in b,
+        "not in": lambda a, b: a not in b,
+    }[op]
     return bool(fn(left, right))
 
 
 def make_recorder(path: str):
     """The function the rewritten asserts call in the kernel: appends one JSON line per conjunct to ``path``."""
+
     def record(items):
         for key, op, left_fn, right_fn in items:
             entry = {"claim": key, "op": op}
@@ -153,12 +175,17 @@ def make_recorder(path: str):
                     entry["ok"] = bool(left_fn())
                 else:
                     left, right = left_fn(), right_fn()
-                    entry.update(ok=evaluate(op, left, right), left=_number(left), right=_number(right),
-                                 margin=margin(op, left, right))
-            except Exception as exc:                # noqa: BLE001
+                    entry.update(
+                        ok=evaluate(op, left, right),
+                        left=_number(left),
+                        right=_number(right),
+                        margin=margin(op, left, right),
+                    )
+            except Exception as exc:  # noqa: BLE001
                 entry.update(ok=False, error=f"{type(exc).__name__}: {exc}"[:200])
             with open(path, "a", encoding="utf-8") as f:
                 f.write(json.dumps(entry) + "\n")
+
     return record
 
 
@@ -181,23 +208,32 @@ def run_lesson(path: Path, seed: int, timeout: int = 900) -> dict:
     digest = code_hash(nb)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "claims.jsonl"
-        setup = (f"import sys; sys.path.insert(0, {str(ROOT / 'scripts')!r})\n"
-                 f"import sweep_claims; sweep_claims.install(get_ipython(), {str(log)!r})")
+        setup = (
+            f"import sys; sys.path.insert(0, {str(ROOT / 'scripts')!r})\n"
+            f"import sweep_claims; sweep_claims.install(get_ipython(), {str(log)!r})"
+        )
         nb.cells.insert(0, nbformat.v4.new_code_cell(setup))
         env = storage_env()
         env["VULIB_SEED"] = str(seed)
         saved = dict(os.environ)
-        os.environ.clear(); os.environ.update(env)
+        os.environ.clear()
+        os.environ.update(env)
         start = time.perf_counter()
         errors = []
         try:
-            client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                    resources={"metadata": {"path": str(path.parent)}})
+            client = NotebookClient(
+                nb,
+                timeout=timeout,
+                kernel_name="python3",
+                allow_errors=True,
+                resources={"metadata": {"path": str(path.parent)}},
+            )
             client.execute()
-        except Exception as exc:                    # noqa: BLE001  (a dead kernel: record what we have)
+        except Exception as exc:  # noqa: BLE001  (a dead kernel: record what we have)
             errors.append(f"{type(exc).__name__}: {exc}"[:300])
         finally:
-            os.environ.clear(); os.environ.update(saved)
+            os.environ.clear()
+            os.environ.update(saved)
         took = time.perf_counter() - start
         for i, cell in enumerate(nb.cells[1:]):
             for out in cell.get("outputs", []):
@@ -205,30 +241,43 @@ def run_lesson(path: Path, seed: int, timeout: int = 900) -> dict:
                     errors.append(f"cell {i}: {out.ename}: {out.evalue}"[:300])
         lines = [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
     claims: dict[str, dict] = {}
-    for e in lines:                                 # an assert in a loop: keep its worst case
+    for e in lines:  # an assert in a loop: keep its worst case
         have = claims.get(e["claim"])
         if have is None:
             claims[e["claim"]] = e
         else:
             worse = (not e["ok"] and have["ok"]) or (
-                e["ok"] == have["ok"] and e.get("margin") is not None and have.get("margin") is not None
-                and e["margin"] < have["margin"])
+                e["ok"] == have["ok"]
+                and e.get("margin") is not None
+                and have.get("margin") is not None
+                and e["margin"] < have["margin"]
+            )
             if worse:
                 claims[e["claim"]] = e
     for e in claims.values():
         e.pop("claim", None)
-    return {"lesson": path.name, "seed": seed, "code": digest, "seconds": round(took, 1),
-            "commit": _commit(), "errors": errors, "claims": claims}
+    return {
+        "lesson": path.name,
+        "seed": seed,
+        "code": digest,
+        "seconds": round(took, 1),
+        "commit": _commit(),
+        "errors": errors,
+        "claims": claims,
+    }
 
 
 def _commit() -> str:
     """The repository's commit (``+`` when the tree has changes): which vulib a record ran with."""
     import subprocess
+
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "vulib"], cwd=ROOT, capture_output=True,
-                               text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "vulib"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
         return head + ("+" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -255,7 +304,7 @@ def percentile(values: list[float], q: float) -> float:
 def fmt(x) -> str:
     if x is None:
         return "–"
-    x = x + 0.0                                     # no "-0"
+    x = x + 0.0  # no "-0"
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
@@ -268,13 +317,17 @@ def table() -> str:
     """docs/claims.md: every asserted claim of every lesson with its distribution over the swept seeds."""
     import nbformat
 
-    out = ["# The claims, swept over seeds", "",
-           "Generated by `scripts/sweep_claims.py` from the records in `docs/claims/` (do not edit by hand).",
-           "Each lesson was run in a fresh kernel with one thread and `VULIB_SEED` = each seed, its asserts",
-           "recorded instead of raised. **Margin** = how far the claim is from failing, in the quantity's units",
-           "(positive: it holds); for a claim that is no comparison only failures are counted. Only records of",
-           "the lesson's current code count. Every asserted claim of the lessons is listed (checked by",
-           "`tests/test_claims_table.py`); a claim with 0 seeds has not been swept since its code changed.", ""]
+    out = [
+        "# The claims, swept over seeds",
+        "",
+        "Generated by `scripts/sweep_claims.py` from the records in `docs/claims/` (do not edit by hand).",
+        "Each lesson was run in a fresh kernel with one thread and `VULIB_SEED` = each seed, its asserts",
+        "recorded instead of raised. **Margin** = how far the claim is from failing, in the quantity's units",
+        "(positive: it holds); for a claim that is no comparison only failures are counted. Only records of",
+        "the lesson's current code count. Every asserted claim of the lessons is listed (checked by",
+        "`tests/test_claims_table.py`); a claim with 0 seeds has not been swept since its code changed.",
+        "",
+    ]
     summary = []
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -282,29 +335,50 @@ def table() -> str:
         recs = [r for r in records_of(path.name) if r["code"] == digest]
         seeds = sorted({r["seed"] for r in recs})
         recs = list({r["seed"]: r for r in recs}.values())
-        out += [f"## {path.stem}", "",
-                f"Seeds swept for the current code: {len(seeds)}"
-                + (f" ({_ranges(seeds)})" if seeds else "") + "; " +
-                (f"median run {percentile([r['seconds'] for r in recs], 0.5):.0f} s; runs with a cell error: "
-                 f"{sum(bool(r['errors']) for r in recs)}." if recs else "no records yet."), "",
-                "| claim | seeds | failures | margin min | 5 % | median | max | measured (left side) | failing seeds |",
-                "|---|---|---|---|---|---|---|---|---|"]
+        out += [
+            f"## {path.stem}",
+            "",
+            f"Seeds swept for the current code: {len(seeds)}"
+            + (f" ({_ranges(seeds)})" if seeds else "")
+            + "; "
+            + (
+                f"median run {percentile([r['seconds'] for r in recs], 0.5):.0f} s; runs with a cell error: "
+                f"{sum(bool(r['errors']) for r in recs)}."
+                if recs
+                else "no records yet."
+            ),
+            "",
+            "| claim | seeds | failures | margin min | 5 % | median | max | measured (left side) | failing seeds |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         fails_total = 0
         for key in lesson_claims(nb):
             got = [(r["seed"], r["claims"][key]) for r in recs if key in r["claims"]]
             margins = [e["margin"] for _, e in got if e.get("margin") is not None]
             failing = sorted(s for s, e in got if not e["ok"])
             fails_total += len(failing)
-            stats = ([fmt(min(margins)), fmt(percentile(margins, 0.05)), fmt(percentile(margins, 0.5)),
-                      fmt(max(margins))] if margins else ["–"] * 4)
+            stats = (
+                [fmt(min(margins)), fmt(percentile(margins, 0.05)), fmt(percentile(margins, 0.5)), fmt(max(margins))]
+                if margins
+                else ["–"] * 4
+            )
             lefts = [e["left"] for _, e in got if e.get("left") is not None]
             measured = f"{fmt(min(lefts))} … {fmt(max(lefts))}" if lefts else "–"
-            out.append(f"| {md_cell(key)} | {len(got)} | {len(failing)} | " + " | ".join(stats)
-                       + f" | {measured} | {_ranges(failing) if failing else ''} |")
+            out.append(
+                f"| {md_cell(key)} | {len(got)} | {len(failing)} | "
+                + " | ".join(stats)
+                + f" | {measured} | {_ranges(failing) if failing else ''} |"
+            )
         summary.append(f"| {path.stem} | {len(seeds)} | {len(lesson_claims(nb))} | {fails_total} |")
         out.append("")
-    head = ["## Summary", "", "| lesson | seeds swept | claims | failed (claim, seed) pairs |", "|---|---|---|---|",
-            *summary, ""]
+    head = [
+        "## Summary",
+        "",
+        "| lesson | seeds swept | claims | failed (claim, seed) pairs |",
+        "|---|---|---|---|",
+        *summary,
+        "",
+    ]
     return "\n".join(out[:9] + head + out[9:]) + "\n"
 
 
@@ -337,15 +411,16 @@ def write_table() -> None:
     tmp.replace(TABLE)
 
 
-TIMED = re.compile(r"\bms\b|\w_ms\b")             # claims on measured milliseconds differ on every run
+TIMED = re.compile(r"\bms\b|\w_ms\b")  # claims on measured milliseconds differ on every run
 
 
 def carry_over(path: Path) -> str:
     """Carry the records of ``path``'s newest older code over to its current code, if they still hold.
 
     Runs the current lesson on one seed that the older records have and compares every claim's record
-    (``ok``, ``left``, ``right``, ``margin``; only ``ok`` for a claim on timings) exactly; the older records are copied (with ``carried_from`` and
-    ``probe_seed``) only when all of them are identical and the claims are the same set. Returns a report line.
+    (``ok``, ``left``, ``right``, ``margin``; only ``ok`` for a claim on timings) exactly; the older records are
+    copied (with ``carried_from`` and ``probe_seed``) only when all of them are identical and the claims are the
+    same set. Returns a report line.
     """
     import nbformat
 
@@ -353,7 +428,7 @@ def carry_over(path: Path) -> str:
     recs = records_of(path.name)
     have = {r["seed"] for r in recs if r["code"] == digest}
     older: dict[str, list[dict]] = {}
-    for r in recs:                                   # the newest older code: the last one appended
+    for r in recs:  # the newest older code: the last one appended
         if r["code"] != digest:
             older.setdefault(r["code"], []).append(r)
     if not older:
@@ -368,21 +443,32 @@ def carry_over(path: Path) -> str:
     if new is not None and not any(r is new for r in recs):
         append_record(new)
     old = group[probe]
-    def strip(claims: dict) -> dict:                # a timed claim (``max(ms) < 100``) is compared by verdict only
-        return {k: {f: v.get(f) for f in (("ok",) if TIMED.search(k) else ("ok", "left", "right", "margin"))}
-                for k, v in claims.items()}
+
+    def strip(claims: dict) -> dict:  # a timed claim (``max(ms) < 100``) is compared by verdict only
+        return {
+            k: {f: v.get(f) for f in (("ok",) if TIMED.search(k) else ("ok", "left", "right", "margin"))}
+            for k, v in claims.items()
+        }
+
     if strip(new["claims"]) != strip(old["claims"]) or new["errors"]:
-        diff = sorted(k for k in set(new["claims"]) | set(old["claims"])
-                      if strip(new["claims"]).get(k) != strip(old["claims"]).get(k))
-        return (f"{path.name}: NOT carried over: seed {probe} differs from code {old_code} in "
-                f"{len(diff)} claim(s), e.g. {diff[:2]}; sweep again")
+        diff = sorted(
+            k
+            for k in set(new["claims"]) | set(old["claims"])
+            if strip(new["claims"]).get(k) != strip(old["claims"]).get(k)
+        )
+        return (
+            f"{path.name}: NOT carried over: seed {probe} differs from code {old_code} in "
+            f"{len(diff)} claim(s), e.g. {diff[:2]}; sweep again"
+        )
     for seed in todo:
         if seed == probe:
             continue
         rec = dict(group[seed], code=digest, carried_from=old_code, probe_seed=probe)
         append_record(rec)
-    return (f"{path.name}: {len(todo) - (probe in todo)} records carried over from code {old_code} "
-            f"(seed {probe} identical in all {len(new['claims'])} claims)")
+    return (
+        f"{path.name}: {len(todo) - (probe in todo)} records carried over from code {old_code} "
+        f"(seed {probe} identical in all {len(new['claims'])} claims)"
+    )
 
 
 def main(argv=None) -> int:
@@ -393,8 +479,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=parse_seeds, default=parse_seeds(DEFAULT_SEEDS))
     ap.add_argument("--jobs", type=int, default=1, help="lessons run at once (one thread each)")
     ap.add_argument("--table-only", action="store_true", help="only rewrite docs/claims.md")
-    ap.add_argument("--carry-over", action="store_true",
-                    help="copy older code's records to the current code where one probe seed is bit-identical")
+    ap.add_argument(
+        "--carry-over",
+        action="store_true",
+        help="copy older code's records to the current code where one probe seed is bit-identical",
+    )
     args = ap.parse_args(argv)
     if args.table_only:
         write_table()
@@ -409,7 +498,7 @@ def main(argv=None) -> int:
         write_table()
         return 0
     todo = []
-    for seed in args.seeds:                         # seed-major: every lesson gets its first seeds early
+    for seed in args.seeds:  # seed-major: every lesson gets its first seeds early
         for p in paths:
             digest = code_hash(nbformat.read(p, as_version=4))
             if not any(r["code"] == digest and r["seed"] == seed for r in records_of(p.name)):
@@ -421,14 +510,17 @@ def main(argv=None) -> int:
             p, s = futures[fut]
             try:
                 rec = fut.result()
-            except Exception as exc:                # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001
                 print(f"{p.name} seed {s}: the run failed: {exc}", flush=True)
                 continue
             append_record(rec)
             bad = [k for k, e in rec["claims"].items() if not e["ok"]]
-            print(f"{p.name} seed {s}: {rec['seconds']:.0f} s, {len(rec['claims'])} claims, "
-                  f"{len(bad)} failed{': ' + '; '.join(bad)[:300] if bad else ''}"
-                  f"{'; errors: ' + rec['errors'][0][:200] if rec['errors'] else ''}", flush=True)
+            print(
+                f"{p.name} seed {s}: {rec['seconds']:.0f} s, {len(rec['claims'])} claims, "
+                f"{len(bad)} failed{': ' + '; '.join(bad)[:300] if bad else ''}"
+                f"{'; errors: ' + rec['errors'][0][:200] if rec['errors'] else ''}",
+                flush=True,
+            )
             write_table()
     write_table()
     return 0

@@ -24,6 +24,7 @@ What it does, per case:
    hang), stops the server and the browser.  A watchdog kills them all at the deadline,
    so nothing can hang past it.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,16 @@ CHROMIUM = "/usr/bin/chromium"
 START_SCRIPT = Path(__file__).resolve().parent.parent / "binder" / "start"
 # Measured on the machines this suite is developed on: without the networking flags, headless
 # Chromium keeps dialling Google's hosts on a closed network, many connections at a time.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1280, "height": 900}
 MARK = "data-vulib-test"  # attribute set on the control / widget box / picture found
 
@@ -57,10 +66,11 @@ MARK = "data-vulib-test"  # attribute set on the control / widget box / picture 
 @dataclass(frozen=True)
 class WidgetCase:
     """A widget to drive: ``control`` is a description label (str) or a slider index (int)."""
+
     notebook: str
     control: str | int
     image: int = 0
-    audio: bool = False     # also check that the page's <audio> players load their sound (lesson 10)
+    audio: bool = False  # also check that the page's <audio> players load their sound (lesson 10)
 
     def __str__(self) -> str:
         return f"{Path(self.notebook).stem}-{self.control}"
@@ -76,17 +86,18 @@ class WidgetResult:
     digest_after: str = ""
     screenshots: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    console_errors: list[str] = field(default_factory=list)   # the page's console errors while it ran
+    console_errors: list[str] = field(default_factory=list)  # the page's console errors while it ran
     audio_durations: list[float] = field(default_factory=list)  # seconds of each <audio> player (case.audio)
-    tabs: int = 0                       # Tab presses from the widget's start to the control
-    accessible_name: str = ""           # the focused control's accessible name (Chromium's accessibility tree)
-    visible_label: str = ""             # the control's label as shown
-    text_before: str = ""               # the Explorer's description line before / after the move
+    tabs: int = 0  # Tab presses from the widget's start to the control
+    accessible_name: str = ""  # the focused control's accessible name (Chromium's accessibility tree)
+    visible_label: str = ""  # the control's label as shown
+    text_before: str = ""  # the Explorer's description line before / after the move
     text_after: str = ""
-    focused: str = ""                   # the focused control: its accessibility snapshot and HTML
+    focused: str = ""  # the focused control: its accessibility snapshot and HTML
 
 
 # --------------------------------------------------------------------------- requirements
+
 
 def missing_requirements() -> list[str]:
     """Why the browser test cannot run here (empty when it can)."""
@@ -96,8 +107,10 @@ def missing_requirements() -> list[str]:
     except ImportError:
         why.append("the Python package playwright is missing (pip install -e '.[test]')")
     if not os.access(CHROMIUM, os.X_OK):
-        why.append(f"{CHROMIUM} is missing (Debian: apt-get install -y chromium; "
-                   "bash scripts/test.sh installs it when run as root)")
+        why.append(
+            f"{CHROMIUM} is missing (Debian: apt-get install -y chromium; "
+            "bash scripts/test.sh installs it when run as root)"
+        )
     return why
 
 
@@ -106,6 +119,7 @@ def in_ci() -> bool:
 
 
 # --------------------------------------------------------------------------- deadline
+
 
 class DeadlineExceeded(AssertionError):
     pass
@@ -147,6 +161,7 @@ class Watchdog:
             _killpg(pgid)
         try:  # the Playwright driver and the Chromium it started are this process's children
             import psutil
+
             for child in psutil.Process().children(recursive=True):
                 child.kill()
         except Exception:
@@ -164,6 +179,7 @@ def _killpg(pgid: int, sig: int = signal.SIGKILL) -> None:
 
 
 # --------------------------------------------------------------------------- server
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -193,19 +209,43 @@ class LabServer:
         name = "@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps({"windowingMode": "none"}))
-        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(t / "config"), JUPYTER_DATA_DIR=str(t / "data"),
-                   JUPYTER_RUNTIME_DIR=str(t / "runtime"), IPYTHONDIR=str(t / "ipython"))
+        env = dict(
+            os.environ,
+            JUPYTER_CONFIG_DIR=str(t / "config"),
+            JUPYTER_DATA_DIR=str(t / "data"),
+            JUPYTER_RUNTIME_DIR=str(t / "runtime"),
+            IPYTHONDIR=str(t / "ipython"),
+        )
         env.pop("JUPYTER_CONFIG_PATH", None)
-        cmd = ["bash", str(START_SCRIPT), sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={self.port}", "--port-retries=0", f"--IdentityProvider.token={self.token}",
-               f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True",
-               f"--LabApp.user_settings_dir={settings}",
-               f"--LabApp.workspaces_dir={t / 'workspaces'}"]
+        cmd = [
+            "bash",
+            str(START_SCRIPT),
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port-retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={t / 'workspaces'}",
+        ]
         if os.geteuid() == 0:
             cmd.append("--allow-root")
         log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, env=env, cwd=self.root, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=self.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         deadline.step = "waiting for the JupyterLab server to answer"
         while True:
@@ -219,8 +259,7 @@ class LabServer:
                 time.sleep(0.2)
 
     def api(self, method: str, path: str, timeout: float = 10):
-        req = urllib.request.Request(self.url + path, method=method,
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(self.url + path, method=method, headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(req, timeout=timeout) as r:
             body = r.read()
         return json.loads(body) if body else None
@@ -393,14 +432,20 @@ def move_control(page, deadline: Deadline, kind: str) -> None:
 
 # --------------------------------------------------------------------------- the driver
 
+
 def _launch_chromium(stack: ExitStack, deadline: Deadline, tmp: Path):
     """Start Debian's headless Chromium with a profile under ``tmp``; closed by ``stack``. Returns its page."""
     from playwright.sync_api import sync_playwright
 
     pw = stack.enter_context(sync_playwright())
     context = pw.chromium.launch_persistent_context(
-        str(tmp / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-        viewport=VIEWPORT, timeout=deadline.ms(30))
+        str(tmp / "chromium-profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport=VIEWPORT,
+        timeout=deadline.ms(30),
+    )
     stack.callback(context.close)
     page = context.pages[0] if context.pages else context.new_page()
     page.set_default_timeout(deadline.ms())
@@ -430,7 +475,8 @@ def lab_page(notebooks: Path, deadline: Deadline):
                 raise DeadlineExceeded(
                     f"browser test ran past its {deadline.seconds:.0f} s deadline while {deadline.step}"
                     f"{how} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})\n"
-                    f"--- server log (end) ---\n{server.log_tail(1500)}") from e
+                    f"--- server log (end) ---\n{server.log_tail(1500)}"
+                ) from e
             raise
 
 
@@ -453,7 +499,7 @@ def check_widget(case: WidgetCase, notebooks: Path, shots: Path, deadline: Deadl
                 pass
             raise
         finally:
-            failed_step = deadline.step       # the error message names the step that failed, not this one
+            failed_step = deadline.step  # the error message names the step that failed, not this one
             deadline.step = "shutting the kernel down"
             try:
                 server.shutdown_kernels()
@@ -479,17 +525,24 @@ def _drive(case, server, page, shots, deadline, res) -> None:
     run = page.evaluate("() => window.__vulibRun")
     errors = page.evaluate(_ERRORS)
     assert run["ok"] and not errors, (
-        f"running {case.notebook} failed ({run.get('error', '')}):\n" + "\n---\n".join(errors)
-        + f"\n--- server log (end) ---\n{server.log_tail()}")
+        f"running {case.notebook} failed ({run.get('error', '')}):\n"
+        + "\n---\n".join(errors)
+        + f"\n--- server log (end) ---\n{server.log_tail()}"
+    )
     page.wait_for_function(_KERNEL_READY, timeout=deadline.ms())
     res.timings["cells run"] = t()
 
     if case.audio:
         deadline.step = "waiting for the sound players to load their sound"
-        page.wait_for_function("""() => { const a = [...document.querySelectorAll('audio')];
-            return a.length > 0 && a.every(e => e.readyState >= 1 || e.error); }""", timeout=deadline.ms(), polling=250)
+        page.wait_for_function(
+            """() => { const a = [...document.querySelectorAll('audio')];
+            return a.length > 0 && a.every(e => e.readyState >= 1 || e.error); }""",
+            timeout=deadline.ms(),
+            polling=250,
+        )
         res.audio_durations = page.evaluate(
-            "() => [...document.querySelectorAll('audio')].map(e => e.error ? -1 : e.duration)")
+            "() => [...document.querySelectorAll('audio')].map(e => e.error ? -1 : e.duration)"
+        )
         res.timings["sound loaded"] = t()
 
     deadline.step = f"finding the picture next to control {case.control!r}"
@@ -502,6 +555,7 @@ def _drive(case, server, page, shots, deadline, res) -> None:
             time.sleep(0.2)
     widget = page.locator(f'[{MARK}="widget"]')
     widget.scroll_into_view_if_needed(timeout=deadline.ms())
+
     def snapshot(label):
         """Wait until the picture stops changing; screenshot the widget; return picture and control readout."""
         deadline.step = f"waiting for the {label} picture to settle"
@@ -518,17 +572,24 @@ def _drive(case, server, page, shots, deadline, res) -> None:
     t_move = t()
     deadline.step = "waiting for the picture to change"
     page.wait_for_function(
-        f"""(src) => document.querySelector('[{MARK}="image"]')?.src !== src""", arg=res.src_before,
-        timeout=deadline.ms(30), polling=50)
+        f"""(src) => document.querySelector('[{MARK}="image"]')?.src !== src""",
+        arg=res.src_before,
+        timeout=deadline.ms(30),
+        polling=50,
+    )
     res.timings["first redraw after move"] = t() - t_move
     res.src_after, res.digest_after, res.control_after = snapshot("after")
     deadline.step = "waiting for the description to follow the picture"
     if res.text_before:
         try:
-            page.wait_for_function(f"(t) => ({_DESCRIPTION})({json.dumps(MARK)}) !== t", arg=res.text_before,
-                                   timeout=deadline.ms(10), polling=100)
+            page.wait_for_function(
+                f"(t) => ({_DESCRIPTION})({json.dumps(MARK)}) !== t",
+                arg=res.text_before,
+                timeout=deadline.ms(10),
+                polling=100,
+            )
         except Exception:
-            pass                       # asserted by the test, with both texts in the message
+            pass  # asserted by the test, with both texts in the message
     res.text_after = page.evaluate(_DESCRIPTION, MARK)
     res.timings["done"] = t()
 
@@ -567,7 +628,7 @@ def _tiny_notebook(path: Path, source: str) -> None:
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)   # with a kernel named: no "select a kernel" dialog
+    nbformat.write(nb, path)  # with a kernel named: no "select a kernel" dialog
 
 
 def _open_and_run(page, server, path: str, deadline: Deadline) -> str:
@@ -595,8 +656,9 @@ def check_close_tab(notebooks: Path, deadline: Deadline) -> CloseTabResult:
         _tiny_notebook(server.root / "second_lesson.ipynb", "import vulib\nprint(vulib.environment_summary())")
         deadline.step = "opening JupyterLab"
         page.goto(f"{server.url}/lab?token={server.token}", timeout=deadline.ms(60))
-        page.wait_for_function("() => window.jupyterapp?.commands.hasCommand('docmanager:open')",
-                               timeout=deadline.ms(60))
+        page.wait_for_function(
+            "() => window.jupyterapp?.commands.hasCommand('docmanager:open')", timeout=deadline.ms(60)
+        )
         page.evaluate("() => window.jupyterapp.restored")
         _open_and_run(page, server, "first_lesson.ipynb", deadline)
         res.second_kernel = _open_and_run(page, server, "second_lesson.ipynb", deadline)
@@ -605,7 +667,7 @@ def check_close_tab(notebooks: Path, deadline: Deadline) -> CloseTabResult:
         res.timings["both open"] = t()
         deadline.step = "closing the first notebook's tab"
         assert page.evaluate(_CLOSE, "first_lesson.ipynb") == "closed"
-        while True:                      # the shutdown request goes out when the tab is disposed
+        while True:  # the shutdown request goes out when the tab is disposed
             res.kernels_after_close = [k["id"] for k in server.api("GET", "/api/kernels")]
             if len(res.kernels_after_close) < len(res.kernels_with_both_open) or deadline.left() < 5:
                 break
@@ -617,6 +679,7 @@ def check_close_tab(notebooks: Path, deadline: Deadline) -> CloseTabResult:
 
 
 # --------------------------------------------------------------------------- the course website
+
 
 @contextmanager
 def static_server(folder: Path):
@@ -651,8 +714,14 @@ def chromium_page(deadline: Deadline, tmp: Path):
         page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         # net::ERR_ABORTED: a request the page itself dropped (a prefetch cut short by navigation)
-        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})")
-                if "ERR_ABORTED" not in (r.failure or "") else None)
+        page.on(
+            "requestfailed",
+            lambda r: (
+                problems.append(f"request failed: {r.url} ({r.failure})")
+                if "ERR_ABORTED" not in (r.failure or "")
+                else None
+            ),
+        )
         page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         page.vulib_problems = problems
         yield page
@@ -766,16 +835,24 @@ def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, 
     with lab_page(notebooks, deadline) as (server, page):
         t = deadline.elapsed
         page.on("console", lambda m: res.console_errors.append(m.text[:200]) if m.type == "error" else None)
-        page.on("request", lambda r: res.offsite.append(r.url) if not r.url.startswith(
-            (server.url, "data:", "blob:", "ws://127.0.0.1")) else None)
+        page.on(
+            "request",
+            lambda r: (
+                res.offsite.append(r.url)
+                if not r.url.startswith((server.url, "data:", "blob:", "ws://127.0.0.1"))
+                else None
+            ),
+        )
         deadline.step = f"opening {notebook} in JupyterLab, nothing run"
         page.goto(f"{server.url}/lab/tree/{notebook}?token={server.token}", timeout=deadline.ms(60))
-        page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-output').length > 0",
-                               timeout=deadline.ms(60))
+        page.wait_for_function(
+            "() => document.querySelectorAll('.jp-OutputArea-output').length > 0", timeout=deadline.ms(60)
+        )
         res.first_view = [t for t in page.locator(".jp-OutputArea-output").all_inner_texts() if "Explorer" in t]
         res.timings["first view"] = t()
         # The slideshow runs a copy without stored outputs, so that an output seen was made live.
         import nbformat
+
         live = f"live_{notebook}"
         nb = nbformat.read(server.root / notebook, 4)
         for cell in nb.cells:
@@ -795,16 +872,18 @@ def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, 
             mine = [s["kernel"] for s in sessions if s["path"].endswith(live)]
             if mine and all(k["execution_state"] == "idle" for k in mine):
                 break
-            deadline.step = (f"waiting for the slideshow's kernel (sessions now: "
-                             f"{[(s['path'], s['kernel']['execution_state']) for s in sessions]})")
+            deadline.step = (
+                f"waiting for the slideshow's kernel (sessions now: "
+                f"{[(s['path'], s['kernel']['execution_state']) for s in sessions]})"
+            )
             deadline.ms()
             time.sleep(0.3)
         res.timings["kernel idle"] = t()
         res.slides = page.locator(".reveal .slides > section").count()
         page.screenshot(path=str(shots / "rise-title.png"), timeout=deadline.ms(20))
         deadline.step = "moving to the set-up slide and running its cells"
-        page.keyboard.press("Space")          # the next slide or subslide, in order
-        page.wait_for_timeout(1000)           # the transition
+        page.keyboard.press("Space")  # the next slide or subslide, in order
+        page.wait_for_timeout(1000)  # the transition
         page.locator(".jp-Cell.jp-mod-active .jp-InputPrompt").first.click(timeout=deadline.ms(20))
         want = json.dumps(expect)
         seen = f"() => [...document.querySelectorAll('.jp-OutputArea-output')].some(e => e.innerText.includes({want}))"
@@ -821,9 +900,11 @@ def check_rise(notebooks: Path, notebook: str, shots: Path, deadline: Deadline, 
             except Exception:
                 if deadline.left() < 5 or press == 4:
                     outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
-                    raise AssertionError(f"no output with {expect!r} after {press + 2} presses of Shift+Enter; "
-                                         f"kernels: {server.api('GET', '/api/kernels')}; outputs: "
-                                         f"{[o[:120] for o in outputs][:8]}") from None
+                    raise AssertionError(
+                        f"no output with {expect!r} after {press + 2} presses of Shift+Enter; "
+                        f"kernels: {server.api('GET', '/api/kernels')}; outputs: "
+                        f"{[o[:120] for o in outputs][:8]}"
+                    ) from None
         outputs = page.locator(".jp-OutputArea-output")
         res.output = "\n".join(outputs.nth(i).inner_text() for i in range(outputs.count()))
         res.timings["output seen"] = t()
@@ -863,8 +944,19 @@ def axe_scan(page, url: str, deadline: Deadline) -> dict:
     for v in results.get("violations", []):
         impact = v.get("impact") or "minor"
         counts[impact] = counts.get(impact, 0) + len(v["nodes"])
-        violations.append({"id": v["id"], "impact": impact, "help": v["help"], "nodes": len(v["nodes"]),
-                           "targets": [" ".join(map(str, n["target"])) for n in v["nodes"][:5]],
-                           "summary": (v["nodes"][0].get("failureSummary") or "")[:400]})
-    return {"url": url, "axe": results.get("testEngine", {}).get("version", ""), "counts": counts,
-            "violations": violations}
+        violations.append(
+            {
+                "id": v["id"],
+                "impact": impact,
+                "help": v["help"],
+                "nodes": len(v["nodes"]),
+                "targets": [" ".join(map(str, n["target"])) for n in v["nodes"][:5]],
+                "summary": (v["nodes"][0].get("failureSummary") or "")[:400],
+            }
+        )
+    return {
+        "url": url,
+        "axe": results.get("testEngine", {}).get("version", ""),
+        "counts": counts,
+        "violations": violations,
+    }

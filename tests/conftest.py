@@ -5,6 +5,7 @@ run checkers hundreds of times, so they record into a throw-away file, never int
 directory.  Set at import, so that kernels started by the tests (nbval, nbclient, nbgrader)
 inherit it too.  scripts/test.sh sets the same variable for the notebooks it runs.
 """
+
 import os
 import tempfile
 from pathlib import Path

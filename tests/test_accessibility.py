@@ -14,6 +14,7 @@
 The website itself is scanned with axe-core in ``tests/test_book.py`` (it needs the built book and
 Chromium).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -61,6 +62,7 @@ def _markdown_lines(cell_source: str):
 
 # --------------------------------------------------------------------------- text alternatives
 
+
 def test_every_stored_picture_animation_and_sound_has_a_text_alternative():
     table = _alt_text.load()
     problems, described = [], 0
@@ -69,16 +71,21 @@ def test_every_stored_picture_animation_and_sound_has_a_text_alternative():
         described += sum(1 for _, _, what in _alt_text.described_outputs(nb) if what != "widget")
         problems += _alt_text.problems(nb, path.name, table)
     problems += [f"{name}: no such lesson" for name in table if not (ROOT / "notebooks" / name).exists()]
-    print(f"{described} stored pictures, animations and sound players; "
-          f"{sum(len(v) for v in table.values())} entries in notebooks/alt_text.toml")
+    print(
+        f"{described} stored pictures, animations and sound players; "
+        f"{sum(len(v) for v in table.values())} entries in notebooks/alt_text.toml"
+    )
     assert not problems, "notebooks/alt_text.toml is out of step:\n" + "\n".join(problems)
 
 
 def test_text_alternatives_describe_rather_than_label():
     """An alt text says what the figure shows and what to notice: a sentence or more, not a title."""
-    short = [f"{nb}: {key}: {text!r}" for nb, entries in _alt_text.load().items()
-             for key, text in entries.items() if len(text.split()) < 12 or text.strip().lower().startswith(
-                 ("image of", "picture of", "figure", "plot"))]
+    short = [
+        f"{nb}: {key}: {text!r}"
+        for nb, entries in _alt_text.load().items()
+        for key, text in entries.items()
+        if len(text.split()) < 12 or text.strip().lower().startswith(("image of", "picture of", "figure", "plot"))
+    ]
     assert not short, "too short, or starting with 'image of' / 'figure':\n" + "\n".join(short)
 
 
@@ -86,34 +93,46 @@ def test_alt_text_lookup_on_a_small_notebook(tmp_path):
     v4 = nbformat.v4
     png = "iVBORw0KGgo="
     cell = v4.new_code_cell("show()", id="abc12345")
-    cell.outputs = [v4.new_output("stream", name="stdout", text="hi"),
-                    v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
-                    v4.new_output("display_data", data={"text/html": '<audio controls="controls"></audio>'})]
+    cell.outputs = [
+        v4.new_output("stream", name="stdout", text="hi"),
+        v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+        v4.new_output("display_data", data={"text/html": '<audio controls="controls"></audio>'}),
+    ]
     single = v4.new_code_cell("one()", id="def67890")
     single.outputs = [v4.new_output("display_data", data={"image/png": png})]
     nb = v4.new_notebook(cells=[cell, single])
     assert [(k, w) for k, _, w in _alt_text.described_outputs(nb)] == [
-        ("abc12345/0", "image"), ("abc12345/1", "sound"), ("def67890", "image")]
+        ("abc12345/0", "image"),
+        ("abc12345/1", "sound"),
+        ("def67890", "image"),
+    ]
     table = {"x.ipynb": {"abc12345/0": "a", "def67890": "b", "gone0000": "c"}}
     assert _alt_text.problems(nb, "x.ipynb", table) == [
         "x.ipynb: abc12345/1 (sound) has no text alternative",
-        "x.ipynb: entry 'gone0000' names no output (cell gone, or its outputs changed)"]
+        "x.ipynb: entry 'gone0000' names no output (cell gone, or its outputs changed)",
+    ]
     assert notebook_meta.apply_alt_text(nb, "x.ipynb", table) == 2
     assert single.outputs[0].metadata["image/png"]["alt"] == "b"
     assert notebook_meta.alt_text_differences(nb, "x.ipynb", table) == []
-    assert notebook_meta.apply_alt_text(nb, "x.ipynb", table) == 0          # nothing left to do
+    assert notebook_meta.apply_alt_text(nb, "x.ipynb", table) == 0  # nothing left to do
 
 
-@pytest.mark.xfail(strict=True, reason="the notebooks' output metadata does not hold the alt texts yet: "
-                   "run `python scripts/notebook_meta.py` (metadata only, no re-execution), then remove this "
-                   "xfail.  Re-storing a notebook's outputs (scripts/store_outputs.py) drops them: run it again.")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the notebooks' output metadata does not hold the alt texts yet: "
+    "run `python scripts/notebook_meta.py` (metadata only, no re-execution), then remove this "
+    "xfail.  Re-storing a notebook's outputs (scripts/store_outputs.py) drops them: run it again.",
+)
 def test_alt_text_is_copied_into_the_notebooks_output_metadata():
     table = _alt_text.load()
-    missing = [d for path in LESSONS for d in notebook_meta.alt_text_differences(nbformat.read(path, 4), path.name, table)]
+    missing = [
+        d for path in LESSONS for d in notebook_meta.alt_text_differences(nbformat.read(path, 4), path.name, table)
+    ]
     assert not missing, f"{len(missing)} outputs:\n" + "\n".join(missing[:20])
 
 
 # --------------------------------------------------------------------------- colour
+
 
 def test_cvd_simulation_and_colour_difference_match_published_values():
     # CIEDE2000 test pairs 1, 7, 17 and 25 of Sharma, Wu & Dalal (2005)
@@ -138,8 +157,10 @@ def test_every_pair_of_class_colours_stays_distinguishable(deficiency):
     d = viz.delta_e2000(seen[[i for i, _ in pairs]], seen[[j for _, j in pairs]])
     worst = int(np.argmin(d))
     i, j = pairs[worst]
-    print(f"{deficiency or 'normal vision'}: smallest CIEDE2000 between class colours {d[worst]:.1f} "
-          f"({viz.COLORS[i]} vs {viz.COLORS[j]})")
+    print(
+        f"{deficiency or 'normal vision'}: smallest CIEDE2000 between class colours {d[worst]:.1f} "
+        f"({viz.COLORS[i]} vs {viz.COLORS[j]})"
+    )
     close = [f"{viz.COLORS[a]} vs {viz.COLORS[b]}: {v:.1f}" for (a, b), v in zip(pairs, d) if v < MIN_DELTA_E]
     assert not close, f"{deficiency}: class colours closer than ΔE00 {MIN_DELTA_E}: {close}"
 
@@ -154,7 +175,10 @@ def test_setup_style_cycles_through_the_course_palette():
         assert matplotlib.rcParams["image.cmap"] in viz.SEQUENTIAL_CMAPS
 
 
-_CMAP = re.compile(r"""(?:cmap\s*=\s*|get_cmap\(\s*|colormaps\[\s*)["']([A-Za-z0-9_]+)["']|cmap\s*=\s*(?:plt\.)?cm\.([A-Za-z0-9_]+)""")
+_CMAP = re.compile(
+    r"""(?:cmap\s*=\s*|get_cmap\(\s*|colormaps\[\s*)["']([A-Za-z0-9_]+)["']"""
+    r"""|cmap\s*=\s*(?:plt\.)?cm\.([A-Za-z0-9_]+)"""
+)
 
 
 def _colormaps_used():
@@ -174,8 +198,10 @@ def test_only_perceptually_uniform_or_diverging_colour_maps():
     print("colour maps used:", sorted({n for _, n in used}))
     bad = [f"{where}: {name}" for where, name in used if name not in allowed]
     assert used, "found no colour map at all: the pattern no longer matches the code"
-    assert not bad, ("use a perceptually uniform sequential map (viridis, magma, cividis, inferno, plasma, gray) "
-                     "or, for signed data, a diverging one:\n" + "\n".join(bad))
+    assert not bad, (
+        "use a perceptually uniform sequential map (viridis, magma, cividis, inferno, plasma, gray) "
+        "or, for signed data, a diverging one:\n" + "\n".join(bad)
+    )
 
 
 def _colour_only_flow_cells():
@@ -185,8 +211,9 @@ def _colour_only_flow_cells():
     for path in LESSONS:
         for i, cell in _code_cells(path):
             src = cell.source
-            shown = re.search(r"imshow\(\s*flow_to_color|flow_to_color\(.*\n?.*animate_clips|animate_clips\(.*flow",
-                              src) or ("flow_to_color" in src and "animate_clips" in src)
+            shown = re.search(
+                r"imshow\(\s*flow_to_color|flow_to_color\(.*\n?.*animate_clips|animate_clips\(.*flow", src
+            ) or ("flow_to_color" in src and "animate_clips" in src)
             if shown and not re.search(r"quiver|draw_arrows|show_flow", src):
                 out.append(f"{path.name} cell {i} (id {cell.get('id')}): {src.splitlines()[0][:70]}")
     return out
@@ -200,7 +227,7 @@ def test_vulib_draws_flow_with_arrows_by_default():
     from vulib.flow import show_flow
 
     flow = torch.zeros(2, 20, 20)
-    flow[0, 5:15, 5:15] = 2.0                                  # a square moving right
+    flow[0, 5:15, 5:15] = 2.0  # a square moving right
     ax = Figure().add_subplot()
     show_flow(ax, flow)
     (quiver,) = [c for c in ax.collections if isinstance(c, matplotlib.quiver.Quiver)]
@@ -212,11 +239,14 @@ def test_vulib_draws_flow_with_arrows_by_default():
         show_flow(ax, flow[None])
 
 
-@pytest.mark.xfail(strict=True, reason="lesson 04 draws flow by hue alone in two cells: the real clip's "
-                   "Lucas-Kanade animation (id cdb89021) and the flat square (id d18adbf3).  Fix: draw with "
-                   "vulib.flow.show_flow (colour + arrows), or add draw_arrows(...) to those panels / frames; then "
-                   "re-store lesson 04 and remove this xfail.  (The comparison grid, id fdab39b1, has arrows on the "
-                   "true flow only; its estimate rows would read better with arrows too.)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="lesson 04 draws flow by hue alone in two cells: the real clip's "
+    "Lucas-Kanade animation (id cdb89021) and the flat square (id d18adbf3).  Fix: draw with "
+    "vulib.flow.show_flow (colour + arrows), or add draw_arrows(...) to those panels / frames; then "
+    "re-store lesson 04 and remove this xfail.  (The comparison grid, id fdab39b1, has arrows on the "
+    "true flow only; its estimate rows would read better with arrows too.)",
+)
 def test_flow_colour_is_always_paired_with_arrows_in_the_lessons():
     offenders = _colour_only_flow_cells()
     assert not offenders, "flow shown by hue alone:\n" + "\n".join(offenders)
@@ -238,8 +268,11 @@ _BARE_URL = re.compile(r"(?<![(<\[\"'`])\bhttps?://[^\s)>\]]+")
 
 def _vague(text: str) -> bool:
     """A link text that does not say where it leads: "here", a bare URL, a number alone."""
-    return (text.lower() in _VAGUE or bool(re.match(r"https?://|www\.", text))
-            or bool(re.fullmatch(r"[\d\s.,:;#()\[\]-]+", text)))
+    return (
+        text.lower() in _VAGUE
+        or bool(re.match(r"https?://|www\.", text))
+        or bool(re.fullmatch(r"[\d\s.,:;#()\[\]-]+", text))
+    )
 
 
 def structure_problems(nb, name: str) -> list[str]:
@@ -290,17 +323,30 @@ def test_lessons_link_texts_make_sense_alone():
 
 def test_the_structure_check_catches_what_it_should():
     v4 = nbformat.v4
-    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Title\n\n## A\n\n#### Too deep\n\nSee [here](x.md)."),
-                                v4.new_markdown_cell("```\n# not a heading\n```\n# Second title\n"
-                                                     "Go to https://example.org now, or [https://example.org](https://example.org).")])
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("# Title\n\n## A\n\n#### Too deep\n\nSee [here](x.md)."),
+            v4.new_markdown_cell(
+                "```\n# not a heading\n```\n# Second title\n"
+                "Go to https://example.org now, or [https://example.org](https://example.org)."
+            ),
+        ]
+    )
     nb.cells.append(v4.new_markdown_cell("| [07](07_inflation.ipynb) | inflation |"))
     found = "\n".join(structure_problems(nb, "x"))
-    for want in ("skips from h2 to h4", "'here'", "2 top-level headings", "bare URL https://example.org",
-                 "link text 'https://example.org'", "link text '07'"):
+    for want in (
+        "skips from h2 to h4",
+        "'here'",
+        "2 top-level headings",
+        "bare URL https://example.org",
+        "link text 'https://example.org'",
+        "link text '07'",
+    ):
         assert want in found, (want, found)
 
 
 # --------------------------------------------------------------------------- widgets
+
 
 def _state(t, size):
     return {"t": t, "size": size, "area": size * size}
@@ -311,28 +357,40 @@ def _draw(fig, s):
 
 
 def test_explorer_describes_its_picture_and_follows_the_controls():
-    controls = {"t": W.IntSlider(0, 0, 3, description="frame"),
-                "size": W.Dropdown(options=[("small", 1), ("large", 2)], value=1, description="size")}
+    controls = {
+        "t": W.IntSlider(0, 0, 3, description="frame"),
+        "size": W.Dropdown(options=[("small", 1), ("large", 2)], value=1, description="size"),
+    }
     ex = Explorer(_state, _draw, controls)
     assert ex.describe() == "The picture for: frame 0, size small."
     from vulib.widgets import describe_values
-    assert describe_values({"s": W.FloatSlider(0.3, min=0.1, max=0.8, step=0.1, description="score ≥")},
-                           {"s": 0.1 + 0.2}) == "The picture for: score ≥ 0.3."
+
+    assert (
+        describe_values({"s": W.FloatSlider(0.3, min=0.1, max=0.8, step=0.1, description="score ≥")}, {"s": 0.1 + 0.2})
+        == "The picture for: score ≥ 0.3."
+    )
     assert describe_values({}, {"question": "why?"}) == "The picture for: question why?"
     assert 'aria-live="polite"' in ex.caption.value and "frame 0, size small" in ex.caption.value
-    assert ex.children.index(ex.caption) == ex.children.index(ex.image) - 1      # right above the picture
+    assert ex.children.index(ex.caption) == ex.children.index(ex.image) - 1  # right above the picture
     controls["size"].value = 2
     assert "frame 0, size large" in ex.caption.value
 
-    told = Explorer(_state, _draw, {"t": W.IntSlider(0, 0, 3, description="frame"),
-                                    "size": W.Dropdown(options=[1, 2], description="size")},
-                    describe=lambda s: f"Frame {s['t']}: the square covers {s['area']} pixels & more.")
-    assert "covers 1 pixels &amp; more" in told.caption.value                    # escaped HTML
+    told = Explorer(
+        _state,
+        _draw,
+        {"t": W.IntSlider(0, 0, 3, description="frame"), "size": W.Dropdown(options=[1, 2], description="size")},
+        describe=lambda s: f"Frame {s['t']}: the square covers {s['area']} pixels & more.",
+    )
+    assert "covers 1 pixels &amp; more" in told.caption.value  # escaped HTML
     told.controls["size"].value = 2
     assert "covers 4 pixels" in told.caption.value
     with pytest.raises(ValueError, match="non-empty string"):
-        Explorer(_state, _draw, {"t": W.IntSlider(0, 0, 1, description="frame"),
-                                 "size": W.Dropdown(options=[1], description="size")}, describe=lambda s: " ")
+        Explorer(
+            _state,
+            _draw,
+            {"t": W.IntSlider(0, 0, 1, description="frame"), "size": W.Dropdown(options=[1], description="size")},
+            describe=lambda s: " ",
+        )
 
 
 def test_every_control_of_the_lessons_explorers_has_a_visible_label():
@@ -340,12 +398,22 @@ def test_every_control_of_the_lessons_explorers_has_a_visible_label():
     (a ``<label>`` tied to the input).  Checked on the widget state stored in each lesson: every slider,
     dropdown, checkbox or text box inside a saved widget has a non-empty description."""
     unlabelled = []
-    kinds = ("SliderModel", "DropdownModel", "CheckboxModel", "TextModel", "SelectModel", "RadioButtonsModel",
-             "ToggleButtonsModel", "IntTextModel", "FloatTextModel")
+    kinds = (
+        "SliderModel",
+        "DropdownModel",
+        "CheckboxModel",
+        "TextModel",
+        "SelectModel",
+        "RadioButtonsModel",
+        "ToggleButtonsModel",
+        "IntTextModel",
+        "FloatTextModel",
+    )
     for path in LESSONS:
         nb = nbformat.read(path, 4)
         state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
         for model_id, model in state.items():
-            if model.get("model_name", "").endswith(kinds) and not (model.get("state", {}).get("description") or "").strip():
+            described = (model.get("state", {}).get("description") or "").strip()
+            if model.get("model_name", "").endswith(kinds) and not described:
                 unlabelled.append(f"{path.name}: {model['model_name']} {model_id[:8]}")
     assert not unlabelled, "controls without a visible label:\n" + "\n".join(unlabelled)

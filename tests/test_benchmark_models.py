@@ -1,4 +1,5 @@
 """scripts/benchmark_models.py measures every variant it lists and writes its table (no timing asserted)."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -8,12 +9,32 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "benchmark_models.
 
 def test_benchmark_models_table(tmp_path):
     md = tmp_path / "models.md"
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--models", "tsm,cnn3d", "--frames", "4", "--size", "8",
-                           "--batch", "1", "--steps", "1", "--devices", "cpu,cuda", "--markdown-out", str(md)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--models",
+            "tsm,cnn3d",
+            "--frames",
+            "4",
+            "--size",
+            "8",
+            "--batch",
+            "1",
+            "--steps",
+            "1",
+            "--devices",
+            "cpu,cuda",
+            "--markdown-out",
+            str(md),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| tsm") or line.startswith("| cnn3d")]
-    assert len(rows) == 5, proc.stdout                  # tsm: fp32, bf16; cnn3d: fp32, bf16, channels-last-3d
+    assert len(rows) == 5, proc.stdout  # tsm: fp32, bf16; cnn3d: fp32, bf16, channels-last-3d
     assert "channels-last-3d" in md.read_text() and "<!-- model-benchmark:start -->" in md.read_text()
 
 

@@ -13,6 +13,7 @@ Needs the ``book`` extra (Sphinx, myst-nb, reveal.js), playwright and /usr/bin/c
 (bash scripts/test.sh installs all three).  Without them it is skipped, unless CI is set:
 then it fails.
 """
+
 import importlib.util
 import os
 import re
@@ -21,15 +22,14 @@ import sys
 import time
 from pathlib import Path
 
+import browser
 import nbformat
 import pytest
-
-import browser
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
 DEADLINE_S = float(os.environ.get("VULIB_BOOK_DEADLINE", "240"))
-AXE_DEADLINE_S = float(os.environ.get("VULIB_AXE_DEADLINE", "480"))   # ~10 s a page on a busy 2-core machine
+AXE_DEADLINE_S = float(os.environ.get("VULIB_AXE_DEADLINE", "480"))  # ~10 s a page on a busy 2-core machine
 
 _spec = importlib.util.spec_from_file_location("vulib_book", ROOT / "scripts" / "book.py")
 book = importlib.util.module_from_spec(_spec)
@@ -55,8 +55,12 @@ def site(tmp_path_factory):
     require_book()
     out = tmp_path_factory.mktemp("book")
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "book.py"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "book.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     print(f"book built in {time.perf_counter() - t0:.1f} s: {proc.stdout.strip()}")
     warnings = [l for l in proc.stderr.splitlines() if "WARNING" in l or "ERROR" in l]
@@ -73,11 +77,16 @@ def _expectations(path: Path) -> dict:
             view = out.get("data", {}).get(book.WIDGET_VIEW)
             if view and view.get("model_id") in saved.models and saved.has_controls(view["model_id"]):
                 controls += 1
-    return {"widgets": controls,
-            "solutions": any("# BEGIN SOLUTION" in c.source for c in nb.cells if c.cell_type == "code"),
-            "animation": any("anim-slider" in "".join(o.get("data", {}).get("text/html", ""))
-                             for c in nb.cells for o in c.get("outputs", [])),
-            "title": nb.cells[0].source.splitlines()[0].lstrip("# ").strip()}
+    return {
+        "widgets": controls,
+        "solutions": any("# BEGIN SOLUTION" in c.source for c in nb.cells if c.cell_type == "code"),
+        "animation": any(
+            "anim-slider" in "".join(o.get("data", {}).get("text/html", ""))
+            for c in nb.cells
+            for o in c.get("outputs", [])
+        ),
+        "title": nb.cells[0].source.splitlines()[0].lstrip("# ").strip(),
+    }
 
 
 def test_book_pages_and_one_slide_deck_in_a_browser(site, tmp_path):
@@ -119,8 +128,10 @@ def test_book_pages_and_one_slide_deck_in_a_browser(site, tmp_path):
                     failures.append(f"{where}: no folded solution")
                 elif page.get_by_text("BEGIN SOLUTION").first.is_visible():
                     failures.append(f"{where}: a solution is visible before 'show solution'")
-            print(f"{where}: {len(rep.images)} images, {len(rep.links)} links, animation {rep.animation}, "
-                  f"{notes} kernel notes")
+            print(
+                f"{where}: {len(rep.images)} images, {len(rep.links)} links, animation {rep.animation}, "
+                f"{notes} kernel notes"
+            )
 
         deck = LESSONS[0].stem
         slides = browser.check_slides(page, f"{base}/slides/{deck}.slides.html", deadline, SHOTS)
@@ -138,16 +149,19 @@ def test_rise_slideshow_runs_the_setup_cells_live(tmp_path):
     """The live path: jupyterlab-rise in our JupyterLab shows a lesson as slides whose cells run.
     First, the same notebook opened in JupyterLab before anything ran: its widgets read as a sentence
     (vulib.widgets.Explorer's text form), not as ``Explorer(children=(HBox(...``."""
-    require_book()   # the same requirements (RISE is in the lab extra; playwright, chromium)
+    require_book()  # the same requirements (RISE is in the lab extra; playwright, chromium)
     notebook = LESSONS[0].name
     res = browser.check_rise(ROOT / "notebooks", notebook, SHOTS, browser.Deadline(300), expect="| seed")
-    print(f"RISE {notebook}: {res.slides} slides; output: {res.output[:300]!r}; timings (s): "
-          + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items())
-          + f"\nconsole errors (RISE / widget manager, not asserted): {len(res.console_errors)}, "
-          + f"e.g. {sorted(set(res.console_errors))[:3]}")
+    print(
+        f"RISE {notebook}: {res.slides} slides; output: {res.output[:300]!r}; timings (s): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items())
+        + f"\nconsole errors (RISE / widget manager, not asserted): {len(res.console_errors)}, "
+        + f"e.g. {sorted(set(res.console_errors))[:3]}"
+    )
     print(f"first view in JupyterLab, before any cell ran: {res.first_view}")
     assert not [t for t in res.first_view if "children=" in t], (
-        f"a widget shows as its widget tree before the cells run: {res.first_view}")
+        f"a widget shows as its widget tree before the cells run: {res.first_view}"
+    )
     assert res.slides >= 5, f"RISE showed {res.slides} slides"
     assert "| seed" in res.output, res.output
     assert not res.offsite, f"the slideshow asked other hosts: {sorted(set(res.offsite))[:5]}"
@@ -157,8 +171,17 @@ def test_rise_slideshow_runs_the_setup_cells_live(tmp_path):
 
 AXE_OUT = ROOT / "artifacts" / "accessibility"
 # Rules about the document's structure and text alternatives: none may fail, whatever axe's impact says.
-STRUCTURE_RULES = {"page-has-heading-one", "heading-order", "empty-heading", "link-name", "image-alt",
-                   "label", "document-title", "html-has-lang", "landmark-one-main"}
+STRUCTURE_RULES = {
+    "page-has-heading-one",
+    "heading-order",
+    "empty-heading",
+    "link-name",
+    "image-alt",
+    "label",
+    "document-title",
+    "html-has-lang",
+    "landmark-one-main",
+}
 
 
 def test_every_page_passes_axe_core(site, tmp_path):
@@ -176,13 +199,15 @@ def test_every_page_passes_axe_core(site, tmp_path):
     pages = ["index.html"] + [f"{p.stem}.html" for p in LESSONS] + [f"slides/{LESSONS[0].stem}.slides.html"]
     deadline = browser.Deadline(AXE_DEADLINE_S)
     results, failures = {}, []
-    for name in pages:   # myst-nb would give a picture without a text alternative its file name as alt
+    for name in pages:  # myst-nb would give a picture without a text alternative its file name as alt
         html_text = (site / name).read_text(encoding="utf-8")
         named = re.findall(r'<img\b[^>]*\balt="[^"]*\.(?:png|jpe?g|gif|svg)"', html_text)
         bare = [t for t in re.findall(r"<img\b[^>]*>", html_text) if not re.search(r"\salt=", t)]
         if named or bare:
-            failures.append(f"{name}: {len(named)} pictures with a file name as alt, {len(bare)} without alt "
-                            "(add them to notebooks/alt_text.toml)")
+            failures.append(
+                f"{name}: {len(named)} pictures with a file name as alt, {len(bare)} without alt "
+                "(add them to notebooks/alt_text.toml)"
+            )
     with browser.static_server(site) as base, browser.chromium_page(deadline, tmp_path) as page:
         for name in pages:
             res = browser.axe_scan(page, f"{base}/{name}", deadline)
@@ -190,14 +215,19 @@ def test_every_page_passes_axe_core(site, tmp_path):
             results[name] = res
             for v in res["violations"]:
                 if v["impact"] in ("serious", "critical") or v["id"] in STRUCTURE_RULES:
-                    failures.append(f"{name}: {v['id']} ({v['impact']}, {v['nodes']} elements: {v['help']}) "
-                                    f"e.g. {v['targets'][:2]}")
+                    failures.append(
+                        f"{name}: {v['id']} ({v['impact']}, {v['nodes']} elements: {v['help']}) e.g. {v['targets'][:2]}"
+                    )
     AXE_OUT.mkdir(parents=True, exist_ok=True)
     tmp = AXE_OUT / "axe-results.json.tmp"
     tmp.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    tmp.replace(AXE_OUT / "axe-results.json")          # never half-written
-    lines = [f"# axe-core {next(iter(results.values()))['axe']}: violations by impact (elements), per page", "",
-             "| page | " + " | ".join(browser.IMPACTS) + " | rules |", "|---" * (len(browser.IMPACTS) + 2) + "|"]
+    tmp.replace(AXE_OUT / "axe-results.json")  # never half-written
+    lines = [
+        f"# axe-core {next(iter(results.values()))['axe']}: violations by impact (elements), per page",
+        "",
+        "| page | " + " | ".join(browser.IMPACTS) + " | rules |",
+        "|---" * (len(browser.IMPACTS) + 2) + "|",
+    ]
     for name, res in results.items():
         rules = ", ".join(f"{v['id']} ({v['nodes']})" for v in res["violations"]) or "-"
         lines.append(f"| {name} | " + " | ".join(str(res["counts"][i]) for i in browser.IMPACTS) + f" | {rules} |")

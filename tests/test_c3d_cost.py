@@ -1,4 +1,5 @@
 """C3D's architecture and the FLOP-counter layer table."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -22,13 +23,13 @@ def test_c3d_standard_configuration(c3d_rows):
     assert pools[0].kernel_size == (1, 2, 2) and all(p.kernel_size == 2 for p in pools[1:])
     fcs = [r for r in rows if r.kind == "Linear"]
     assert [r.out_shape for r in fcs] == [(4096,), (4096,), (487,)]
-    assert model.classifier[1].in_features == 8192                 # computed, not typed: 512 x 1 x 4 x 4
+    assert model.classifier[1].in_features == 8192  # computed, not typed: 512 x 1 x 4 x 4
     assert rows[0].out_shape == (64, 16, 112, 112)
 
 
 def test_layer_table_counts_match_formulas(c3d_rows):
     model, rows = c3d_rows
-    assert rows[0].macs == 64 * 16 * 112 * 112 * (3 * 27)          # conv1a: outputs x (C_in x 3x3x3)
+    assert rows[0].macs == 64 * 16 * 112 * 112 * (3 * 27)  # conv1a: outputs x (C_in x 3x3x3)
     assert rows[0].params == 64 * 3 * 27 + 64
     assert sum(r.params for r in rows) == count_params(model)
     assert 38e9 < sum(r.macs for r in rows) < 39e9

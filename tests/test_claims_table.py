@@ -3,6 +3,7 @@
 The sweep itself is slow (hours) and runs by hand; this test only catches a table that has fallen behind
 the lessons: a new or changed ``assert`` must be swept (or at least listed) before it lands.
 """
+
 from __future__ import annotations
 
 import sys
@@ -24,18 +25,24 @@ def test_every_claim_is_in_the_table(path):
     section = table.split(f"## {path.stem}\n", 1)
     assert len(section) == 2, f"docs/claims.md has no section for {path.stem}: run scripts/sweep_claims.py"
     section = section[1].split("\n## ", 1)[0]
-    missing = [k for k in sweep_claims.lesson_claims(nbformat.read(path, as_version=4))
-               if sweep_claims.md_cell(k) not in section]
-    assert not missing, (f"{path.name}: asserted claims missing from docs/claims.md (run "
-                         f".venv/bin/python scripts/sweep_claims.py {path.name[:2]}, or --table-only): {missing}")
+    missing = [
+        k
+        for k in sweep_claims.lesson_claims(nbformat.read(path, as_version=4))
+        if sweep_claims.md_cell(k) not in section
+    ]
+    assert not missing, (
+        f"{path.name}: asserted claims missing from docs/claims.md (run "
+        f".venv/bin/python scripts/sweep_claims.py {path.name[:2]}, or --table-only): {missing}"
+    )
 
 
 def test_asserts_become_recordings(tmp_path):
     import ast
+
     log = tmp_path / "log.jsonl"
     ns = {sweep_claims.RECORDER: sweep_claims.make_recorder(str(log))}
     tree = sweep_claims.RecordAsserts().visit(ast.parse("acc = 0.7\nassert acc >= 0.8 and 0 < acc < 1, acc"))
-    exec(compile(ast.fix_missing_locations(tree), "<cell>", "exec"), ns)    # no AssertionError: recorded
+    exec(compile(ast.fix_missing_locations(tree), "<cell>", "exec"), ns)  # no AssertionError: recorded
     rows = [__import__("json").loads(x) for x in log.read_text().splitlines()]
     assert [(r["claim"], r["ok"]) for r in rows] == [("acc >= 0.8", False), ("0 < acc", True), ("acc < 1", True)]
     assert abs(rows[0]["margin"] + 0.1) < 1e-9 and abs(rows[2]["margin"] - 0.3) < 1e-9
@@ -56,9 +63,18 @@ def _lesson(tmp_path, code):
 
 
 def _rec(code, seed, acc, ms=5.0):
-    return {"lesson": "99_toy.ipynb", "seed": seed, "code": code, "seconds": 1.0, "commit": "x", "errors": [],
-            "claims": {"acc >= 0.5": {"ok": acc >= 0.5, "op": ">=", "left": acc, "right": 0.5, "margin": acc - 0.5},
-                       "max(ms) < 100": {"ok": True, "op": "<", "left": ms, "right": 100, "margin": 100 - ms}}}
+    return {
+        "lesson": "99_toy.ipynb",
+        "seed": seed,
+        "code": code,
+        "seconds": 1.0,
+        "commit": "x",
+        "errors": [],
+        "claims": {
+            "acc >= 0.5": {"ok": acc >= 0.5, "op": ">=", "left": acc, "right": 0.5, "margin": acc - 0.5},
+            "max(ms) < 100": {"ok": True, "op": "<", "left": ms, "right": 100, "margin": 100 - ms},
+        },
+    }
 
 
 @pytest.mark.parametrize("probe_acc, carried", [(0.75, True), (0.7500001, False)])
@@ -77,4 +93,4 @@ def test_carry_over_copies_records_only_when_the_probe_is_bit_identical(tmp_path
         assert all(r.get("carried_from") == "old" and r.get("probe_seed") == 0 for r in now if r["seed"])
     else:
         assert "NOT carried over" in report and "acc >= 0.5" in report, report
-        assert [r["seed"] for r in now] == [0]                 # only the probe run itself is kept
+        assert [r["seed"] for r in now] == [0]  # only the probe run itself is kept

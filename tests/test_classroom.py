@@ -7,6 +7,7 @@ instructor version with one exercise answered wrongly), ``nbgrader autograde`` a
 with ``vulib.exercises.student``'s.  One nbgrader call per step for all lessons (one autograde
 per student, the three side by side): the whole loop takes a few minutes on two cores.
 """
+
 from __future__ import annotations
 
 import html
@@ -55,8 +56,14 @@ def nbgrader_env():
 
 
 def nbgrader(course, *args):
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=nbgrader_env(),
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
     return proc.stdout + proc.stderr
 
@@ -69,12 +76,12 @@ def break_one_answer(sheet, lesson_number):
     solution uses (in 09, the reference greedy_match calls the learner's segment_tiou: a wrong
     segment_tiou costs both points, see docs/classroom.md).  The wrong answer returns None (a
     function) or sets the answer variable to None (a value exercise)."""
-    nb = nbformat.from_dict(sheet)   # a copy
+    nb = nbformat.from_dict(sheet)  # a copy
     tests = [i for i, c in enumerate(nb.cells) if grading(c).get("grade")]
     for k in range(len(tests)):
         test = tests[(lesson_number + k) % len(tests)]
         fn = re.match(r"ex\.check_\w+\((\w+)", nb.cells[test].source)[1]
-        later = "".join(c.source for c in nb.cells[test + 1:] if grading(c).get("solution"))
+        later = "".join(c.source for c in nb.cells[test + 1 :] if grading(c).get("solution"))
         if not re.search(rf"\b{fn}\b", later):
             break
     cell = next(nb.cells[i] for i in range(test - 1, -1, -1) if grading(nb.cells[i]).get("solution"))
@@ -84,8 +91,8 @@ def break_one_answer(sheet, lesson_number):
     end = next(i for i in range(begin, len(lines)) if END.match(lines[i]))
     indent = BEGIN.match(lines[begin])["indent"]
     wrong = f"{indent}return None" if indent else f"{fn} = None"
-    removed = [line.strip() for line in lines[begin + 1:end] if line.strip() and not line.strip().startswith("#")]
-    cell.source = "\n".join(lines[:begin] + [wrong] + lines[end + 1:])
+    removed = [line.strip() for line in lines[begin + 1 : end] if line.strip() and not line.strip().startswith("#")]
+    cell.source = "\n".join(lines[:begin] + [wrong] + lines[end + 1 :])
     return nb, grading(nb.cells[test])["grade_id"], removed
 
 
@@ -95,11 +102,12 @@ def test_lesson_metadata_is_valid_nbgrader_and_survives_a_jupyterlab_save(path, 
     from jupyter_server.services.contents.filemanager import FileContentsManager
 
     nb = read(path)
-    MetadataValidator().validate_nb(nb)          # nbgrader's own validator (schema version 3)
+    MetadataValidator().validate_nb(nb)  # nbgrader's own validator (schema version 3)
     points = classroom.lesson_points(nb)
     registered = sorted(k for k, e in ex.EXERCISES.items() if e.notebook == path.name[:2])
     assert sorted(points) == registered and set(points.values()) == {1}, (
-        "one locked one-point test cell per registered checker")
+        "one locked one-point test cell per registered checker"
+    )
     for cell in nb.cells:
         g = grading(cell)
         if g.get("grade"):
@@ -142,7 +150,7 @@ def course(tmp_path_factory):
             target.parent.mkdir(parents=True)
             nbformat.write(nb, target)
     t = time.perf_counter()
-    with ThreadPoolExecutor(len(STUDENTS)) as pool:   # one process per student, side by side
+    with ThreadPoolExecutor(len(STUDENTS)) as pool:  # one process per student, side by side
         list(pool.map(lambda s: nbgrader(root, "autograde", "*", f"--student={s}"), STUDENTS))
     timings["autograde"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -156,11 +164,12 @@ def course(tmp_path_factory):
                 cells = {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}
                 scores[lesson, student] = (sub.score, sub.max_score, cells)
     n = len(sources) * len(STUDENTS)
-    print(f"\n[classroom] {len(sources)} lessons, {n} submissions: "
-          + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-          + f"; autograde {timings['autograde'] / n:.1f} s per submission (3 processes side by side)")
-    return {"root": root, "sources": sources, "scores": scores, "wrong": wrong, "hidden": hidden,
-            "timings": timings}
+    print(
+        f"\n[classroom] {len(sources)} lessons, {n} submissions: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        + f"; autograde {timings['autograde'] / n:.1f} s per submission (3 processes side by side)"
+    )
+    return {"root": root, "sources": sources, "scores": scores, "wrong": wrong, "hidden": hidden, "timings": timings}
 
 
 def test_every_lesson_is_released(course):
@@ -198,7 +207,7 @@ def test_feedback_names_the_failing_check_and_never_the_solution(course):
         assert "ExerciseError" in text and f"{failing}(" in text, (lesson, failing)
         assert re.search(rf"\b{name}\b", text), (lesson, failing)
         shown = {line.strip() for line in text.splitlines()}
-        for line in course["hidden"][lesson]:   # the solution of the exercise answered wrongly
+        for line in course["hidden"][lesson]:  # the solution of the exercise answered wrongly
             assert line not in shown, f"{lesson}: the feedback shows the solution line {line!r}"
 
 
@@ -222,8 +231,9 @@ def test_nbgrader_and_vulib_give_the_student_the_same_text(course):
 def test_launch_links_come_from_one_setting(tmp_path):
     settings = {"repository": "https://github.com/example/video-course", "jupyterhub": "https://hub.example.edu/"}
     links = classroom.launch_links("03_3d_convolution.ipynb", settings)
-    assert links["Binder"] == ("https://mybinder.org/v2/gh/example/video-course/main"
-                               "?urlpath=lab%2Ftree%2Fnotebooks%2F03_3d_convolution.ipynb")
+    assert links["Binder"] == (
+        "https://mybinder.org/v2/gh/example/video-course/main?urlpath=lab%2Ftree%2Fnotebooks%2F03_3d_convolution.ipynb"
+    )
     hub = links["JupyterHub"]
     assert hub.startswith("https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com")
     assert "branch=main" in hub and "urlpath=lab%2Ftree%2Fvideo-course%2Fnotebooks%2F03_3d_convolution.ipynb" in hub
@@ -241,12 +251,15 @@ def test_launch_links_come_from_one_setting(tmp_path):
 
 def test_book_lesson_pages_carry_the_launch_links_only_when_set():
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("vulib_book", ROOT / "scripts" / "book.py")
     book = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(book)
     nb = read(LESSONS[0])
-    links = classroom.launch_links(LESSONS[0].name, {"repository": "https://github.com/example/video-course",
-                                                      "jupyterhub": "https://hub.example.edu"})
+    links = classroom.launch_links(
+        LESSONS[0].name,
+        {"repository": "https://github.com/example/video-course", "jupyterhub": "https://hub.example.edu"},
+    )
     with_links = book.prepare(nb, LESSONS[0].name, {LESSONS[0].name}, downloads=".", launch=links)
     note = with_links.cells[1].source
     assert 'class="vulib-launch"' in note and "mybinder.org/v2/gh/example/video-course" in note

@@ -1,4 +1,5 @@
 """Seed, device, tensor layouts and checks, data loaders and the training loop."""
+
 import copy
 
 import numpy as np
@@ -59,7 +60,7 @@ def test_check_video_message_names_expected_and_got():
 
 
 def test_layout_round_trip():
-    frames = torch.randint(0, 256, (5, 6, 7, 3), dtype=torch.uint8)     # (T, H, W, C)
+    frames = torch.randint(0, 256, (5, 6, 7, 3), dtype=torch.uint8)  # (T, H, W, C)
     clip = to_model_layout(frames)
     assert clip.shape == (3, 5, 6, 7) and clip.dtype == torch.float32 and clip.max() <= 1
     assert np.array_equal(to_display_layout(clip), frames.numpy())
@@ -85,17 +86,20 @@ def _tiny_data(seed):
 
 
 def _tiny_model():
-    return nn.Sequential(nn.Conv3d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool3d(1),
-                         nn.Flatten(), nn.Linear(8, 3))
+    return nn.Sequential(
+        nn.Conv3d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(8, 3)
+    )
 
 
 def test_fit_is_deterministic_on_cpu_and_records_history():
     def run():
         vulib.seed_everything(5)
         m = _tiny_model()
-        h = vulib.fit(m, _tiny_data(0), _tiny_data(1), epochs=2, batch_size=16, progress=False,
-                      device=torch.device("cpu"))
+        h = vulib.fit(
+            m, _tiny_data(0), _tiny_data(1), epochs=2, batch_size=16, progress=False, device=torch.device("cpu")
+        )
         return m, h
+
     (m1, h1), (m2, h2) = run(), run()
     assert len(h1) == 2 and set(h1.final) >= {"train_loss", "train_acc", "val_loss", "val_acc", "seconds"}
     assert h1["train_loss"] == h2["train_loss"] and h1["val_acc"] == h2["val_acc"]
@@ -109,16 +113,22 @@ def test_fit_learns_and_evaluate_predict_agree():
     vulib.seed_everything(0)
     train = vulib.make_clips("shape", 192, frames=2, size=16, seed=0, distractors=0, radius=(4, 5))
     test = vulib.make_clips("shape", 96, frames=2, size=16, seed=1, distractors=0, radius=(4, 5))
-    m = nn.Sequential(nn.Conv3d(3, 16, (1, 3, 3), padding=(0, 1, 1)), nn.ReLU(),
-                      nn.Conv3d(16, 16, (1, 3, 3), padding=(0, 1, 1)), nn.ReLU(),
-                      nn.AdaptiveMaxPool3d(1), nn.Flatten(), nn.Linear(16, 3))
+    m = nn.Sequential(
+        nn.Conv3d(3, 16, (1, 3, 3), padding=(0, 1, 1)),
+        nn.ReLU(),
+        nn.Conv3d(16, 16, (1, 3, 3), padding=(0, 1, 1)),
+        nn.ReLU(),
+        nn.AdaptiveMaxPool3d(1),
+        nn.Flatten(),
+        nn.Linear(16, 3),
+    )
     h = vulib.fit(m, train, epochs=15, lr=1e-2, batch_size=32, progress=False)
     ev = vulib.evaluate(m, test)
     assert h["train_loss"][-1] < h["train_loss"][0]
     logits = vulib.predict(m, test.video)
     assert logits.shape == (96, 3)
     assert abs(vulib.accuracy(logits, test.labels) - ev["accuracy"]) < 1e-9
-    assert ev["accuracy"] > 0.6           # chance is 1/3 (measured 0.79)
+    assert ev["accuracy"] > 0.6  # chance is 1/3 (measured 0.79)
 
 
 def test_fit_schedules():
@@ -132,11 +142,14 @@ def test_the_suites_adam_matches_the_plain_per_tensor_loop_bit_for_bit():
     # make_optimizer batches the update over tensors (foreach); the stored outputs of every notebook depend on it
     # giving exactly the numbers of the plain loop (a fused kernel would not)
     from vulib.train import make_optimizer
+
     torch.manual_seed(0)
     base, x, y = _tiny_model(), torch.rand(8, 3, 4, 16, 16), torch.randint(0, 3, (8,))
     states = []
-    for build in (lambda m: make_optimizer(m, 3e-3, 1e-4),
-                  lambda m: torch.optim.Adam(m.parameters(), lr=3e-3, weight_decay=1e-4, foreach=False)):
+    for build in (
+        lambda m: make_optimizer(m, 3e-3, 1e-4),
+        lambda m: torch.optim.Adam(m.parameters(), lr=3e-3, weight_decay=1e-4, foreach=False),
+    ):
         model = copy.deepcopy(base)
         opt = build(model)
         for _ in range(5):
@@ -174,6 +187,7 @@ def test_fit_accepts_image_batches_for_2d_models():
 
 def test_index_batches_cover_every_row_once_and_keep_groups_apart():
     from vulib.data import IndexBatches
+
     groups = torch.tensor([0, 1, 0, 1, 1, 0, 2])
     seen = []
     b = IndexBatches(7, 2, lambda rows: (rows, rows), groups=groups)
@@ -183,8 +197,10 @@ def test_index_batches_cover_every_row_once_and_keep_groups_apart():
         assert x.numel() <= 2 and len(set(groups[x].tolist())) == 1
         seen += x.tolist()
     assert sorted(seen) == list(range(7))
-    torch.manual_seed(0); first = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
-    torch.manual_seed(0); again = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
+    torch.manual_seed(0)
+    first = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
+    torch.manual_seed(0)
+    again = [x.tolist() for x, _ in IndexBatches(7, 3, lambda r: (r, r))]
     assert first == again and len(first) == 3
     assert [x.tolist() for x, _ in IndexBatches(5, 2, lambda r: (r, r), shuffle=False)] == [[0, 1], [2, 3], [4]]
     with pytest.raises(ValueError, match="one group per row"):
@@ -196,6 +212,7 @@ def test_index_batches_cover_every_row_once_and_keep_groups_apart():
 def test_fit_with_a_loss_fn_trains_a_model_that_is_not_a_classifier():
     # regression on a (B, 2) target through the suite's loop: the loss falls, no accuracy is claimed
     from vulib.data import IndexBatches
+
     torch.manual_seed(0)
     x, w = torch.randn(64, 3), torch.randn(3, 2)
     y = x @ w

@@ -1,4 +1,5 @@
 """Tests of the exercise mechanism: the checkers, the registry, and the student versions."""
+
 from __future__ import annotations
 
 import ast
@@ -15,11 +16,15 @@ from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
 import vulib.exercises as ex
-from vulib.exercises import (EXERCISES, ExerciseError, check_equal, check_function,
-                             check_scalar, check_tensor, exercise)
-from vulib.exercises.student import (BANNER_TAG, count_solution_blocks, main,
-                                     make_student_notebook, make_student_versions,
-                                     strip_solutions)
+from vulib.exercises import EXERCISES, ExerciseError, check_equal, check_function, check_scalar, check_tensor, exercise
+from vulib.exercises.student import (
+    BANNER_TAG,
+    count_solution_blocks,
+    main,
+    make_student_notebook,
+    make_student_versions,
+    strip_solutions,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "exercise_demo.ipynb"
@@ -136,8 +141,7 @@ def _double(x, k=2):
 
 
 def test_check_function_passes(capsys):
-    assert check_function(lambda x, k: x * k, _double, [(torch.ones(2, 3), 2), (torch.ones(4), 2)],
-                          "scale")
+    assert check_function(lambda x, k: x * k, _double, [(torch.ones(2, 3), 2), (torch.ones(4), 2)], "scale")
     assert check_function(len, len, [([1, 2, 3],), "abc"], compare=check_equal)
     out = capsys.readouterr().out
     assert "✓ scale: correct on all 2 cases" in out
@@ -203,8 +207,7 @@ def test_notebook_checker_modules_are_imported():
     assert all(f"vulib.exercises.{m}" in sys.modules for m in modules)
 
 
-_REGISTERED = sorted(EXERCISES) or [
-    pytest.param(None, marks=pytest.mark.skip(reason="no exercise registered yet"))]
+_REGISTERED = sorted(EXERCISES) or [pytest.param(None, marks=pytest.mark.skip(reason="no exercise registered yet"))]
 
 
 @pytest.mark.parametrize("name", _REGISTERED)
@@ -224,8 +227,9 @@ def _solution_lines(name):
     """The code lines of the solution that checker ``name`` checks, from its lesson's notebook."""
     (path,) = (REPO / "notebooks").glob(f"{EXERCISES[name].notebook}_*.ipynb")
     cells = nbformat.read(path, 4).cells
-    call = next(i for i, c in enumerate(cells) if c.cell_type == "code"
-                and re.search(rf"^ex\.{name}\(", c.source, re.M))
+    call = next(
+        i for i, c in enumerate(cells) if c.cell_type == "code" and re.search(rf"^ex\.{name}\(", c.source, re.M)
+    )
     solution = next(cells[i].source for i in range(call, -1, -1) if "BEGIN SOLUTION" in cells[i].source)
     body = re.findall(r"BEGIN SOLUTION\n(.*?)END SOLUTION", solution, re.S)
     lines = [line.strip() for block in body for line in block.splitlines()]
@@ -255,32 +259,38 @@ def test_failure_messages_never_give_the_answer_away(name):
 
 # --------------------------------------------------------------------------- student versions
 def test_strip_solutions_keeps_indentation_and_hints():
-    source = ("def f(x):\n"
-              "    # BEGIN SOLUTION\n"
-              "    # HINT: double it\n"
-              "    return 2 * x\n"
-              "    # END SOLUTION\n"
-              "# BEGIN SOLUTION\n"
-              "y = f(1)\n"
-              "# END SOLUTION\n"
-              "print('after')")
+    source = (
+        "def f(x):\n"
+        "    # BEGIN SOLUTION\n"
+        "    # HINT: double it\n"
+        "    return 2 * x\n"
+        "    # END SOLUTION\n"
+        "# BEGIN SOLUTION\n"
+        "y = f(1)\n"
+        "# END SOLUTION\n"
+        "print('after')"
+    )
     stub, blocks = strip_solutions(source)
     assert blocks == 2
-    assert stub == ("def f(x):\n"
-                    "    raise NotImplementedError(\"Exercise: double it\")\n"
-                    "raise NotImplementedError(\"Exercise: write your code here\")\n"
-                    "print('after')")
+    assert stub == (
+        "def f(x):\n"
+        '    raise NotImplementedError("Exercise: double it")\n'
+        'raise NotImplementedError("Exercise: write your code here")\n'
+        "print('after')"
+    )
     ast.parse(stub)
 
 
-@pytest.mark.parametrize("source, problem", [
-    ("# BEGIN SOLUTION\nx = 1\n", "never closed"),
-    ("x = 1\n# END SOLUTION\n", "without a '# BEGIN SOLUTION'"),
-    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "inside the block"),
-])
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("# BEGIN SOLUTION\nx = 1\n", "never closed"),
+        ("x = 1\n# END SOLUTION\n", "without a '# BEGIN SOLUTION'"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "inside the block"),
+    ],
+)
 def test_unbalanced_markers_name_notebook_and_cell(source, problem):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("hi"),
-                                         nbformat.v4.new_code_cell(source)])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("hi"), nbformat.v4.new_code_cell(source)])
     with pytest.raises(ValueError, match=problem) as info:
         make_student_notebook(nb, source_name="demo.ipynb")
     assert "demo.ipynb, cell index 1" in str(info.value)
@@ -289,8 +299,7 @@ def test_unbalanced_markers_name_notebook_and_cell(source, problem):
 def test_student_notebook_is_cleaned_and_input_untouched():
     nb = nbformat.read(FIXTURE, as_version=4)
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
-    nb.cells[4].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "x"},
-                                                  execution_count=3)]
+    nb.cells[4].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "x"}, execution_count=3)]
     nb.cells[4].execution_count = 3
     student = make_student_notebook(nb, source_name="tests/fixtures/exercise_demo.ipynb")
 
@@ -311,8 +320,12 @@ def test_student_notebook_is_cleaned_and_input_untouched():
 def test_command_line(tmp_path):
     assert main([str(FIXTURE), "-o", str(tmp_path / "a")]) == 0
     assert (tmp_path / "a" / FIXTURE.name).is_file()
-    done = subprocess.run([sys.executable, "-m", "vulib.exercises.student", str(FIXTURE.parent),
-                           "-o", str(tmp_path / "b")], capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "vulib.exercises.student", str(FIXTURE.parent), "-o", str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr
     assert "wrote" in done.stdout and (tmp_path / "b" / FIXTURE.name).is_file()
     assert main([str(tmp_path / "missing.ipynb"), "-o", str(tmp_path)]) == 1
@@ -325,22 +338,26 @@ def parse_cell(source: str) -> ast.Module:
 
 def solution_cells(nb: nbformat.NotebookNode) -> list[int]:
     """Indices of the code cells that hold at least one solution block."""
-    return [i for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and strip_solutions(c.source)[1] > 0]
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and strip_solutions(c.source)[1] > 0]
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path) -> dict[int, str]:
     """Run a notebook in the ``python3`` kernel of this environment; return {cell index: error name}."""
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
-    return {i: out.ename for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-            for out in cell.outputs if out.output_type == "error"}
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}}
+    ).execute()
+    return {
+        i: out.ename
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "error"
+    }
 
 
 def is_marked_raising(cell: nbformat.NotebookNode) -> bool:
     """Whether a cell is meant to raise even in the instructor notebook."""
-    return ("raises-exception" in cell.metadata.get("tags", [])
-            or "NBVAL_RAISES_EXCEPTION" in cell.source)
+    return "raises-exception" in cell.metadata.get("tags", []) or "NBVAL_RAISES_EXCEPTION" in cell.source
 
 
 def exercise_groups(nb: nbformat.NotebookNode) -> list[list[int]]:
@@ -349,29 +366,37 @@ def exercise_groups(nb: nbformat.NotebookNode) -> list[list[int]]:
     groups = []
     for i in solution_cells(nb):
         group, j = [i], i + 1
-        while j < len(nb.cells) and nb.cells[j].cell_type == "code" and \
-                re.fullmatch(r"(\s*ex\.check_\w+\(.*\)\s*)+", nb.cells[j].source):
+        while (
+            j < len(nb.cells)
+            and nb.cells[j].cell_type == "code"
+            and re.fullmatch(r"(\s*ex\.check_\w+\(.*\)\s*)+", nb.cells[j].source)
+        ):
             group.append(j)
             j += 1
         groups.append(group)
     return groups
 
 
-def assert_only_exercises_raise(instructor: nbformat.NotebookNode, student_errors: dict[int, str],
-                                student: nbformat.NotebookNode) -> None:
+def assert_only_exercises_raise(
+    instructor: nbformat.NotebookNode, student_errors: dict[int, str], student: nbformat.NotebookNode
+) -> None:
     groups = [[i + 1 for i in g] for g in exercise_groups(instructor)]  # +1: the banner cell on top
     exercise_cells = {i for g in groups for i in g}
     raising = {i for i, name in student_errors.items() if name == "NotImplementedError"}
     assert raising <= exercise_cells and all(raising & set(g) for g in groups), (
-        f"NotImplementedError in cells {sorted(raising)}, exercises (solution, checker cells) are {groups}")
+        f"NotImplementedError in cells {sorted(raising)}, exercises (solution, checker cells) are {groups}"
+    )
     # after a stubbed value exercise, its checker cell fails with NameError: still the exercise
-    inside = {i: n for i, n in student_errors.items()
-              if i in exercise_cells and n not in ("NotImplementedError", "NameError")}
+    inside = {
+        i: n for i, n in student_errors.items() if i in exercise_cells and n not in ("NotImplementedError", "NameError")
+    }
     assert not inside, f"exercise cells failed with something else than the stub: {inside}"
-    others = {i: n for i, n in student_errors.items()
-              if i not in exercise_cells and not is_marked_raising(student.cells[i])}
-    assert not others, ("non-exercise cells failed in the student version "
-                        f"(cell index: error; the banner is cell 0): {others}")
+    others = {
+        i: n for i, n in student_errors.items() if i not in exercise_cells and not is_marked_raising(student.cells[i])
+    }
+    assert not others, (
+        f"non-exercise cells failed in the student version (cell index: error; the banner is cell 0): {others}"
+    )
 
 
 def test_fixture_instructor_runs_without_error():
@@ -394,9 +419,11 @@ def test_fixture_student_version_stops_exactly_at_exercises():
 
 
 # --------------------------------------------------------------------------- real notebooks
-@pytest.mark.parametrize("path", NOTEBOOKS or [
-    pytest.param(None, marks=pytest.mark.skip(reason="no notebooks in notebooks/ yet"))],
-    ids=lambda p: p.name if p else "none")
+@pytest.mark.parametrize(
+    "path",
+    NOTEBOOKS or [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks in notebooks/ yet"))],
+    ids=lambda p: p.name if p else "none",
+)
 def test_real_notebook_student_version(path, tmp_path):
     instructor = nbformat.read(path, as_version=4)
     blocks = count_solution_blocks(instructor)

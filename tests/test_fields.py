@@ -1,4 +1,5 @@
 """Receptive fields (vulib.fields): lecture tables, the recurrence against measured gradients, the fusion models."""
+
 import copy
 from collections import OrderedDict
 
@@ -17,12 +18,21 @@ from vulib.models import CNN3D, EarlyFusion, LateFusionFC, LateFusionPool, Singl
 def toy_networks():
     """The three toy networks of notebook 02, for clips 3 x 20 x 64 x 64."""
     return {
-        "late": nn.Sequential(nn.Conv3d(3, 12, (1, 3, 3), padding=(0, 1, 1)), nn.MaxPool3d((1, 4, 4)),
-                              nn.Conv3d(12, 24, (1, 3, 3), padding=(0, 1, 1)), nn.AdaptiveAvgPool3d(1)),
-        "early": nn.Sequential(nn.Conv3d(3, 12, (20, 3, 3), padding=(0, 1, 1)), nn.MaxPool3d((1, 4, 4)),
-                               nn.Conv3d(12, 24, (1, 3, 3), padding=(0, 1, 1)), nn.AdaptiveAvgPool3d(1)),
-        "3d": nn.Sequential(nn.Conv3d(3, 12, 3, padding=1), nn.MaxPool3d(4),
-                            nn.Conv3d(12, 24, 3, padding=1), nn.AdaptiveAvgPool3d(1)),
+        "late": nn.Sequential(
+            nn.Conv3d(3, 12, (1, 3, 3), padding=(0, 1, 1)),
+            nn.MaxPool3d((1, 4, 4)),
+            nn.Conv3d(12, 24, (1, 3, 3), padding=(0, 1, 1)),
+            nn.AdaptiveAvgPool3d(1),
+        ),
+        "early": nn.Sequential(
+            nn.Conv3d(3, 12, (20, 3, 3), padding=(0, 1, 1)),
+            nn.MaxPool3d((1, 4, 4)),
+            nn.Conv3d(12, 24, (1, 3, 3), padding=(0, 1, 1)),
+            nn.AdaptiveAvgPool3d(1),
+        ),
+        "3d": nn.Sequential(
+            nn.Conv3d(3, 12, 3, padding=1), nn.MaxPool3d(4), nn.Conv3d(12, 24, 3, padding=1), nn.AdaptiveAvgPool3d(1)
+        ),
     }
 
 
@@ -35,6 +45,7 @@ def axis(fields, attr, a):
 
 # ---------------------------------------------------------------------------------------- lecture tables
 
+
 def test_2d_stack_sizes_and_jumps():
     net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, padding=1))
     fields = receptive_field(net, (3, 1, 64, 64))
@@ -44,11 +55,14 @@ def test_2d_stack_sizes_and_jumps():
     assert [f.out_shape for f in fields] == [(8, 1, 64, 64), (8, 1, 32, 32), (8, 1, 32, 32)]
 
 
-@pytest.mark.parametrize("name, t_sizes, h_sizes", [
-    ("late", [1, 1, 1, 20], [3, 6, 14, 64]),
-    ("early", [20, 20, 20, 20], [3, 6, 14, 64]),
-    ("3d", [3, 6, 14, 20], [3, 6, 14, 64]),
-])
+@pytest.mark.parametrize(
+    "name, t_sizes, h_sizes",
+    [
+        ("late", [1, 1, 1, 20], [3, 6, 14, 64]),
+        ("early", [20, 20, 20, 20], [3, 6, 14, 64]),
+        ("3d", [3, 6, 14, 20], [3, 6, 14, 64]),
+    ],
+)
 def test_toy_network_tables(name, t_sizes, h_sizes):
     fields = receptive_field(toy_networks()[name], TOY_SHAPE)
     assert axis(fields, "size", 0) == t_sizes
@@ -56,14 +70,15 @@ def test_toy_network_tables(name, t_sizes, h_sizes):
     assert axis(fields, "jump", 1) == [1, 4, 4, 64]
     assert fields[-1].out_shape == (24, 1, 1, 1)
     if name == "3d":
-        assert fields[2].size_unclipped[0] == 14 and fields[-1].size_unclipped[0] == 30   # 14 + 4*4, clipped to 20
+        assert fields[2].size_unclipped[0] == 14 and fields[-1].size_unclipped[0] == 30  # 14 + 4*4, clipped to 20
     table = format_table(fields)
     assert len(table.splitlines()) == 5 and "AdaptiveAvgPool3d" in table
 
 
 def test_2d_layers_act_per_frame():
-    per_frame = nn.Sequential(nn.Conv2d(3, 12, 3, padding=1), nn.MaxPool2d(4), nn.Conv2d(12, 24, 3, padding=1),
-                              nn.AdaptiveAvgPool3d(1))
+    per_frame = nn.Sequential(
+        nn.Conv2d(3, 12, 3, padding=1), nn.MaxPool2d(4), nn.Conv2d(12, 24, 3, padding=1), nn.AdaptiveAvgPool3d(1)
+    )
     a, b = receptive_field(per_frame, TOY_SHAPE), receptive_field(toy_networks()["late"], TOY_SHAPE)
     assert [(f.out_shape, f.size, f.jump, f.start) for f in a] == [(f.out_shape, f.size, f.jump, f.start) for f in b]
     assert a[0].layer == "Conv2d per frame"
@@ -86,7 +101,7 @@ def test_adaptive_pooling_that_divides_is_a_pooling():
 
 def test_lecture_rectangle_is_an_outer_bound_with_dilation_or_dropped_pixels():
     """The two ways a border unit can see less than the clipped lecture rectangle."""
-    dilated = nn.Conv3d(1, 1, (1, 1, 3), padding=(0, 0, 1), dilation=(1, 1, 2))   # taps -1, 1, 3 for unit 0
+    dilated = nn.Conv3d(1, 1, (1, 1, 3), padding=(0, 0, 1), dilation=(1, 1, 2))  # taps -1, 1, 3 for unit 0
     field = receptive_field(dilated, (1, 1, 1, 8))[0]
     assert unit_field(field, (0, 0, 0))[2] == (0, 3)
     assert empirical_receptive_field(dilated, (1, 1, 1, 8), (0, 0, 0)).region[2] == (1, 3)
@@ -97,6 +112,7 @@ def test_lecture_rectangle_is_an_outer_bound_with_dilation_or_dropped_pixels():
 
 
 # ------------------------------------------------------------------------- analytic against measured
+
 
 def converted_copy(model: nn.Module) -> nn.Module:
     """The model itself, converted for measurement: weights 1, no bias, max-pool -> avg-pool, float64."""
@@ -114,7 +130,7 @@ def converted_copy(model: nn.Module) -> nn.Module:
 def real_gradient(model, shape, index):
     x = torch.zeros((1, *shape), dtype=torch.float64, requires_grad=True)
     model(x)[(0, slice(None), *index)].sum().backward()
-    return x.grad[0].sum(0)                                                     # (T, H, W)
+    return x.grad[0].sum(0)  # (T, H, W)
 
 
 @pytest.mark.parametrize("name", ["late", "early", "3d"])
@@ -151,8 +167,9 @@ def stacks(draw):
         else:
             p = tuple(draw(st.integers(0, ki // 2)) for ki in k)
             ceil = draw(st.booleans())
-            layers.append(nn.MaxPool3d(k, s, p, d, ceil_mode=ceil) if kind == "max"
-                          else nn.AvgPool3d(k, s, p, ceil_mode=ceil))
+            layers.append(
+                nn.MaxPool3d(k, s, p, d, ceil_mode=ceil) if kind == "max" else nn.AvgPool3d(k, s, p, ceil_mode=ceil)
+            )
     return nn.Sequential(*layers), shape
 
 
@@ -199,26 +216,32 @@ def test_recurrence_matches_measured_fields_of_every_unit(case):
     try:
         with torch.no_grad():
             real_shape = net(torch.zeros(1, *shape)).shape[1:]
-    except RuntimeError as e:        # AvgPool3d refuses inputs smaller than its kernel, even with padding
+    except RuntimeError as e:  # AvgPool3d refuses inputs smaller than its kernel, even with padding
         assert "smaller than kernel size" in str(e)
         assume(False)
-    assert real_shape == out.out_shape                                     # extents as PyTorch computes them
+    assert real_shape == out.out_shape  # extents as PyTorch computes them
     # The lecture rectangle is exact on an axis the network tiles: no dilation, and the last unit of
     # every earlier layer reaching the last input pixel. Elsewhere it is an outer bound.
-    tiles = [all(geometry(layer, a)[3] == 1 for layer in net) and all(
-        f.start[a] + (f.out_shape[1 + a] - 1) * f.jump[a] + f.size_unclipped[a] >= shape[1 + a] for f in fields[:-1])
-        for a in range(3)]
+    tiles = [
+        all(geometry(layer, a)[3] == 1 for layer in net)
+        and all(
+            f.start[a] + (f.out_shape[1 + a] - 1) * f.jump[a] + f.size_unclipped[a] >= shape[1 + a] for f in fields[:-1]
+        )
+        for a in range(3)
+    ]
     for a in range(3):
         N, n = shape[1 + a], out.out_shape[1 + a]
         # 1. Unclipped, start + i*jump and size are exact for every unit, dilation and ceil mode included.
-        lecture = [(out.start[a] + i * out.jump[a], out.start[a] + i * out.jump[a] + out.size_unclipped[a] - 1)
-                   for i in range(n)]
+        lecture = [
+            (out.start[a] + i * out.jump[a], out.start[a] + i * out.jump[a] + out.size_unclipped[a] - 1)
+            for i in range(n)
+        ]
         assert unclipped_spans(net, N, a, n) == lecture
         # 2. Clipped, the measured region lies inside the lecture rectangle, and equals it where the network tiles.
         for i in range(n):
             idx = tuple(i if b == a else 0 for b in range(3))
             measured = empirical_receptive_field(net, shape, idx).region
-            if measured is None:                    # every path from this unit ends in padding
+            if measured is None:  # every path from this unit ends in padding
                 assert not all(tiles)
                 continue
             (lo, hi), (mlo, mhi) = unit_field(out, idx)[a], measured[a]
@@ -268,8 +291,8 @@ def test_fusion_plans_follow_the_real_backbone(name):
     model = fusion_models()[name].eval()
     fields = receptive_field(model, (3, T, S, S))
     last = [f for f in fields if f.name.startswith("backbone")][-1]
-    t = 1 if name == "EarlyFusion" else T                      # early fusion folds the T frames into channels
-    C, H, W = model.backbone(torch.rand(t, 3 * T // t, S, S)).shape[1:]   # the backbone runs on t images
+    t = 1 if name == "EarlyFusion" else T  # early fusion folds the T frames into channels
+    C, H, W = model.backbone(torch.rand(t, 3 * T // t, S, S)).shape[1:]  # the backbone runs on t images
     assert last.out_shape == (C, t, H, W)
 
 
@@ -283,7 +306,7 @@ def test_where_each_fusion_model_fuses_time():
     assert all(f.size[0] == 1 for f in late if not f.name.startswith("mlp")) and late[-1].size[0] == T
     cnn = receptive_field(models["CNN3D"], shape)
     convs = [f.size[0] for f in cnn if f.layer == "Conv3d"]
-    assert convs == [3, 8, 8] and cnn[8].size_unclipped[0] == 18          # grows, then is clipped to the clip
+    assert convs == [3, 8, 8] and cnn[8].size_unclipped[0] == 18  # grows, then is clipped to the clip
 
 
 def test_plans_agree_with_the_real_models_first_layers():
@@ -297,12 +320,13 @@ def test_plans_agree_with_the_real_models_first_layers():
     early = models["EarlyFusion"].eval()
     x = torch.rand(1, *shape, requires_grad=True)
     early.backbone.layers[0](x.reshape(1, 3 * T, S, S))[0, 0, 0, 9].backward()
-    hit = x.grad[0].abs().sum(0).nonzero()                                  # (t, h, w) rows
+    hit = x.grad[0].abs().sum(0).nonzero()  # (t, h, w) rows
     field = unit_field(receptive_field(early, shape)[0], (0, 0, 9))
     assert [(int(hit[:, a].min()), int(hit[:, a].max())) for a in range(3)] == list(field) == [(0, 7), (0, 1), (8, 10)]
 
 
 # ------------------------------------------------------------------------------------------- errors
+
 
 def test_unsupported_layers_are_named():
     rnn = nn.Sequential(OrderedDict(conv=nn.Conv3d(3, 4, 3), rnn=nn.LSTM(4, 4)))

@@ -1,11 +1,21 @@
 """vulib.flow: the estimators recover known motions, warping inverts motion, pictures and errors."""
+
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import vulib
-from vulib.flow import (color_wheel, endpoint_error, flow_to_color, horn_schunck, lucas_kanade, shifted_texture,
-                        stack_flow, warp)
+from vulib.flow import (
+    color_wheel,
+    endpoint_error,
+    flow_to_color,
+    horn_schunck,
+    lucas_kanade,
+    shifted_texture,
+    stack_flow,
+    warp,
+)
 
 
 def texture(n, H, W, shift=(0.0, 0.0), seed=0):
@@ -16,7 +26,7 @@ def constant(shift, n, H, W):
     return torch.tensor(shift, dtype=torch.float32).view(1, 2, 1, 1).expand(n, 2, H, W)
 
 
-INNER = (slice(None), slice(12, -12), slice(12, -12))                # away from the borders
+INNER = (slice(None), slice(12, -12), slice(12, -12))  # away from the borders
 
 
 def inner_mask(n, H, W):
@@ -57,7 +67,7 @@ def test_lucas_kanade_on_random_sub_pixel_shifts(u, v, seed):
 def test_synthetic_task_flow(name):
     """On the synthetic tasks' exact flow: on the moving object the estimate beats 'nothing moves' by far."""
     batch = vulib.make_clips("direction", 6, frames=5, size=32, seed=3, with_flow=True)
-    flow = ESTIMATORS[name](batch.video)                             # (6, 2, 4, 32, 32)
+    flow = ESTIMATORS[name](batch.video)  # (6, 2, 4, 32, 32)
     assert flow.shape == batch.flow.shape
     moving = batch.flow.norm(dim=1) > 0
     ours = endpoint_error(flow, batch.flow, moving)
@@ -81,7 +91,7 @@ def test_warping_by_the_true_flow_reconstructs_the_frame():
     back = warp(b, constant((1.25, -0.5), 2, 48, 48))
     err = (back - a)[(slice(None), slice(None)) + INNER[1:]].abs()
     before = (b - a)[(slice(None), slice(None)) + INNER[1:]].abs()
-    assert err.mean() < 0.01 and err.max() < 0.03                   # only bilinear interpolation's error left
+    assert err.mean() < 0.01 and err.max() < 0.03  # only bilinear interpolation's error left
     assert err.mean() < 0.1 * before.mean()
     batch = vulib.make_clips("direction", 4, frames=3, size=32, seed=2, noise=(0.0, 0.0), distractors=0, with_flow=True)
     f1, f2 = batch.video[:, :, 0], batch.video[:, :, 1]
@@ -113,14 +123,14 @@ def test_endpoint_error():
 
 def test_flow_colors():
     flow = torch.zeros(2, 1, 4)
-    flow[:, 0, 0] = torch.tensor([1.0, 0.0])     # right
-    flow[:, 0, 1] = torch.tensor([0.0, 1.0])     # down
-    flow[:, 0, 2] = torch.tensor([-1.0, 0.0])    # left
-    rgb = flow_to_color(flow, max_magnitude=1.0)                     # (1, 4, 3)
+    flow[:, 0, 0] = torch.tensor([1.0, 0.0])  # right
+    flow[:, 0, 1] = torch.tensor([0.0, 1.0])  # down
+    flow[:, 0, 2] = torch.tensor([-1.0, 0.0])  # left
+    rgb = flow_to_color(flow, max_magnitude=1.0)  # (1, 4, 3)
     assert rgb.shape == (1, 4, 3) and rgb.min() >= 0 and rgb.max() <= 1
     assert torch.allclose(rgb[0, 0], torch.tensor([1.0, 0.0, 0.0]))  # right = red
     assert torch.allclose(rgb[0, 2], torch.tensor([0.0, 1.0, 1.0]))  # left = cyan
-    assert torch.allclose(rgb[0, 3], torch.ones(3))                  # still = white
+    assert torch.allclose(rgb[0, 3], torch.ones(3))  # still = white
     half = flow_to_color(flow * 0.5, max_magnitude=1.0)
     assert torch.allclose(half[0, 0], torch.tensor([1.0, 0.5, 0.5]))  # half speed = half saturation
     assert flow_to_color(torch.zeros(3, 2, 5, 5)).shape == (3, 5, 5, 3)
@@ -131,7 +141,7 @@ def test_flow_colors():
 
 
 def test_stack_flow_interleaves_u_and_v():
-    flows = torch.arange(2 * 3 * 4.0).view(1, 2, 3, 2, 2)            # (B, 2, L=3, 2, 2)
+    flows = torch.arange(2 * 3 * 4.0).view(1, 2, 3, 2, 2)  # (B, 2, L=3, 2, 2)
     stacked = stack_flow(flows)
     assert stacked.shape == (1, 6, 2, 2)
     for t in range(3):
@@ -168,8 +178,12 @@ def test_bad_input(name):
 
 def test_two_stream_fuses_probabilities():
     from vulib.models import EarlyFusion, SingleFrame, TwoStream
+
     torch.manual_seed(0)
-    spatial, temporal = SingleFrame(classes=4, width=4).eval(), EarlyFusion(channels=2, frames=3, classes=4, width=4).eval()
+    spatial, temporal = (
+        SingleFrame(classes=4, width=4).eval(),
+        EarlyFusion(channels=2, frames=3, classes=4, width=4).eval(),
+    )
     video, flows = torch.rand(2, 3, 4, 16, 16), torch.randn(2, 2, 3, 16, 16)
     model = TwoStream(spatial, temporal).eval()
     expected = (spatial(video).softmax(-1) + temporal(flows).softmax(-1)) / 2
@@ -182,6 +196,7 @@ def test_two_stream_fuses_probabilities():
 
 def test_auto_levels_keep_the_coarsest_level_at_least_16_pixels():
     from vulib.flow import auto_levels
+
     assert [auto_levels(s, s) for s in (8, 16, 31, 32, 64, 128, 480)] == [1, 1, 1, 2, 3, 3, 3]
     assert auto_levels(32, 200) == 2
 

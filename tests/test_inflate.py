@@ -1,4 +1,5 @@
 """inflate_model: a boring video (one image repeated) gets exactly the 2D network's answer (property-based)."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -75,7 +76,7 @@ def test_boring_video_gives_the_2d_output(case, T, seed):
     net, channels, size = case
     net = prepared(net, seed)
     image = torch.randn(2, channels, size, size, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    expected = net(image)                                              # (B, K)
+    expected = net(image)  # (B, K)
     for mode in ("mean", "center"):
         for kt in TIME_KERNELS:
             net3d = inflate_model(net, time_kernel=kt, mode=mode).eval()
@@ -91,10 +92,10 @@ def test_fully_convolutional_every_frame_equals_the_2d_output(case, T, seed):
     net = prepared(net, seed)
     g = torch.Generator().manual_seed(seed)
     image = torch.randn(2, channels, size, size, generator=g, dtype=torch.float64)
-    expected = net(image)                                              # (B, C', H', W')
+    expected = net(image)  # (B, C', H', W')
     for mode in ("mean", "center"):
         for kt in TIME_KERNELS:
-            got = inflate_model(net, time_kernel=kt, mode=mode).eval()(boring(image, T))   # (B, C', T, H', W')
+            got = inflate_model(net, time_kernel=kt, mode=mode).eval()(boring(image, T))  # (B, C', T, H', W')
             assert got.shape == (expected.shape[0], expected.shape[1], T, *expected.shape[2:])
             for t in range(T):
                 assert torch.allclose(got[:, :, t], expected, atol=1e-9, rtol=1e-6), (mode, kt, t)
@@ -112,8 +113,11 @@ class BasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(cout)
-        self.shortcut = nn.Identity() if stride == 1 and cin == cout else nn.Sequential(
-            nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        self.shortcut = (
+            nn.Identity()
+            if stride == 1 and cin == cout
+            else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        )
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
@@ -123,8 +127,9 @@ class BasicBlock(nn.Module):
 class TinyResNet(nn.Module):
     def __init__(self, classes: int = 4) -> None:
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 8, 5, 2, 2, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
-                                  nn.MaxPool2d(3, 2, 1))
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 8, 5, 2, 2, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+        )
         self.layer1 = nn.Sequential(BasicBlock(8, 8), BasicBlock(8, 8))
         self.layer2 = nn.Sequential(BasicBlock(8, 16, stride=2))
         self.avgpool = nn.AdaptiveAvgPool2d(1)
@@ -182,7 +187,7 @@ def test_kernel_shapes_and_settings():
     assert grouped.weight.shape == (6, 2, 2, 3, 3) and grouped.bias is None and grouped.groups == 2
     assert grouped.time_padding == (1, 0)
     x = torch.randn(2, 3, 7, 9, 9)
-    assert c3(x).shape == (2, 8, 7, 4, 4)                              # T preserved
+    assert c3(x).shape == (2, 8, 7, 4, 4)  # T preserved
 
 
 def test_string_padding_padding_mode_and_shared_layers():
@@ -216,9 +221,17 @@ def test_replicate_padding_keeps_border_frames():
 
 
 def test_other_layers():
-    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, momentum=None, eps=1e-3), nn.Dropout2d(0.3),
-                        nn.MaxPool2d(2, ceil_mode=True), nn.AvgPool2d(2, count_include_pad=False),
-                        nn.AdaptiveMaxPool2d((2, 3)), nn.Flatten(), nn.Linear(24, 2), nn.Softmax(-1))
+    net = nn.Sequential(
+        nn.Conv2d(3, 4, 3),
+        nn.BatchNorm2d(4, momentum=None, eps=1e-3),
+        nn.Dropout2d(0.3),
+        nn.MaxPool2d(2, ceil_mode=True),
+        nn.AvgPool2d(2, count_include_pad=False),
+        nn.AdaptiveMaxPool2d((2, 3)),
+        nn.Flatten(),
+        nn.Linear(24, 2),
+        nn.Softmax(-1),
+    )
     net[1].num_batches_tracked.fill_(7)
     net3d = inflate_model(net, time_pool=2)
     bn = net3d[1]
@@ -229,7 +242,7 @@ def test_other_layers():
     assert isinstance(net3d[4], nn.AvgPool3d) and net3d[4].stride == (2, 2, 2) and not net3d[4].count_include_pad
     assert isinstance(net3d[5], nn.AdaptiveMaxPool3d) and net3d[5].output_size == (1, 2, 3)
     assert net3d[6] is not net[6] and type(net3d[7]) is nn.Linear
-    assert inflate_model(net)[3].kernel_size == (1, 2, 2)            # time_pool defaults to 1
+    assert inflate_model(net)[3].kernel_size == (1, 2, 2)  # time_pool defaults to 1
     assert net3d.eval()(torch.randn(2, 3, 8, 12, 14)).shape == (2, 2)
 
 
@@ -263,13 +276,16 @@ def test_unknown_modules_are_rejected():
         inflate_model(nn.Sequential(nn.ConvTranspose2d(3, 3, 3)))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(mode="middle"), "mode must be one of"),
-    (dict(time_kernel=0), "time_kernel must be an int >= 1"),
-    (dict(time_kernel=2.0), "time_kernel must be an int >= 1"),
-    (dict(time_kernel={"0": 0}), "time_kernel"),
-    (dict(time_pool=0), "time_pool must be an int >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(mode="middle"), "mode must be one of"),
+        (dict(time_kernel=0), "time_kernel must be an int >= 1"),
+        (dict(time_kernel=2.0), "time_kernel must be an int >= 1"),
+        (dict(time_kernel={"0": 0}), "time_kernel"),
+        (dict(time_pool=0), "time_pool must be an int >= 1"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         inflate_model(nn.Sequential(nn.Conv2d(3, 4, 3)), **kwargs)

@@ -5,6 +5,7 @@ few seconds. H.264 is lossy, so pixel checks compare with a tolerance; frame sel
 (every, num_frames, start/end) is checked *exactly* against slices of the full read,
 since decoding the same file twice gives identical frames.
 """
+
 from __future__ import annotations
 
 import wave
@@ -19,8 +20,8 @@ from vulib.io import read_video, video_info, write_video
 
 C, T, H, W = 3, 20, 32, 48
 FPS = 8.0
-SQUARE = 8          # side of the bright square, in pixels
-STEP = 2            # it moves this many pixels right per frame
+SQUARE = 8  # side of the bright square, in pixels
+STEP = 2  # it moves this many pixels right per frame
 
 
 def square_x(t: int) -> int:
@@ -32,16 +33,16 @@ def make_clip() -> torch.Tensor:
     """(3, 20, 32, 48) float in [0, 1]: a white square moving right over a dark, smooth gradient."""
     ys = torch.linspace(0, 1, H)[:, None].expand(H, W)
     xs = torch.linspace(0, 1, W)[None, :].expand(H, W)
-    background = torch.stack([0.1 + 0.3 * xs, 0.1 + 0.3 * ys, torch.full((H, W), 0.2)])   # (3, H, W)
-    clip = background[:, None].repeat(1, T, 1, 1)                                       # (3, T, H, W)
+    background = torch.stack([0.1 + 0.3 * xs, 0.1 + 0.3 * ys, torch.full((H, W), 0.2)])  # (3, H, W)
+    clip = background[:, None].repeat(1, T, 1, 1)  # (3, T, H, W)
     for t in range(T):
-        clip[:, t, 12:12 + SQUARE, square_x(t):square_x(t) + SQUARE] = 1.0
+        clip[:, t, 12 : 12 + SQUARE, square_x(t) : square_x(t) + SQUARE] = 1.0
     return clip
 
 
 def square_centre_x(clip: torch.Tensor) -> torch.Tensor:
     """Per frame, the mean x of the bright pixels (brightness > 0.7): shape (T,)."""
-    bright = (clip.mean(0) > 0.7).float()                   # (T, H, W)
+    bright = (clip.mean(0) > 0.7).float()  # (T, H, W)
     xs = torch.arange(clip.shape[-1], dtype=torch.float32)
     return (bright.sum(1) * xs).sum(-1) / bright.sum((1, 2))
 
@@ -64,6 +65,7 @@ def full(video: Path) -> torch.Tensor:
 
 
 # --- round trip -----------------------------------------------------------------------
+
 
 def test_write_returns_path_of_nonempty_mp4(video: Path) -> None:
     assert isinstance(video, Path)
@@ -112,17 +114,18 @@ def test_fractional_fps(tmp_path: Path, clip: torch.Tensor) -> None:
 
 # --- other inputs to write_video -----------------------------------------------------
 
+
 @pytest.mark.parametrize("as_numpy", [True, False])
 def test_uint8_thwc_input(tmp_path: Path, clip: torch.Tensor, as_numpy: bool) -> None:
-    frames = clip.permute(1, 2, 3, 0).mul(255).round().to(torch.uint8)       # (T, H, W, C) uint8
+    frames = clip.permute(1, 2, 3, 0).mul(255).round().to(torch.uint8)  # (T, H, W, C) uint8
     path = write_video(tmp_path / "frames.mp4", frames.numpy() if as_numpy else frames, fps=FPS)
-    back = read_video(path)                                                  # (C, T, H, W) float
+    back = read_video(path)  # (C, T, H, W) float
     assert back.shape == (C, T, H, W)
     assert float((back - frames.permute(3, 0, 1, 2).float() / 255).abs().mean()) < 0.02
 
 
 def test_grey_clip_comes_back_as_three_equal_channels(tmp_path: Path, clip: torch.Tensor) -> None:
-    grey = clip.mean(0, keepdim=True)                                        # (1, T, H, W)
+    grey = clip.mean(0, keepdim=True)  # (1, T, H, W)
     back = read_video(write_video(tmp_path / "grey.mp4", grey))
     assert back.shape == (3, T, H, W)
     assert float((back - grey).abs().mean()) < 0.02
@@ -130,6 +133,7 @@ def test_grey_clip_comes_back_as_three_equal_channels(tmp_path: Path, clip: torc
 
 
 # --- choosing frames -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("every", [1, 2, 3, 25])
 def test_every(video: Path, full: torch.Tensor, every: int) -> None:
@@ -139,7 +143,7 @@ def test_every(video: Path, full: torch.Tensor, every: int) -> None:
 
 def test_num_frames_evenly_spaced(video: Path, full: torch.Tensor) -> None:
     x = read_video(video, num_frames=5)
-    assert torch.equal(x, full[:, [0, 5, 10, 14, 19]])      # round(linspace(0, 19, 5))
+    assert torch.equal(x, full[:, [0, 5, 10, 14, 19]])  # round(linspace(0, 19, 5))
     assert torch.equal(read_video(video, num_frames=1), full[:, :1])
     assert torch.equal(read_video(video, num_frames=T), full)
 
@@ -162,7 +166,7 @@ def test_time_window(video: Path, full: torch.Tensor) -> None:
 
 
 def test_window_then_every_then_num_frames(video: Path, full: torch.Tensor) -> None:
-    window = full[:, 4:18]                                    # start=0.5 s, end=2.25 s
+    window = full[:, 4:18]  # start=0.5 s, end=2.25 s
     assert torch.equal(read_video(video, start=0.5, end=2.25, every=2), window[:, ::2])
     x = read_video(video, start=0.5, end=2.25, every=2, num_frames=3)
     assert torch.equal(x, window[:, ::2][:, [0, 3, 6]])
@@ -177,6 +181,7 @@ def test_window_with_no_frames(video: Path) -> None:
 
 # --- resizing --------------------------------------------------------------------------
 
+
 def test_size_pair(video: Path, full: torch.Tensor) -> None:
     x = read_video(video, size=(16, 24))
     assert x.shape == (C, T, 16, 24)
@@ -190,12 +195,13 @@ def test_size_int_sets_shorter_side(video: Path) -> None:
 
 
 def test_resizing_keeps_motion(video: Path) -> None:
-    x = read_video(video, size=(16, 24))                      # half size: the square moves 1 px/frame
+    x = read_video(video, size=(16, 24))  # half size: the square moves 1 px/frame
     want = torch.tensor([(square_x(t) + (SQUARE - 1) / 2) / 2 - 0.25 for t in range(T)])
     assert torch.allclose(square_centre_x(x), want, atol=0.5)
 
 
 # --- errors when reading -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("reader", [read_video, video_info])
 def test_missing_file(tmp_path: Path, reader) -> None:
@@ -252,20 +258,23 @@ def test_directory(tmp_path: Path) -> None:
         read_video(tmp_path)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(every=0), "every"),
-    (dict(every=1.5), "every"),
-    (dict(num_frames=0), "num_frames"),
-    (dict(num_frames=2.0), "num_frames"),
-    (dict(start=-1.0), "start"),
-    (dict(end=0), "end"),
-    (dict(start=1.0, end=0.5), "end > start"),
-    (dict(start=float("nan")), "start"),
-    (dict(size=0), "size"),
-    (dict(size=(16,)), "size"),
-    (dict(size=(16, 24, 3)), "size"),
-    (dict(size=16.0), "size"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(every=0), "every"),
+        (dict(every=1.5), "every"),
+        (dict(num_frames=0), "num_frames"),
+        (dict(num_frames=2.0), "num_frames"),
+        (dict(start=-1.0), "start"),
+        (dict(end=0), "end"),
+        (dict(start=1.0, end=0.5), "end > start"),
+        (dict(start=float("nan")), "start"),
+        (dict(size=0), "size"),
+        (dict(size=(16,)), "size"),
+        (dict(size=(16, 24, 3)), "size"),
+        (dict(size=16.0), "size"),
+    ],
+)
 def test_bad_read_arguments(video: Path, kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         read_video(video, **kwargs)
@@ -273,19 +282,23 @@ def test_bad_read_arguments(video: Path, kwargs: dict, match: str) -> None:
 
 # --- errors when writing -------------------------------------------------------------
 
-@pytest.mark.parametrize("bad, match", [
-    (torch.rand(C, T, H), r"got shape \(3, 20, 32\)"),                             # 3-D
-    (torch.rand(T, H, W, C), r"looks like \(T, H, W, C\)"),                        # float, channels last
-    (torch.zeros(C, T, H, W, dtype=torch.uint8), r"looks like \(C, T, H, W\)"),    # uint8, channels first
-    (torch.rand(5, T, H, W), r"C in \(1, 3\)"),                                     # 5 channels
-    (torch.zeros(T, H, W, C, dtype=torch.int64), "dtype torch.int64"),
-    (np.zeros((T, H, W, C), np.float32), "dtype uint8"),                           # float NumPy array
-    (torch.rand(C, T, H, W) * 255, "0-255"),                                        # wrong scale
-    (torch.rand(C, 0, H, W), "non-empty"),                                          # no frames
-    ([[0.5]], "got list"),
-    (torch.rand(C, T, 31, W), "even frame sizes, got 31x48"),
-    (torch.zeros(T, H, 47, C, dtype=torch.uint8), "even frame sizes, got 32x47"),
-])
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (torch.rand(C, T, H), r"got shape \(3, 20, 32\)"),  # 3-D
+        (torch.rand(T, H, W, C), r"looks like \(T, H, W, C\)"),  # float, channels last
+        (torch.zeros(C, T, H, W, dtype=torch.uint8), r"looks like \(C, T, H, W\)"),  # uint8, channels first
+        (torch.rand(5, T, H, W), r"C in \(1, 3\)"),  # 5 channels
+        (torch.zeros(T, H, W, C, dtype=torch.int64), "dtype torch.int64"),
+        (np.zeros((T, H, W, C), np.float32), "dtype uint8"),  # float NumPy array
+        (torch.rand(C, T, H, W) * 255, "0-255"),  # wrong scale
+        (torch.rand(C, 0, H, W), "non-empty"),  # no frames
+        ([[0.5]], "got list"),
+        (torch.rand(C, T, 31, W), "even frame sizes, got 31x48"),
+        (torch.zeros(T, H, 47, C, dtype=torch.uint8), "even frame sizes, got 32x47"),
+    ],
+)
 def test_write_rejects_bad_clips(tmp_path: Path, bad, match: str) -> None:
     path = tmp_path / "bad.mp4"
     with pytest.raises(ValueError, match=match):

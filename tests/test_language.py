@@ -1,16 +1,30 @@
 """Captions and questions from ground truth, the tokenizer, and the video-language models (notebook 12)."""
+
 import collections
 
 import numpy as np
 import pytest
 import torch
 
-from vulib.language import (CAPTION_PROMPT, QUESTION_TYPES, QUESTIONS, VOCAB, Tokenizer, caption,
-                            make_captioned_clips, questions, scene_facts)
+from vulib.language import (
+    CAPTION_PROMPT,
+    QUESTION_TYPES,
+    QUESTIONS,
+    VOCAB,
+    Tokenizer,
+    make_captioned_clips,
+)
 from vulib.models import CNN3D, SingleFrameEncoder, TextEncoder, VideoLM, VideoTextModel
-from vulib.models.language import (causal_mask, info_nce, next_word_loss, pool_visual_tokens, recall_at_k,
-                                   train_contrastive, train_videolm, visual_token_count)
+from vulib.models.language import (
+    causal_mask,
+    info_nce,
+    next_word_loss,
+    pool_visual_tokens,
+    recall_at_k,
+    visual_token_count,
+)
 from vulib.synthetic import TASKS, caption_facts_of_label, make_scenes
+from vulib.train import train_contrastive, train_videolm
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +35,7 @@ def batch():
 # ------------------------------------------------------------------ grammar
 def test_every_caption_is_consistent_with_its_scene(batch):
     for i, (f, cap) in enumerate(zip(batch.facts, batch.captions)):
-        assert f == {**f, **caption_facts_of_label(int(batch.clips.labels[i]))}      # label facts = scene facts
+        assert f == {**f, **caption_facts_of_label(int(batch.clips.labels[i]))}  # label facts = scene facts
         words = cap.split()
         mover = f"a {f['colour']} {f['shape']} moves {f['direction']}"
         flasher = f"a {f['flasher_colour']} {f['flasher_shape']} flashes {('once', 'twice')[f['flashes'] - 1]}"
@@ -38,10 +52,10 @@ def test_every_caption_is_consistent_with_its_scene(batch):
 def test_facts_match_the_pixels(batch):
     """The mover really moves in the stated direction: its track in the VideoBatch agrees."""
     for i, f in enumerate(batch.facts[:24]):
-        track = batch.clips.tracks[i]                              # (2, T), wrapped into the image
+        track = batch.clips.tracks[i]  # (2, T), wrapped into the image
         s, e = f["move_frames"]
         d = track[:, e - 1] - track[:, s]
-        d = (d + 8) % 16 - 8                                        # unwrap on the torus (16 px)
+        d = (d + 8) % 16 - 8  # unwrap on the torus (16 px)
         axis, sign = {"left": (0, -1), "right": (0, 1), "up": (1, -1), "down": (1, 1)}[f["direction"]]
         assert sign * d[axis] > 2 and abs(d[1 - axis]) < 1e-4
 
@@ -53,7 +67,7 @@ def test_answers_are_balanced_per_question_type(batch):
         for kind, q, a in qa:
             per_question[q][a] += 1
     for q, counts in per_question.items():
-        assert len(set(counts.values())) == 1, (q, counts)          # 144 clips: exactly balanced
+        assert len(set(counts.values())) == 1, (q, counts)  # 144 clips: exactly balanced
     assert set(per_question["what happens first ?"]) == {"moving", "flashing"}
     assert set(per_question["how many flashes ?"]) == {"one", "two"}
     assert {k for k, _, _ in QUESTIONS} == set(QUESTION_TYPES)
@@ -124,7 +138,7 @@ def test_pooling_and_token_count():
     for time, space in [(1, 1), (2, 1), (1, 2), ("all", 1), (1, "all"), ("all", "all"), (3, 3)]:
         tokens = pool_visual_tokens(f, time, space)
         assert tokens.shape == (2, visual_token_count(8, 4, 4, time, space), 3)
-    assert visual_token_count(16, 16, 16) == 4096                       # the lecture's 16 frames x 256
+    assert visual_token_count(16, 16, 16) == 4096  # the lecture's 16 frames x 256
     assert torch.equal(pool_visual_tokens(f, "all", "all")[:, 0], f.mean((2, 3, 4)))
     assert torch.equal(pool_visual_tokens(f)[0, 5], f[0, :, 0, 1, 1])  # frame by frame, row by row
     with pytest.raises(ValueError, match="factor"):
@@ -145,7 +159,9 @@ def test_contrastive_model_shapes_and_training_lowers_the_loss():
     data = make_captioned_clips(32, frames=8, size=16, seed=0)
     tok = Tokenizer()
     ids = tok.batch(data.captions, 16)
-    model = VideoTextModel(CNN3D(width=4, time_stride=1).features, 8, TextEncoder(len(tok), 16, 1), 16, 16)
+    model = VideoTextModel(
+        CNN3D(width=4, time_stride=1).features, 8, TextEncoder(len(tok), dim=16, layers=1), 16, embed_dim=16
+    )
     assert model(data.video[:4], ids[:4]).shape == (4, 4)
     losses = train_contrastive(model, data.video, ids, epochs=4, batch_size=16, progress=False)
     assert losses[-1] < losses[0]
@@ -175,7 +191,8 @@ def test_videolm_is_causal_frozen_and_generates():
     ids = tok.batch(["how many flashes ?"] * 3)
     logits = lm(feats, ids)
     assert logits.shape == (3, ids.shape[1], len(tok))
-    changed = ids.clone(); changed[:, -1] = tok.index["red"]            # a later token cannot change earlier logits
+    changed = ids.clone()
+    changed[:, -1] = tok.index["red"]  # a later token cannot change earlier logits
     assert torch.allclose(lm(feats, changed)[:, :-1], logits[:, :-1], atol=1e-5)
     out, attn = lm.generate(feats, ids[:, :-1], max_new=3, return_attention=True)
     assert out.shape[0] == 3 and out.shape[1] <= 3 and attn.shape == (3, 32)
@@ -192,8 +209,7 @@ def test_videolm_learns_a_fact_with_teacher_forcing():
     lm = VideoLM(enc, 8, len(tok), dim=16, layers=1, space="all")
     idx, prompts, answers, _ = data.pairs()
     inputs, targets = tok.prompt_answer(prompts, answers)
-    losses = train_videolm(lm, lm.features(data.video), idx, inputs, targets, epochs=3, batch_size=32,
-                           progress=False)
+    losses = train_videolm(lm, lm.features(data.video), idx, inputs, targets, epochs=3, batch_size=32, progress=False)
     assert losses[-1] < losses[0]
     with pytest.raises(ValueError, match="as many"):
         train_videolm(lm, lm.features(data.video), idx[:3], inputs, targets, epochs=1, progress=False)
@@ -202,8 +218,11 @@ def test_videolm_learns_a_fact_with_teacher_forcing():
 def test_next_word_loss_scores_only_the_answer():
     logits = torch.randn(2, 4, 7)
     targets = torch.tensor([[-100, -100, 3, 2], [-100, 5, 2, -100]])
-    manual = torch.stack([torch.nn.functional.cross_entropy(logits[b, t], targets[b, t])
-                          for b, t in [(0, 2), (0, 3), (1, 1), (1, 2)]]).mean()
+    manual = torch.stack(
+        [torch.nn.functional.cross_entropy(logits[b, t], targets[b, t]) for b, t in [(0, 2), (0, 3), (1, 1), (1, 2)]]
+    ).mean()
     assert torch.allclose(next_word_loss(logits, targets), manual)
-    changed = logits.clone(); changed[0, 0] += 100; changed[1, 3] -= 100     # unscored positions
+    changed = logits.clone()
+    changed[0, 0] += 100
+    changed[1, 3] -= 100  # unscored positions
     assert torch.allclose(next_word_loss(changed, targets), manual)

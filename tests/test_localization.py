@@ -1,15 +1,14 @@
 """vulib.localization: tIoU, NMS / Soft-NMS and ActivityNet-style AP / mAP, on hand-computed examples
 and properties (hypothesis)."""
+
 import math
-import random
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vulib.localization import (average_precision, interpolated_ap, match_predictions, mean_ap, nms,
-                                soft_nms, tiou)
+from vulib.localization import average_precision, interpolated_ap, match_predictions, mean_ap, nms, soft_nms, tiou
 
 
 # ----------------------------------------------------------------------------------------- tIoU
@@ -20,7 +19,7 @@ def test_tiou_by_hand():
     # (0,10) vs (0,10): 1
     got = tiou((0, 10), [(5, 15), (10, 20), (2, 4), (0, 10)])
     np.testing.assert_allclose(got, [1 / 3, 0.0, 0.2, 1.0])
-    assert tiou((0.5, 1.5), (1.0, 2.0)) == pytest.approx(0.5 / 1.5)      # a single pair gives a float
+    assert tiou((0.5, 1.5), (1.0, 2.0)) == pytest.approx(0.5 / 1.5)  # a single pair gives a float
 
 
 segment = st.tuples(st.floats(0, 100), st.floats(0.01, 50)).map(lambda p: (p[0], p[0] + p[1]))
@@ -40,7 +39,7 @@ def test_nms_by_hand():
     scores = [0.9, 0.8, 0.7, 0.6]
     # tIoU with the best (0,10): (1,11) -> 9/11 = 0.82 (suppressed at 0.5), (20,30) -> 0, (0,5) -> 0.5 (kept: not > 0.5)
     assert nms(segs, scores, 0.5).tolist() == [0, 2, 3]
-    assert nms(segs, scores, 0.4).tolist() == [0, 2]        # now (0,5) goes too
+    assert nms(segs, scores, 0.4).tolist() == [0, 2]  # now (0,5) goes too
     assert nms(segs, scores, 1.0).tolist() == [0, 1, 2, 3]  # nothing is suppressed
     assert nms([], [], 0.5).tolist() == []
 
@@ -52,20 +51,22 @@ def test_soft_nms_by_hand():
     # (0,10) first at 0.9; (1,11) decays by exp(-(9/11)^2 / 0.5) = exp(-1.3388) = 0.2622 -> 0.2098,
     # below (20,30) at 0.7 (no overlap, unchanged): order 0, 2, 1
     assert keep.tolist() == [0, 2, 1]
-    np.testing.assert_allclose(new, [0.9, 0.7, 0.8 * math.exp(-(9 / 11) ** 2 / 0.5)])
-    keep, _ = soft_nms(segs, scores, threshold=0.0, sigma=0.5, min_score=0.3)    # decayed one dropped
+    np.testing.assert_allclose(new, [0.9, 0.7, 0.8 * math.exp(-((9 / 11) ** 2) / 0.5)])
+    keep, _ = soft_nms(segs, scores, threshold=0.0, sigma=0.5, min_score=0.3)  # decayed one dropped
     assert keep.tolist() == [0, 2]
-    keep, new = soft_nms(segs, scores, threshold=0.9, sigma=0.5)                 # overlap below threshold: no decay
+    keep, new = soft_nms(segs, scores, threshold=0.9, sigma=0.5)  # overlap below threshold: no decay
     assert keep.tolist() == [0, 1, 2] and new.tolist() == scores
 
 
 # ------------------------------------------------------------------------------ AP, by hand
-GT = [("v1", 0, 10, "a"), ("v1", 20, 30, "a"), ("v2", 0, 5, "a")]          # 3 ground-truth segments
-PRED = [("v1", 1, 10, "a", 0.9),     # tIoU 0.9 with (0,10)            -> TP at 0.5
-        ("v1", 0, 9, "a", 0.8),      # tIoU 0.9 with (0,10), taken     -> FP (duplicate)
-        ("v2", 10, 20, "a", 0.7),    # no overlap                      -> FP
-        ("v1", 20, 28, "a", 0.6),    # tIoU 0.8 with (20,30)           -> TP at 0.5
-        ("v3", 0, 5, "a", 0.5)]      # a video without ground truth   -> FP
+GT = [("v1", 0, 10, "a"), ("v1", 20, 30, "a"), ("v2", 0, 5, "a")]  # 3 ground-truth segments
+PRED = [
+    ("v1", 1, 10, "a", 0.9),  # tIoU 0.9 with (0,10)            -> TP at 0.5
+    ("v1", 0, 9, "a", 0.8),  # tIoU 0.9 with (0,10), taken     -> FP (duplicate)
+    ("v2", 10, 20, "a", 0.7),  # no overlap                      -> FP
+    ("v1", 20, 28, "a", 0.6),  # tIoU 0.8 with (20,30)           -> TP at 0.5
+    ("v3", 0, 5, "a", 0.5),
+]  # a video without ground truth   -> FP
 
 
 def test_average_precision_by_hand():
@@ -84,8 +85,10 @@ def test_average_precision_by_hand():
 
 def test_matching_takes_the_best_unmatched_ground_truth():
     gt = [("v", 0, 10, "a"), ("v", 5, 15, "a")]
-    pred = [("v", 0, 10, "a", 0.9),    # tIoU 1.0 with (0,10): takes it
-            ("v", 1, 11, "a", 0.8)]    # (0,10) taken; (5,15): overlap 6, union 14 -> 0.4286
+    pred = [
+        ("v", 0, 10, "a", 0.9),  # tIoU 1.0 with (0,10): takes it
+        ("v", 1, 11, "a", 0.8),
+    ]  # (0,10) taken; (5,15): overlap 6, union 14 -> 0.4286
     assert match_predictions(pred, gt, 0.4).tolist() == [True, True]
     assert match_predictions(pred, gt, 0.5).tolist() == [True, False]
     # the lower-scored one is matched second even if listed first
@@ -100,8 +103,8 @@ def test_interpolated_ap_by_hand():
 
 
 def test_mean_ap_by_hand():
-    gt = GT + [("v2", 30, 40, "b")]                          # class b: ground truth, no prediction -> AP 0
-    pred = PRED + [("v1", 0, 10, "c", 0.99)]                 # class c: no ground truth -> ignored
+    gt = GT + [("v2", 30, 40, "b")]  # class b: ground truth, no prediction -> AP 0
+    pred = PRED + [("v1", 0, 10, "c", 0.99)]  # class c: no ground truth -> ignored
     res = mean_ap(pred, gt, tious=(0.5, 0.85, 0.95))
     assert set(res) == {0.5, 0.85, 0.95, "average"}
     assert res[0.5] == pytest.approx((0.5 + 0) / 2)
@@ -150,8 +153,9 @@ def test_a_lower_scored_duplicate_never_raises_ap(gt, data, t):
         pred.append((v, max(0.0, s + shift), e + shift, c, data.draw(st.floats(0.01, 1.0))))
     for _ in range(data.draw(st.integers(0, 4))):
         s = data.draw(st.floats(0, 100))
-        pred.append((data.draw(st.integers(0, 2)), s, s + data.draw(st.floats(1, 30)), "a",
-                     data.draw(st.floats(0.01, 1.0))))
+        pred.append(
+            (data.draw(st.integers(0, 2)), s, s + data.draw(st.floats(1, 30)), "a", data.draw(st.floats(0.01, 1.0)))
+        )
     tp = match_predictions(pred, gt, t)
     if not tp.any():
         return
@@ -165,7 +169,7 @@ def test_a_lower_scored_duplicate_never_raises_ap(gt, data, t):
 def test_a_duplicate_can_match_an_overlapping_ground_truth():
     gt = [("v", 0, 10, "a"), ("v", 1, 11, "a")]
     pred = [("v", 0, 10, "a", 0.9)]
-    assert average_precision(pred, gt, 0.5) == pytest.approx(0.5)                               # 1 of 2 found
+    assert average_precision(pred, gt, 0.5) == pytest.approx(0.5)  # 1 of 2 found
     assert average_precision(pred + [("v", 0, 10, "a", 0.8)], gt, 0.5) == pytest.approx(1.0)  # both found
 
 
@@ -182,14 +186,17 @@ def test_permuting_predictions_with_distinct_scores_changes_nothing(gt, rnd, t):
 
 
 # ------------------------------------------------------------------------------ bad input
-@pytest.mark.parametrize("rows, words", [
-    ([("v", 5, 5, "a")], "end 5.0 <= start 5.0"),
-    ([("v", 6, 5, "a")], "start < end"),
-    ([("v", -1, 5, "a")], "negative"),
-    ([("v", 0, float("nan"), "a")], "non-finite"),
-    ([("v", 0, 5)], "3 fields"),
-    ([("v", "x", 5, "a")], "numbers"),
-])
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        ([("v", 5, 5, "a")], "end 5.0 <= start 5.0"),
+        ([("v", 6, 5, "a")], "start < end"),
+        ([("v", -1, 5, "a")], "negative"),
+        ([("v", 0, float("nan"), "a")], "non-finite"),
+        ([("v", 0, 5)], "3 fields"),
+        ([("v", "x", 5, "a")], "numbers"),
+    ],
+)
 def test_bad_ground_truth_raises(rows, words):
     with pytest.raises(ValueError, match=words):
         mean_ap([], rows)

@@ -1,4 +1,5 @@
 """Audio encoder, audio-visual fusion and correspondence models; fit/evaluate/predict on two input streams."""
+
 import pytest
 import torch
 

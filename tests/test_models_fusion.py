@@ -1,4 +1,5 @@
 """The five fusion models of notebook 01: shapes, input checks, and what each one can see."""
+
 import pytest
 import torch
 
@@ -31,16 +32,16 @@ def test_output_shapes_train_and_eval(name, T, H, W):
 def test_wrong_layout_raises_clear_error(name):
     model = _models()[name]
     with pytest.raises(ValueError, match=r"expected video of shape \(B, C, T, H, W\).*got \(2, 8, 3, 24, 24\)"):
-        model(torch.rand(2, T0, 3, S0, S0))            # time and channels swapped
+        model(torch.rand(2, T0, 3, S0, S0))  # time and channels swapped
     with pytest.raises(ValueError, match=r"expected video of shape \(B, C, T, H, W\), got \(3, 8, 24, 24\)"):
-        model(torch.rand(3, T0, S0, S0))                # a single clip without the batch axis
+        model(torch.rand(3, T0, S0, S0))  # a single clip without the batch axis
 
 
 def test_early_fusion_refuses_other_clip_lengths_and_says_why():
     model = EarlyFusion(frames=8, classes=2, width=4)
     with pytest.raises(ValueError, match=r"built for clips of T=8 frames, got T=12.*one weight per \(frame, colour\)"):
         model(torch.rand(1, 3, 12, 16, 16))
-    assert model.backbone.layers[0].weight.shape[1] == 3 * 8          # first layer spans every frame
+    assert model.backbone.layers[0].weight.shape[1] == 3 * 8  # first layer spans every frame
 
 
 def test_late_fusion_fc_refuses_other_sizes_and_lengths():

@@ -1,11 +1,22 @@
 """The recurrent models of notebook 05: shapes, state carry-over, the ConvGRU = GRUCell identity,
 input checks, order sensitivity, and the sequential step counts."""
+
 import pytest
 import torch
 import torch.nn as nn
 
-from vulib.models import (C3D, CNN3D, CNNRNN, RCN, ConvGRUCell, EarlyFusion, LateFusionFC, LateFusionPool,
-                          SingleFrame, sequential_steps)
+from vulib.models import (
+    C3D,
+    CNN3D,
+    CNNRNN,
+    RCN,
+    ConvGRUCell,
+    EarlyFusion,
+    LateFusionFC,
+    LateFusionPool,
+    SingleFrame,
+    sequential_steps,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +25,7 @@ def _seed():
 
 
 # ---------------------------------------------------------------- shapes
+
 
 @pytest.mark.parametrize("T, H, W", [(1, 16, 16), (5, 24, 16), (8, 32, 32)])
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
@@ -70,6 +82,7 @@ def test_convgru_cell_shapes(k):
 
 # ---------------------------------------------------------------- state carried between calls
 
+
 def _halves(model, x, split):
     whole, _ = model.run(x)
     _, state = model.run(x[:, :, :split])
@@ -87,8 +100,9 @@ def test_cnnrnn_state_carry_over(cell):
             torch.testing.assert_close(second, whole, atol=1e-5, rtol=0)
         # per-frame logits of the second half equal the tail of the whole clip's
         _, state = model.run(x[:, :, :3])
-        torch.testing.assert_close(model.frame_logits(x[:, :, 3:], state), model.frame_logits(x)[:, 3:],
-                                   atol=1e-5, rtol=0)
+        torch.testing.assert_close(
+            model.frame_logits(x[:, :, 3:], state), model.frame_logits(x)[:, 3:], atol=1e-5, rtol=0
+        )
 
 
 def test_rcn_state_carry_over():
@@ -110,17 +124,18 @@ def test_carried_state_matters():
 
 # ---------------------------------------------------------------- ConvGRU is a GRU with convolutions
 
+
 def test_convgru_1x1_equals_grucell():
     I, Hd, B = 5, 7, 4
     gru = nn.GRUCell(I, Hd).double()
     conv = ConvGRUCell(I, Hd, kernel_size=1).double()
     with torch.no_grad():
-        conv.conv_x.weight.copy_(gru.weight_ih[:, :, None, None])       # (3H, I) in order (r, z, n)
+        conv.conv_x.weight.copy_(gru.weight_ih[:, :, None, None])  # (3H, I) in order (r, z, n)
         conv.conv_x.bias.copy_(gru.bias_ih)
-        conv.conv_h.weight.copy_(gru.weight_hh[:, :, None, None])       # (3H, H)
+        conv.conv_h.weight.copy_(gru.weight_hh[:, :, None, None])  # (3H, H)
         conv.conv_h.bias.copy_(gru.bias_hh)
     h_ref = torch.randn(B, Hd, dtype=torch.double)
-    h = h_ref[:, :, None, None]                                          # (B, H, 1, 1)
+    h = h_ref[:, :, None, None]  # (B, H, 1, 1)
     for _ in range(5):
         x = torch.randn(B, I, dtype=torch.double)
         h_ref = gru(x, h_ref)
@@ -141,30 +156,35 @@ def test_convgru_1x1_acts_per_pixel_like_grucell():
         conv.conv_h.weight.copy_(gru.weight_hh[:, :, None, None])
         conv.conv_h.bias.copy_(gru.bias_hh)
     x, h = torch.randn(2, 2, 4, 5), torch.randn(2, 3, 4, 5)
-    out = conv(x, h)                                                      # (2, 3, 4, 5)
+    out = conv(x, h)  # (2, 3, 4, 5)
     ref = gru(x.permute(0, 2, 3, 1).reshape(-1, 2), h.permute(0, 2, 3, 1).reshape(-1, 3))
     torch.testing.assert_close(out.permute(0, 2, 3, 1).reshape(-1, 3), ref, atol=1e-6, rtol=0)
 
 
 # ---------------------------------------------------------------- frame order matters
 
+
 def test_output_depends_on_frame_order():
     x = torch.rand(2, 3, 6, 16, 16)
-    for model in (CNNRNN(width=4, hidden=8, cell="gru").eval(), CNNRNN(width=4, hidden=8, cell="lstm").eval(),
-                  RCN(hidden=(4, 6)).eval()):
+    for model in (
+        CNNRNN(width=4, hidden=8, cell="gru").eval(),
+        CNNRNN(width=4, hidden=8, cell="lstm").eval(),
+        RCN(hidden=(4, 6)).eval(),
+    ):
         with torch.no_grad():
             assert not torch.allclose(model(x), model(x.flip(2)), atol=1e-6), type(model).__name__
 
 
 # ---------------------------------------------------------------- clear errors
 
+
 @pytest.mark.parametrize("make", [lambda: CNNRNN(width=4, hidden=8), lambda: RCN(hidden=(4, 6))])
 def test_wrong_layout_raises_clear_error(make):
     model = make()
     with pytest.raises(ValueError, match=r"expected video of shape \(B, C, T, H, W\).*got \(2, 8, 3, 16, 16\)"):
-        model(torch.rand(2, 8, 3, 16, 16))            # time and channels swapped
+        model(torch.rand(2, 8, 3, 16, 16))  # time and channels swapped
     with pytest.raises(ValueError, match=r"expected video of shape \(B, C, T, H, W\), got \(3, 8, 16, 16\)"):
-        model(torch.rand(3, 8, 16, 16))               # no batch axis
+        model(torch.rand(3, 8, 16, 16))  # no batch axis
 
 
 def test_cnnrnn_bad_state_and_cell():
@@ -174,7 +194,7 @@ def test_cnnrnn_bad_state_and_cell():
         gru.run(x, torch.zeros(1, 3, 8))
     lstm = CNNRNN(width=4, hidden=8, cell="lstm")
     with pytest.raises(ValueError, match=r"LSTM state as the pair \(h, c\).*got a single \(1, 2, 8\)"):
-        lstm.run(x, torch.zeros(1, 2, 8))              # h without c
+        lstm.run(x, torch.zeros(1, 2, 8))  # h without c
     with pytest.raises(ValueError, match=r"\(1, 2, 8\), got \(1, 2, 8\), \(1, 2, 9\)"):
         lstm.run(x, (torch.zeros(1, 2, 8), torch.zeros(1, 2, 9)))
     with pytest.raises(ValueError, match="cell='gru' or cell='lstm'"):
@@ -190,7 +210,7 @@ def test_rcn_bad_state_and_sizes():
     with pytest.raises(ValueError, match=r"layer 2 .*\(2, 6, 6, 6\).*got \(2, 6, 12, 12\)"):
         model.run(x, [state[0], torch.zeros(2, 6, 12, 12)])
     with pytest.raises(ValueError, match=r"layer 1 .*\(2, 4, 16, 16\)"):
-        model.run(torch.rand(2, 3, 3, 16, 16), state)          # state of another frame size
+        model.run(torch.rand(2, 3, 3, 16, 16), state)  # state of another frame size
     with pytest.raises(ValueError, match="at least 4x4"):
         RCN(hidden=(2, 2, 2))(torch.rand(1, 3, 2, 3, 8))
     with pytest.raises(ValueError, match="at least one layer"):
@@ -211,6 +231,7 @@ def test_convgru_cell_errors():
 
 
 # ---------------------------------------------------------------- sequential steps
+
 
 @pytest.mark.parametrize("T", [1, 8, 16, 100])
 def test_sequential_steps(T):

@@ -1,5 +1,6 @@
 """The lessons' slide and folding metadata follow scripts/notebook_meta.py's rules (so RISE, the
 static slides and the book agree, and a new lesson gets them by running the script)."""
+
 import importlib.util
 import subprocess
 import sys
@@ -14,26 +15,41 @@ _spec.loader.exec_module(meta)
 
 
 def test_every_lesson_follows_the_rules():
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "notebook_meta.py"), "--check"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "notebook_meta.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_rules_on_a_small_lesson(tmp_path):
     v4 = nbformat.v4
-    nb = v4.new_notebook(cells=[
-        v4.new_markdown_cell("# 99 · Title\n\n**Learning goals.** ..."),
-        v4.new_code_cell("import vulib"),
-        v4.new_markdown_cell("## 1 · A section"),
-        v4.new_code_cell("acc = 0.9"),
-        v4.new_code_cell("assert acc > 0.5, acc"),
-        v4.new_code_cell("# draw: the accuracy as a bar\nfig = None"),
-        v4.new_code_cell("\n".join(f"x{i} = {i}" for i in range(meta.LONG + 1))),
-        v4.new_markdown_cell("### A subsection"),
-        v4.new_markdown_cell("**Exercise 1.** Write `f`."),
-    ])
-    assert meta.slide_types(nb) == ["slide", "subslide", "slide", "-", "fragment", "-", "subslide",
-                                    "subslide", "subslide"]
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("# 99 · Title\n\n**Learning goals.** ..."),
+            v4.new_code_cell("import vulib"),
+            v4.new_markdown_cell("## 1 · A section"),
+            v4.new_code_cell("acc = 0.9"),
+            v4.new_code_cell("assert acc > 0.5, acc"),
+            v4.new_code_cell("# draw: the accuracy as a bar\nfig = None"),
+            v4.new_code_cell("\n".join(f"x{i} = {i}" for i in range(meta.LONG + 1))),
+            v4.new_markdown_cell("### A subsection"),
+            v4.new_markdown_cell("**Exercise 1.** Write `f`."),
+        ]
+    )
+    assert meta.slide_types(nb) == [
+        "slide",
+        "subslide",
+        "slide",
+        "-",
+        "fragment",
+        "-",
+        "subslide",
+        "subslide",
+        "subslide",
+    ]
     path = tmp_path / "99_small.ipynb"
     nbformat.write(nb, path)
     assert meta.main(["--check", str(path)]) == 1
@@ -43,7 +59,7 @@ def test_rules_on_a_small_lesson(tmp_path):
     assert nb2.cells[5].metadata["jupyter"]["source_hidden"] is True
     assert "jupyter" not in nb2.cells[3].metadata
     assert nb2.metadata["rise"]["theme"] == "white"
-    assert [c.source for c in nb2.cells] == [c.source for c in nb.cells]   # metadata only
+    assert [c.source for c in nb2.cells] == [c.source for c in nb.cells]  # metadata only
 
 
 def test_grading_rules_on_a_small_lesson():
@@ -52,17 +68,19 @@ def test_grading_rules_on_a_small_lesson():
     import pytest
 
     v4 = nbformat.v4
-    nb = v4.new_notebook(cells=[
-        v4.new_markdown_cell("# 99 · Title"),
-        v4.new_code_cell("import vulib\nfrom vulib.exercises import nb00 as ex"),
-        v4.new_code_cell("x = 1"),
-        v4.new_markdown_cell("## Exercises\n\n**Exercise 1.** Write `f`."),
-        v4.new_code_cell("def f(a):\n    # BEGIN SOLUTION\n    return a\n    # END SOLUTION"),
-        v4.new_code_cell("ex.check_f(f)\nex.check_g(f)"),
-        v4.new_markdown_cell("**Exercise 2.** Name them."),
-        v4.new_code_cell("# BEGIN SOLUTION\nnames = {'a'}\n# END SOLUTION"),
-        v4.new_code_cell("ex.check_names(names)"),
-    ])
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("# 99 · Title"),
+            v4.new_code_cell("import vulib\nfrom vulib.exercises import nb00 as ex"),
+            v4.new_code_cell("x = 1"),
+            v4.new_markdown_cell("## Exercises\n\n**Exercise 1.** Write `f`."),
+            v4.new_code_cell("def f(a):\n    # BEGIN SOLUTION\n    return a\n    # END SOLUTION"),
+            v4.new_code_cell("ex.check_f(f)\nex.check_g(f)"),
+            v4.new_markdown_cell("**Exercise 2.** Name them."),
+            v4.new_code_cell("# BEGIN SOLUTION\nnames = {'a'}\n# END SOLUTION"),
+            v4.new_code_cell("ex.check_names(names)"),
+        ]
+    )
     grades = meta.nbgrader_cells(nb)
     ids = [g and g["grade_id"] for g in grades]
     assert ids == [None, "setup", None, "exercise-1", "f", "check_f+check_g", "exercise-2", "names", "check_names"]
@@ -77,15 +95,21 @@ def test_grading_rules_on_a_small_lesson():
 
 def test_split_checkers_moves_calls_and_their_outputs():
     v4 = nbformat.v4
-    cell = v4.new_code_cell("def f(a):\n    # BEGIN SOLUTION\n    return a\n    # END SOLUTION\n\n"
-                            "ex.check_f(f)\nex.check_g(f)")
+    cell = v4.new_code_cell(
+        "def f(a):\n    # BEGIN SOLUTION\n    return a\n    # END SOLUTION\n\nex.check_f(f)\nex.check_g(f)"
+    )
     cell.execution_count = 7
-    cell.outputs = [v4.new_output("stream", name="stdout", text="✓ f: correct\n✓ g: correct\n"),
-                    v4.new_output("execute_result", data={"text/plain": "True"}, execution_count=7)]
+    cell.outputs = [
+        v4.new_output("stream", name="stdout", text="✓ f: correct\n✓ g: correct\n"),
+        v4.new_output("execute_result", data={"text/plain": "True"}, execution_count=7),
+    ]
     nb = v4.new_notebook(cells=[v4.new_code_cell("import vulib"), cell])
     assert meta.split_checker_cells(nb) == 2 and meta.split_checker_cells(nb) == 0
     assert [c.source for c in nb.cells[1:]] == [
-        "def f(a):\n    # BEGIN SOLUTION\n    return a\n    # END SOLUTION", "ex.check_f(f)", "ex.check_g(f)"]
+        "def f(a):\n    # BEGIN SOLUTION\n    return a\n    # END SOLUTION",
+        "ex.check_f(f)",
+        "ex.check_g(f)",
+    ]
     assert nb.cells[1].outputs == []
     assert [o.get("text") for o in nb.cells[2].outputs] == ["✓ f: correct\n", None]
     assert [o.get("text") for o in nb.cells[3].outputs] == ["✓ g: correct\n", None]

@@ -1,4 +1,5 @@
 """conv3d_reference equals torch's conv3d on random shapes and settings (property-based)."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -39,13 +40,16 @@ def test_int_arguments_and_float32():
     assert torch.allclose(conv3d_reference(x, w, stride=2, padding=1), F.conv3d(x, w, stride=2, padding=1), atol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(x=torch.randn(3, 5, 6, 7), w=torch.randn(4, 3, 3, 3, 3)), "x with 5 dimensions"),
-    (dict(x=torch.randn(1, 2, 5, 6, 7), w=torch.randn(4, 3, 3, 3, 3)), "input channels"),
-    (dict(x=torch.randn(1, 3, 2, 6, 7), w=torch.randn(4, 3, 3, 3, 3)), "does not fit"),
-    (dict(x=torch.randn(1, 3, 5, 6, 7), w=torch.randn(4, 3, 3, 3, 3), stride=(1, 2)), "triple"),
-    (dict(x=torch.randn(1, 3, 5, 6, 7), w=torch.randn(4, 3, 3, 3, 3), stride=0), "stride >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(x=torch.randn(3, 5, 6, 7), w=torch.randn(4, 3, 3, 3, 3)), "x with 5 dimensions"),
+        (dict(x=torch.randn(1, 2, 5, 6, 7), w=torch.randn(4, 3, 3, 3, 3)), "input channels"),
+        (dict(x=torch.randn(1, 3, 2, 6, 7), w=torch.randn(4, 3, 3, 3, 3)), "does not fit"),
+        (dict(x=torch.randn(1, 3, 5, 6, 7), w=torch.randn(4, 3, 3, 3, 3), stride=(1, 2)), "triple"),
+        (dict(x=torch.randn(1, 3, 5, 6, 7), w=torch.randn(4, 3, 3, 3, 3), stride=0), "stride >= 1"),
+    ],
+)
 def test_bad_input(kwargs, message):
     x, w = kwargs.pop("x"), kwargs.pop("w")
     with pytest.raises(ValueError, match=message):

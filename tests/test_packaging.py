@@ -9,10 +9,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 from packaging.requirements import Requirement
 
@@ -32,7 +32,8 @@ def pins(lines, where):
         req = Requirement(line)
         specs = list(req.specifier)
         assert len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version, (
-            f"{where}: {line!r} must pin one exact version (name==X.Y.Z)")
+            f"{where}: {line!r} must pin one exact version (name==X.Y.Z)"
+        )
         assert norm(req.name) not in out, f"{where}: {req.name} is listed twice"
         out[norm(req.name)] = specs[0].version
     return out
@@ -68,8 +69,7 @@ def environment_yml():
 def assert_same(expected, actual, where):
     missing = sorted(set(expected) - set(actual))
     extra = sorted(set(actual) - set(expected))
-    differ = {n: (expected[n], actual[n]) for n in expected.keys() & actual.keys()
-              if expected[n] != actual[n]}
+    differ = {n: (expected[n], actual[n]) for n in expected.keys() & actual.keys() if expected[n] != actual[n]}
     problems = [f"{n}: pyproject.toml has =={a}, {where} has =={b}" for n, (a, b) in differ.items()]
     if missing:
         problems.append(f"missing from {where}: {missing}")
@@ -91,9 +91,11 @@ def test_binder_requirements_match_pyproject():
     actual["torch"] = torch.removesuffix("+cpu")
     assert_same(expected, actual, "binder/requirements.txt")
     assert torch.endswith("+cpu"), (
-        f"binder/requirements.txt: want torch=={expected['torch']}+cpu (CPU-only), got =={torch}")
+        f"binder/requirements.txt: want torch=={expected['torch']}+cpu (CPU-only), got =={torch}"
+    )
     assert f"--extra-index-url {CPU_INDEX}" in options, (
-        "binder/requirements.txt must look in PyTorch's CPU index for torch")
+        "binder/requirements.txt must look in PyTorch's CPU index for torch"
+    )
     assert {"-e .", "."} & set(options), "binder/requirements.txt must install vulib (-e .)"
 
 
@@ -125,12 +127,15 @@ def test_learners_lab_hides_nbgrader(tmp_path):
     """The course's Lab (scripts/lab.sh, Binder: binder/jupyter) starts without nbgrader's panels,
     server side and browser side, though the classroom extra installs them."""
     import json
+
     page = json.loads((ROOT / "binder/jupyter/labconfig/page_config.json").read_text())
     assert page["disabledExtensions"].get("@jupyter/nbgrader") is True
-    code = ("from jupyter_server.serverapp import ServerApp\n"
-            "app = ServerApp()\n"
-            f"app.initialize(argv=['--ServerApp.root_dir={tmp_path}'], new_httpserver=False)\n"
-            "print(sorted(n for n, e in app.extension_manager.extensions.items() if e.enabled))\n")
+    code = (
+        "from jupyter_server.serverapp import ServerApp\n"
+        "app = ServerApp()\n"
+        f"app.initialize(argv=['--ServerApp.root_dir={tmp_path}'], new_httpserver=False)\n"
+        "print(sorted(n for n, e in app.extension_manager.extensions.items() if e.enabled))\n"
+    )
     env = {**__import__("os").environ, "JUPYTER_CONFIG_PATH": str(ROOT / "binder/jupyter")}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -150,26 +155,36 @@ def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
             shutil.copy(src, repo / name)
     # --user-id/--user-name as on mybinder.org (it would default to this user, root here).
     proc = subprocess.run(
-        [sys.executable, "-m", "repo2docker", "--no-build", "--debug",
-         "--user-id", "1000", "--user-name", "jovyan", str(repo)],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "repo2docker",
+            "--no-build",
+            "--debug",
+            "--user-id",
+            "1000",
+            "--user-name",
+            "jovyan",
+            str(repo),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out = proc.stdout + proc.stderr
     install = 'pip install --no-cache-dir -r "binder/requirements.txt"'
     checks = {
         "repo2docker failed": proc.returncode == 0,
-        f"Python {PYTHON} not chosen (binder/runtime.txt)":
-            f"Building conda environment for python={PYTHON}" in out
-            and "Python version unspecified" not in out,
+        f"Python {PYTHON} not chosen (binder/runtime.txt)": f"Building conda environment for python={PYTHON}" in out
+        and "Python version unspecified" not in out,
         "binder/requirements.txt is not installed": install in out,
-        "environment.yml is used; Binder must build from binder/":
-            "environment.yml" not in out and "mamba env update" not in out,
+        "environment.yml is used; Binder must build from binder/": "environment.yml" not in out
+        and "mamba env update" not in out,
         # "-e ." in it needs the whole repository copied first
-        "binder/requirements.txt is installed before the repository is copied":
-            install in out and out.index("COPY --chown=1000:1000 src/ ${REPO_DIR}/")
-            < out.index(install),
+        "binder/requirements.txt is installed before the repository is copied": install in out
+        and out.index("COPY --chown=1000:1000 src/ ${REPO_DIR}/") < out.index(install),
         # binder/start adds the course's Jupyter settings (kernels end with their tab, culling)
-        "binder/start is not the container's start script":
-            'R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in out,
+        "binder/start is not the container's start script": 'R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in out,
     }
     failed = [what for what, ok in checks.items() if not ok]
     assert not failed, f"{failed}\n--- repo2docker output (end) ---\n{out[-2500:]}"
@@ -177,7 +192,18 @@ def test_repo2docker_builds_binder_from_binder_folder(tmp_path):
     assert CPU_INDEX in (repo / "binder/requirements.txt").read_text()
 
 
-@pytest.mark.parametrize("script", ["scripts/lab.sh", "scripts/test.sh", "scripts/book.sh", "scripts/slides.sh", "scripts/_browser.sh", ".ci/run", "binder/start"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "scripts/lab.sh",
+        "scripts/test.sh",
+        "scripts/book.sh",
+        "scripts/slides.sh",
+        "scripts/_browser.sh",
+        ".ci/run",
+        "binder/start",
+    ],
+)
 def test_shell_scripts_parse(script):
     subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
 
@@ -192,8 +218,22 @@ def test_wheel_carries_the_sample_videos(tmp_path):
     shutil.copytree(ROOT / "vulib", src / "vulib", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ["pyproject.toml", "README.md", "LICENSE"]:
         shutil.copy(ROOT / name, src / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
-                    "--quiet", "-w", str(tmp_path / "dist")], check=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(src),
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp_path / "dist"),
+        ],
+        check=True,
+        timeout=300,
+    )
     (wheel,) = (tmp_path / "dist").glob("vulib-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"vulib/media/bunny.mp4", "vulib/media/NOTICE"} <= names, sorted(n for n in names if "media" in n)

@@ -1,4 +1,5 @@
 """Self-study progress: every checker records a pass locally; progress() shows it; reset forgets it."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,7 @@ def test_a_right_answer_is_recorded_a_wrong_one_is_not(record):
     assert entry.checker(entry.reference) is True
     assert list(passes(record)) == ["00"] and list(passes(record)["00"]) == ["check_clip_starts"]
     stamp = passes(record)["00"]["check_clip_starts"]
-    entry.checker(entry.reference)                      # a second pass keeps the first time
+    entry.checker(entry.reference)  # a second pass keeps the first time
     assert passes(record)["00"]["check_clip_starts"] == stamp
     assert not list(record.parent.glob(".progress-*"))  # no temporary file left behind
 
@@ -104,7 +105,7 @@ def test_a_damaged_file_is_reported_and_replaced(record):
 def test_an_unwritable_place_warns_and_the_checker_still_passes(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    monkeypatch.setenv("VULIB_PROGRESS_FILE", str(blocker / "progress.json"))   # a folder that is a file
+    monkeypatch.setenv("VULIB_PROGRESS_FILE", str(blocker / "progress.json"))  # a folder that is a file
     monkeypatch.setattr(progress_mod, "_warned", False)
     with pytest.warns(UserWarning, match="cannot record"):
         assert EXERCISES["check_clip_starts"].checker(EXERCISES["check_clip_starts"].reference) is True
@@ -120,11 +121,13 @@ def test_the_test_run_never_writes_to_home():
 def test_a_pass_in_a_notebook_kernel_is_recorded(record, tmp_path, monkeypatch):
     """The way learners use it: a checker cell in a kernel, then progress() in another cell."""
     v4 = nbformat.v4
-    nb = v4.new_notebook(cells=[
-        v4.new_code_cell("from vulib.exercises import nb02 as ex\nimport vulib.exercises as exercises"),
-        v4.new_code_cell("ex.check_early_fusion_temporal_field(lambda T, layer: T)"),
-        v4.new_code_cell("exercises.progress()"),
-    ])
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_code_cell("from vulib.exercises import nb02 as ex\nimport vulib.exercises as exercises"),
+            v4.new_code_cell("ex.check_early_fusion_temporal_field(lambda T, layer: T)"),
+            v4.new_code_cell("exercises.progress()"),
+        ]
+    )
     monkeypatch.setenv("PYTHONPATH", str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
     shown = nb.cells[2].outputs[0]["data"]
@@ -135,6 +138,11 @@ def test_a_pass_in_a_notebook_kernel_is_recorded(record, tmp_path, monkeypatch):
 
 def test_progress_command_line_runs_without_home(tmp_path):
     env = dict(os.environ, VULIB_PROGRESS_FILE=str(tmp_path / "p.json"), PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", "import vulib.exercises as e; print(repr(e.progress()))"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", "import vulib.exercises as e; print(repr(e.progress()))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0 and "Exercises done: 0 of 42" in out.stdout, out.stderr

@@ -16,6 +16,7 @@ The rule, checked on every compared cell's stored text (stream, plain text and e
 CONTRIBUTING.md ("Stored outputs") explains the rule; ``scripts/check_portability.sh`` is the slow,
 empirical check that the rule is enough.
 """
+
 from __future__ import annotations
 
 import re
@@ -85,19 +86,23 @@ def test_compared_outputs_hold_on_any_machine(path):
     assert not bad, (
         f"{path.name}: stored outputs that nbval compares depend on floating-point paths (they will not match "
         "on another CPU or thread count). Tag the cell 'nbval-ignore-output' and assert its claim, or, if its "
-        f"numbers come from exact formulas, tag it '{EXACT_TAG}' (see CONTRIBUTING.md):\n  " + "\n  ".join(bad))
+        f"numbers come from exact formulas, tag it '{EXACT_TAG}' (see CONTRIBUTING.md):\n  " + "\n  ".join(bad)
+    )
 
 
-@pytest.mark.parametrize("text, exact, flagged", [
-    ("TSN     accuracy 0.515   parameters  7,306", False, True),
-    ("max difference 3.0e-07", True, True),
-    ("loss 1.440 -> 0.121", False, True),
-    ("per-frame latency: 12 ms", False, True),
-    ("one clip: (3, 8, 24, 32)  a batch: (1, 3, 8, 24, 32)", False, False),
-    ("single-frame            3,826", False, False),
-    ("SD 640x480, 30 fps, 1 min:    1.54 GiB", True, False),
-    ("v1.2 of the model", False, False),
-])
+@pytest.mark.parametrize(
+    "text, exact, flagged",
+    [
+        ("TSN     accuracy 0.515   parameters  7,306", False, True),
+        ("max difference 3.0e-07", True, True),
+        ("loss 1.440 -> 0.121", False, True),
+        ("per-frame latency: 12 ms", False, True),
+        ("one clip: (3, 8, 24, 32)  a batch: (1, 3, 8, 24, 32)", False, False),
+        ("single-frame            3,826", False, False),
+        ("SD 640x480, 30 fps, 1 min:    1.54 GiB", True, False),
+        ("v1.2 of the model", False, False),
+    ],
+)
 def test_the_rule(text, exact, flagged):
     assert bool(problems(text, exact=exact)) is flagged, problems(text, exact=exact)
 

@@ -1,4 +1,5 @@
 """The synthetic tasks: shapes, reproducibility, and that labels depend only on what they should."""
+
 import math
 
 import pytest
@@ -49,7 +50,7 @@ def test_direction_single_frames_carry_no_label():
     and a linear probe on single frames cannot beat chance."""
     b = make_clips("direction", 2000, frames=8, size=16, seed=0)
     right, left = b.labels == 0, b.labels == 1
-    crit = 1.95 * math.sqrt(2 / 1000)               # KS critical value, alpha = 0.001
+    crit = 1.95 * math.sqrt(2 / 1000)  # KS critical value, alpha = 0.001
     for t in range(8):
         for axis in (0, 1):
             assert _ks(b.tracks[right, axis, t], b.tracks[left, axis, t]) < crit
@@ -68,22 +69,32 @@ def test_shape_single_frame_is_informative():
     (the object's area is equal, but its extent in rows/columns is not)."""
     b = make_clips("shape", 600, frames=4, size=16, seed=0, distractors=0)
     rows_hit = (b.video[:, :, 0].amax(1) > b.video[:, :, 0].amax(1).mean((1, 2), keepdim=True)).float()
-    extent = rows_hit.amax(2).sum(1)                 # object height in pixels, frame 0
+    extent = rows_hit.amax(2).sum(1)  # object height in pixels, frame 0
     means = [extent[b.labels == k].mean().item() for k in range(3)]
     assert max(means) - min(means) > 0.5
 
 
 def test_direction_motion_and_exact_flow():
     """Noise-free clip moving 2 px/frame to the right: frame t rolled by the flow gives frame t+1."""
-    b = make_clips("direction", 2, frames=6, size=20, seed=3, speed=(2.0, 2.0), noise=(0.0, 0.0), radius=(3.5, 5.5),
-                   distractors=0, with_flow=True)
-    for i, sign in ((0, 1), (1, -1)):               # label 0 = right, 1 = left
+    b = make_clips(
+        "direction",
+        2,
+        frames=6,
+        size=20,
+        seed=3,
+        speed=(2.0, 2.0),
+        noise=(0.0, 0.0),
+        radius=(3.5, 5.5),
+        distractors=0,
+        with_flow=True,
+    )
+    for i, sign in ((0, 1), (1, -1)):  # label 0 = right, 1 = left
         v, f = b.video[i], b.flow[i]
         for t in range(5):
             assert torch.allclose(torch.roll(v[:, t], shifts=2 * sign, dims=2), v[:, t + 1], atol=1e-5)
-        moving = f.abs().sum(0) > 0                  # (T-1, H, W)
+        moving = f.abs().sum(0) > 0  # (T-1, H, W)
         assert torch.all(f[0][moving] == 2 * sign) and torch.all(f[1][moving] == 0)
-        area = moving.float().sum((1, 2))            # the object's area, every frame
+        area = moving.float().sum((1, 2))  # the object's area, every frame
         r_area = math.pi * 3.5**2
         assert torch.all(area > 0.7 * r_area)
         steps = b.tracks[i, 0, 1:] - b.tracks[i, 0, :-1]
@@ -111,13 +122,13 @@ def test_order_gap_and_colours():
     assert torch.all(e[:, 1, 0] - e[:, 0, 0] == 7) and torch.all(e[:, :, 1] - e[:, :, 0] == 2)
     for i in range(40):
         s = e[i, 0, 0].item()
-        frame = b.video[i, :, s]                                       # (3, H, W) first flash
+        frame = b.video[i, :, s]  # (3, H, W) first flash
         bg = b.video[i, :, 0 if s > 0 else 15].mean((1, 2), keepdim=True)
         lit = (frame - bg).abs().sum(0) > 0.3
         r, _, blue = frame[:, lit].mean(1)
         first_is_orange = bool(r > blue)
         assert first_is_orange == (b.labels[i].item() == 0)
-        assert (b.video[i, :, s + 3] - b.video[i, :, s + 5]).abs().max() < 1e-6   # nothing between flashes
+        assert (b.video[i, :, s + 3] - b.video[i, :, s + 5]).abs().max() < 1e-6  # nothing between flashes
 
 
 def test_order_frames_are_class_symmetric():
@@ -130,16 +141,19 @@ def test_order_frames_are_class_symmetric():
         assert _ks(a, c) < crit
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(task="nope", n=2), "unknown task"),
-    (dict(task="shape", n=2, onset=3), "unknown"),
-    (dict(task="direction", n=2, onset=20, duration=4), "does not fit"),
-    (dict(task="direction", n=2, duration=40), "duration"),
-    (dict(task="order", n=2, gap=(9, 3)), "lo <= hi"),
-    (dict(task="order", n=0), "n >= 1"),
-    (dict(task="shape", n=2, frames=1), "frames >= 2"),
-    (dict(task="shape", n=2, radius=(5, 3)), "radius"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(task="nope", n=2), "unknown task"),
+        (dict(task="shape", n=2, onset=3), "unknown"),
+        (dict(task="direction", n=2, onset=20, duration=4), "does not fit"),
+        (dict(task="direction", n=2, duration=40), "duration"),
+        (dict(task="order", n=2, gap=(9, 3)), "lo <= hi"),
+        (dict(task="order", n=0), "n >= 1"),
+        (dict(task="shape", n=2, frames=1), "frames >= 2"),
+        (dict(task="shape", n=2, radius=(5, 3)), "radius"),
+    ],
+)
 def test_bad_options_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_clips(**kwargs)
@@ -151,7 +165,7 @@ def test_blank_outside_leaves_only_the_events():
     assert (d.video[:, :, 3:7].flatten(2).amax(2) > 0).all()
     o = make_clips("order", 6, frames=16, seed=0, gap=5, flash=2, blank_outside=True)
     for i in range(6):
-        lit = o.video[i].transpose(0, 1).flatten(1).amax(1) > 0       # (16,) frames with anything in them
+        lit = o.video[i].transpose(0, 1).flatten(1).amax(1) > 0  # (16,) frames with anything in them
         on = torch.zeros(16, dtype=torch.bool)
         for s, e in o.events[i].tolist():
             on[s:e] = True

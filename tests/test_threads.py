@@ -1,12 +1,15 @@
 """The default CPU thread count: VULIB_NUM_THREADS, pytest-xdist workers, affinity mask, cgroup quota."""
+
 import pytest
 
 from vulib.device import cpu_quota, default_num_threads
 
 
 def test_override_wins():
-    assert default_num_threads(env={"VULIB_NUM_THREADS": "3", "PYTEST_XDIST_WORKER_COUNT": "2"},
-                               quota=1.0, affinity={0}) == 3
+    assert (
+        default_num_threads(env={"VULIB_NUM_THREADS": "3", "PYTEST_XDIST_WORKER_COUNT": "2"}, quota=1.0, affinity={0})
+        == 3
+    )
 
 
 def test_one_thread_per_xdist_worker():
@@ -14,15 +17,18 @@ def test_one_thread_per_xdist_worker():
     assert default_num_threads(env={"PYTEST_XDIST_WORKER_COUNT": "1"}, quota=None, affinity={0, 1}, load=0.0) == 2
 
 
-@pytest.mark.parametrize("quota, affinity, expected", [
-    (None, {0, 1}, 2),                 # an idle 2-core machine
-    (None, set(range(8)), 8),          # a learner's laptop
-    (1.0, set(range(16)), 1),          # Binder-like: 16 visible cores, 1 CPU of quota
-    (2.0, set(range(16)), 2),
-    (1.5, set(range(16)), 1),          # a fractional quota rounds down
-    (0.5, set(range(16)), 1),          # ... but never below one thread
-    (8.0, {2, 3}, 2),                  # the affinity mask is the tighter limit
-])
+@pytest.mark.parametrize(
+    "quota, affinity, expected",
+    [
+        (None, {0, 1}, 2),  # an idle 2-core machine
+        (None, set(range(8)), 8),  # a learner's laptop
+        (1.0, set(range(16)), 1),  # Binder-like: 16 visible cores, 1 CPU of quota
+        (2.0, set(range(16)), 2),
+        (1.5, set(range(16)), 1),  # a fractional quota rounds down
+        (0.5, set(range(16)), 1),  # ... but never below one thread
+        (8.0, {2, 3}, 2),  # the affinity mask is the tighter limit
+    ],
+)
 def test_affinity_and_quota(quota, affinity, expected):
     assert default_num_threads(env={}, quota=quota, affinity=affinity, load=0.0) == expected
 

@@ -12,6 +12,7 @@ files into root/<class>/; 48 train on clips of 8 frames, 16 are held out.
 Runs of one process call ``main`` here (no new Python to start); the two-process runs go
 through ``torchrun`` (``python -m torch.distributed.run``) as a learner would.
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,12 +43,26 @@ def data(tmp_path_factory) -> Path:
 
 def launch(args: list[str], processes: int = 1, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run the training command, under torchrun when ``processes > 1``."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
-           "OMP_NUM_THREADS": "1", "VULIB_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+        "OMP_NUM_THREADS": "1",
+        "VULIB_NUM_THREADS": "1",
+    }
     env.pop("WORLD_SIZE", None)
-    head = [sys.executable, "-m", "vulib.train_video"] if processes == 1 else \
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
-         "-m", "vulib.train_video"]
+    head = (
+        [sys.executable, "-m", "vulib.train_video"]
+        if processes == 1
+        else [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={processes}",
+            "-m",
+            "vulib.train_video",
+        ]
+    )
     out = subprocess.run(head + args, capture_output=True, text=True, timeout=timeout, env=env)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return out
@@ -64,8 +79,28 @@ def metrics(out: Path) -> list[dict]:
 
 def test_two_processes_train_one_model(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "ddp"
-    run = launch(["--data", str(data), "--model", "cnn3d", "--epochs", "3", "--batch-size", "4", "--lr", "3e-3",
-                  "--workers", "1", "--val-fraction", "0.25", "--out", str(out)] + COMMON, processes=2)
+    run = launch(
+        [
+            "--data",
+            str(data),
+            "--model",
+            "cnn3d",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "4",
+            "--lr",
+            "3e-3",
+            "--workers",
+            "1",
+            "--val-fraction",
+            "0.25",
+            "--out",
+            str(out),
+        ]
+        + COMMON,
+        processes=2,
+    )
     assert "2 process(es) (gloo, cpu)" in run.stdout and "48 training / 16 validation videos" in run.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["world_size"] == 2 and summary["parameters_identical_across_processes"]
@@ -73,12 +108,24 @@ def test_two_processes_train_one_model(data: Path, tmp_path: Path) -> None:
     rows = metrics(out)
     assert [r["epoch"] for r in rows] == [1, 2, 3]
     assert rows[-1]["train_loss"] < 0.5 * rows[0]["train_loss"], rows
-    assert rows[-1]["val_acc"] >= 0.75, rows                   # 16 held-out videos; chance is 0.5
+    assert rows[-1]["val_acc"] >= 0.75, rows  # 16 held-out videos; chance is 0.5
     assert all(r["clips_per_s"] > 0 for r in rows)
 
 
-TINY = ["--model", "tiny_models:Tiny3D", "--epochs", "2", "--batch-size", "8", "--lr", "1e-2", "--workers", "0",
-        "--val-fraction", "0.25"] + COMMON
+TINY = [
+    "--model",
+    "tiny_models:Tiny3D",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "8",
+    "--lr",
+    "1e-2",
+    "--workers",
+    "0",
+    "--val-fraction",
+    "0.25",
+] + COMMON
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +137,12 @@ def one_process(data: Path, tmp_path_factory) -> Path:
 
 
 def test_two_processes_equal_one_with_twice_the_batch(data: Path, one_process: Path, tmp_path: Path) -> None:
-    launch(["--data", str(data), "--out", str(tmp_path)] + TINY, processes=2)   # 4 clips per process per step
+    launch(["--data", str(data), "--out", str(tmp_path)] + TINY, processes=2)  # 4 clips per process per step
     two, one = final_state(tmp_path)["model"], final_state(one_process)["model"]  # 8 clips per step
     for name in one:
         assert torch.allclose(two[name], one[name], atol=1e-5, rtol=1e-4), name
     start = build_model("tiny_models:Tiny3D", classes=2).state_dict()
-    assert all(not torch.allclose(one[n], start[n]) for n in one)   # it did train
+    assert all(not torch.allclose(one[n], start[n]) for n in one)  # it did train
 
 
 def test_resume_continues_exactly(data: Path, one_process: Path, tmp_path: Path, capsys) -> None:
@@ -113,6 +160,7 @@ def test_resume_continues_exactly(data: Path, one_process: Path, tmp_path: Path,
 
 # --- the command line, in this process (one process, no torchrun) ---------------------------------
 
+
 def test_train_and_val_folders_and_skipping_unreadable_files(data: Path, tmp_path: Path, capsys) -> None:
     """DIR/train and DIR/val are used as given; a broken file is skipped, listed and counted."""
     split = tmp_path / "split"
@@ -129,7 +177,10 @@ def test_train_and_val_folders_and_skipping_unreadable_files(data: Path, tmp_pat
     assert f"could not read {broken}" in capsys.readouterr().err
     assert main(args + ["--skip-unreadable"]) == 0
     printed = capsys.readouterr().out
-    assert "25 training / 8 validation videos" in printed and f"skipped 1 unreadable video file(s) so far: {broken}" in printed
+    assert (
+        "25 training / 8 validation videos" in printed
+        and f"skipped 1 unreadable video file(s) so far: {broken}" in printed
+    )
     assert metrics(tmp_path / "out")[0]["skipped"] == 1
 
 
@@ -138,8 +189,18 @@ def test_help_lists_the_flags(capsys) -> None:
         parse_args(["--help"])
     assert exit_.value.code == 0
     text = capsys.readouterr().out
-    for flag in ["--data", "--model", "--frames", "--size", "--epochs", "--batch-size", "--lr", "--out", "--resume",
-                 "torchrun --nproc_per_node=8"]:
+    for flag in [
+        "--data",
+        "--model",
+        "--frames",
+        "--size",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--out",
+        "--resume",
+        "torchrun --nproc_per_node=8",
+    ]:
         assert flag in text, flag
     assert "cnn3d" in text and "c3d_small" in text
 
@@ -159,18 +220,18 @@ def test_resume_without_a_checkpoint(data: Path, tmp_path: Path, capsys) -> None
 
 
 def test_unknown_model_lists_the_names(data: Path, tmp_path: Path, capsys) -> None:
-    assert main(["--data", str(data), "--out", str(tmp_path), "--model", "resnet9000", "--workers", "0"]
-                + COMMON) == 1
+    assert main(["--data", str(data), "--out", str(tmp_path), "--model", "resnet9000", "--workers", "0"] + COMMON) == 1
     err = capsys.readouterr().err
     assert "unknown model 'resnet9000'" in err and "cnn3d" in err
 
 
 # --- the pieces ----------------------------------------------------------------------------------------
 
+
 def test_model_registry() -> None:
     names = available_models()
     assert {"cnn3d", "c3d_small", "c3d", "early_fusion", "late_fusion_pool"} <= set(names)
-    for name in set(names) - {"c3d"}:                         # the full C3D (78 M parameters) is slow to build
+    for name in set(names) - {"c3d"}:  # the full C3D (78 M parameters) is slow to build
         model = build_model(name, classes=5, frames=16, size=32)
         assert model(torch.rand(2, 3, 16, 32, 32)).shape == (2, 5), name
     assert build_model("c3d_small", classes=2, dropout=0.0).classifier[3].p == 0.0

@@ -1,4 +1,5 @@
 """VideoViT (joint, divided, factorised), tubelet_from_patch and attention_flops (notebook 08)."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -12,18 +13,18 @@ KW = dict(tubelet=(2, 4, 4), dim=16, depth=2, heads=2, classes=3)
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
 def test_shapes_and_gradients(attention):
-    model = VideoViT(8, 16, attention=attention, **KW)
+    model = VideoViT(frames=8, size=16, attention=attention, **KW)
     x = torch.rand(2, 3, 8, 16, 16)
     out = model(x)
     assert out.shape == (2, 3)
     out.sum().backward()
     assert all(p.grad is not None for p in model.parameters())
-    assert model.tokens(x).shape == (2, 4, 16, 16)                  # (B, T', N, D)
+    assert model.tokens(x).shape == (2, 4, 16, 16)  # (B, T', N, D)
 
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
 def test_attention_maps_shapes_and_rows_sum_to_one(attention):
-    model = VideoViT(8, 16, attention=attention, **KW)
+    model = VideoViT(frames=8, size=16, attention=attention, **KW)
     maps = model.attention_maps(torch.rand(2, 3, 8, 16, 16))
     shapes = {name: tuple(a.shape) for name, a in maps.items()}
     if attention == "joint":
@@ -39,42 +40,43 @@ def test_attention_maps_shapes_and_rows_sum_to_one(attention):
 
 def test_hand_attention_equals_sdpa():
     """The recorded (hand-computed) weights reproduce the fused kernel's output."""
-    block = Block(16, 2)
+    block = Block(16, heads=2)
     attn = block.attn
     x = torch.randn(3, 10, 16)
     B, L, D = x.shape
     q, k, v = attn.qkv(x).view(B, L, 3, 2, 8).permute(2, 0, 3, 1, 4)
-    w = torch.softmax(q @ k.transpose(-1, -2) / 8 ** 0.5, dim=-1)
+    w = torch.softmax(q @ k.transpose(-1, -2) / 8**0.5, dim=-1)
     by_hand = attn.proj((w @ v).transpose(1, 2).reshape(B, L, D))
     assert torch.allclose(by_hand, attn(x), atol=1e-5)
 
 
 def test_untrained_divided_block_is_a_spatial_block_per_frame():
-    divided, spatial = DividedBlock(16, 2), Block(16, 2)
-    spatial.load_state_dict({k: v for k, v in divided.state_dict().items()
-                             if not k.startswith(("time_attn", "norm_time"))})
-    x = torch.randn(2, 4, 9, 16)                                     # (B, T', N, D)
+    divided, spatial = DividedBlock(16, heads=2), Block(16, heads=2)
+    spatial.load_state_dict(
+        {k: v for k, v in divided.state_dict().items() if not k.startswith(("time_attn", "norm_time"))}
+    )
+    x = torch.randn(2, 4, 9, 16)  # (B, T', N, D)
     per_frame = spatial(x.reshape(8, 9, 16)).view(2, 4, 9, 16)
     assert torch.allclose(divided(x), per_frame, atol=1e-6)
     with torch.no_grad():
-        divided.time_attn.proj.weight.normal_()                     # "trained": now time matters
+        divided.time_attn.proj.weight.normal_()  # "trained": now time matters
     assert not torch.allclose(divided(x), per_frame, atol=1e-3)
 
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
 def test_without_time_embedding_the_order_of_token_frames_does_not_matter(attention):
     torch.manual_seed(0)
-    model = VideoViT(8, 16, attention=attention, time_embedding=False, **KW).eval()
+    model = VideoViT(frames=8, size=16, attention=attention, time_embedding=False, **KW).eval()
     if attention == "divided":
         with torch.no_grad():
             for b in model.blocks:
                 b.time_attn.proj.weight.normal_(0, 0.3)
     x = torch.rand(2, 3, 8, 16, 16)
-    perm = torch.tensor([3, 0, 2, 1])                                 # token frames = pairs of frames
+    perm = torch.tensor([3, 0, 2, 1])  # token frames = pairs of frames
     shuffled = x.view(2, 3, 4, 2, 16, 16)[:, :, perm].reshape(2, 3, 8, 16, 16)
     with torch.no_grad():
         assert torch.allclose(model(shuffled), model(x), atol=1e-5)
-        timed = VideoViT(8, 16, attention=attention, **KW).eval()
+        timed = VideoViT(frames=8, size=16, attention=attention, **KW).eval()
         timed.load_state_dict(model.state_dict(), strict=False)
         timed.time_pos.normal_()
         assert not torch.allclose(timed(shuffled), timed(x), atol=1e-4)
@@ -82,21 +84,21 @@ def test_without_time_embedding_the_order_of_token_frames_does_not_matter(attent
 
 def test_bad_shapes_name_the_axis_and_remainder():
     with pytest.raises(ValueError, match=r"frames=9 .*tubelet's 2.*remainder 1"):
-        VideoViT(9, 16)
+        VideoViT(frames=9, size=16)
     with pytest.raises(ValueError, match=r"size \(height\)=18 .*tubelet's 4.*remainder 2"):
-        VideoViT(8, 18)
+        VideoViT(frames=8, size=18)
     with pytest.raises(ValueError, match="attention must be one of"):
-        VideoViT(8, 16, attention="axial")
+        VideoViT(frames=8, size=16, attention="axial")
     with pytest.raises(ValueError, match="divisible by heads"):
-        VideoViT(8, 16, dim=10, heads=4)
-    model = VideoViT(8, 16, **KW)
+        VideoViT(frames=8, size=16, dim=10, heads=4)
+    model = VideoViT(frames=8, size=16, **KW)
     with pytest.raises(ValueError, match=r"T=8, got .*T=6"):
         model(torch.rand(1, 3, 6, 16, 16))
     with pytest.raises(ValueError, match="16x16"):
         model(torch.rand(1, 3, 8, 20, 20))
 
 
-@pytest.mark.parametrize("mode", ["central", "mean"])
+@pytest.mark.parametrize("mode", ["center", "central", "mean"])
 def test_tubelet_from_patch_on_a_boring_video_gives_the_patch_tokens(mode):
     torch.manual_seed(1)
     patch = nn.Conv2d(3, 8, 4, stride=4)
@@ -104,26 +106,27 @@ def test_tubelet_from_patch_on_a_boring_video_gives_the_patch_tokens(mode):
     assert tube.kernel_size == (2, 4, 4) and tube.stride == (2, 4, 4)
     image = torch.rand(2, 3, 16, 16)
     boring = image.unsqueeze(2).expand(2, 3, 6, 16, 16)
-    tokens = tube(boring)                                             # (B, D, 3, 4, 4)
+    tokens = tube(boring)  # (B, D, 3, 4, 4)
     assert torch.allclose(tokens, patch(image).unsqueeze(2).expand_as(tokens), atol=1e-5)
 
 
-def test_central_mode_reads_the_middle_frame_of_each_tubelet():
+def test_center_mode_reads_the_middle_frame_of_each_tubelet():
     patch = nn.Conv2d(3, 8, 4, stride=4)
-    tube = tubelet_from_patch(patch, 3, mode="central")
+    tube = tubelet_from_patch(patch, 3, mode="center")
+    assert torch.equal(tubelet_from_patch(patch, 3, mode="central").weight, tube.weight)  # the earlier name
     x = torch.rand(1, 3, 6, 8, 8)
-    tokens = tube(x)                                                  # (1, 8, 2, 2, 2)
+    tokens = tube(x)  # (1, 8, 2, 2, 2)
     for i in range(2):
         assert torch.allclose(tokens[:, :, i], patch(x[:, :, 3 * i + 1]), atol=1e-5)
     mean = tubelet_from_patch(patch, 3, mode="mean")(x)
-    assert not torch.allclose(mean, tokens, atol=1e-3)              # mean mode averages all three frames
+    assert not torch.allclose(mean, tokens, atol=1e-3)  # mean mode averages all three frames
 
 
 def test_tubelet_from_patch_rejects_bad_input():
     with pytest.raises(ValueError, match="kernel = stride"):
         tubelet_from_patch(nn.Conv2d(3, 8, 3, padding=1), 2)
     with pytest.raises(ValueError, match="mode must be"):
-        tubelet_from_patch(nn.Conv2d(3, 8, 4, stride=4), 2, mode="center")
+        tubelet_from_patch(nn.Conv2d(3, 8, 4, stride=4), 2, mode="middle")
     with pytest.raises(ValueError, match="t \\(frames per tubelet\\)"):
         tubelet_from_patch(nn.Conv2d(3, 8, 4, stride=4), 0)
     with pytest.raises(ValueError, match="Conv2d"):
@@ -134,10 +137,10 @@ def test_tubelet_from_patch_rejects_bad_input():
 def test_attention_flops_follow_the_formulas(T, size):
     dim, heads, depth = 16, 2, 2
     Tp, N = T // 2, (size // 4) ** 2
-    per_product = 2 * dim                                             # 2 FLOPs x d channels x heads = 2 * dim
+    per_product = 2 * dim  # 2 FLOPs x d channels x heads = 2 * dim
     expect = {"joint": (N * Tp) ** 2, "divided": N * Tp * (N + Tp), "factorised": N * N * Tp + Tp * Tp}
     for attention, pairs in expect.items():
-        model = VideoViT(T, size, attention=attention, dim=dim, depth=depth, heads=heads)
+        model = VideoViT(frames=T, size=size, attention=attention, dim=dim, depth=depth, heads=heads)
         assert attention_flops(model, (3, T, size, size)) == depth * 2 * per_product * pairs
 
 
@@ -149,11 +152,13 @@ def test_total_flops_add_the_linear_layers_to_attention():
     from vulib.models import CNN3D
 
     dim, depth, T, size = 32, 2, 8, 16
-    model = VideoViT(T, size, attention="joint", tubelet=(2, 4, 4), dim=dim, depth=depth, heads=2)
+    model = VideoViT(frames=T, size=size, attention="joint", tubelet=(2, 4, 4), dim=dim, depth=depth, heads=2)
     L = (T // 2) * (size // 4) ** 2
     rest = total_flops(model, (3, T, size, size)) - attention_flops(model, (3, T, size, size))
     expected = L * (depth * 24 * dim * dim + 2 * (3 * 2 * 4 * 4) * dim)
     assert expected <= rest < expected * 1.02, (rest, expected)
-    assert attention_flops(CNN3D(3, 4, 8), (3, 8, 32, 32)) == 0 < total_flops(CNN3D(3, 4, 8), (3, 8, 32, 32))
+    assert (
+        attention_flops(CNN3D(3, 4, width=8), (3, 8, 32, 32)) == 0 < total_flops(CNN3D(3, 4, width=8), (3, 8, 32, 32))
+    )
     with pytest.raises(ValueError, match="positive ints"):
         total_flops(model, (3, 0, 16, 16))

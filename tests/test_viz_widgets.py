@@ -1,4 +1,5 @@
 """Frame strips, kernel-free animations, and the state/draw widget pattern."""
+
 import ipywidgets as W
 import pytest
 import torch
@@ -68,7 +69,7 @@ def test_precomputed_pictures_make_steps_instant():
     drawn = len(ex.draw_ms)
     assert drawn >= 10
     times = ex.time_redraws("t")
-    assert len(ex.draw_ms) == drawn                       # no drawing happened during the steps
+    assert len(ex.draw_ms) == drawn  # no drawing happened during the steps
     assert max(times) < 50
 
 
@@ -80,22 +81,24 @@ def test_static_twin(batch):
 
 
 def test_strip_image_places_frames_side_by_side(batch):
-    clip = batch.video[0]                                   # (3, 8, 16, 16)
+    clip = batch.video[0]  # (3, 8, 16, 16)
     img = strip_image(clip, gap=2)
     assert img.shape == (16, 8 * 18 - 2, 3)
-    assert (img[:, 3 * 18:3 * 18 + 16] == clip[:, 3].permute(1, 2, 0).numpy()).all()
+    assert (img[:, 3 * 18 : 3 * 18 + 16] == clip[:, 3].permute(1, 2, 0).numpy()).all()
     assert (img[:, 16:18] == 1.0).all()
 
 
 def test_as_jpeg_gives_a_small_jpeg_of_real_looking_frames():
     import pytest
+
     from vulib.viz import as_jpeg, show_frames
 
-    noisy = torch.rand(3, 4, 90, 160, generator=torch.Generator().manual_seed(0))   # texture like real footage
+    noisy = torch.rand(3, 4, 90, 160, generator=torch.Generator().manual_seed(0))  # texture like real footage
     fig = show_frames(noisy, frames=None)
     img = as_jpeg(fig, quality=80)
-    assert img.format == "jpeg" and img.data[:2] == b"\xff\xd8"          # a JPEG file
+    assert img.format == "jpeg" and img.data[:2] == b"\xff\xd8"  # a JPEG file
     import io
+
     png = io.BytesIO()
     fig.savefig(png, format="png")
     assert len(img.data) < len(png.getvalue()) / 2

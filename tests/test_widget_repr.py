@@ -1,4 +1,5 @@
 """What a notebook shows for an Explorer before its cells run: a sentence, not a widget tree."""
+
 import ipywidgets as W
 
 from vulib.widgets import Explorer
@@ -13,8 +14,12 @@ def _draw(fig, s):
 
 
 def test_text_form_says_what_to_do_and_fits_ipywidgets_cut():
-    ex = Explorer(_state, _draw, {"t": W.IntSlider(0, 0, 3, description="frame"),
-                                  "size": W.Dropdown(options=[1, 2], description="size")}, play="t")
+    ex = Explorer(
+        _state,
+        _draw,
+        {"t": W.IntSlider(0, 0, 3, description="frame"), "size": W.Dropdown(options=[1, 2], description="size")},
+        play="t",
+    )
     text = ex._repr_mimebundle_()["text/plain"]
     assert text == repr(ex) == "Explorer(frame, size) — " + Explorer.REPR
     assert "children=" not in text and len(text) <= 110
@@ -47,7 +52,11 @@ def test_no_stored_widget_shows_its_widget_tree():
 
 def test_widgets_below_the_picture_join_the_explorer():
     player = W.Audio(value=b"", format="wav")
-    ex = Explorer(_state, _draw, {"t": W.IntSlider(0, 0, 3, description="frame"),
-                                  "size": W.Dropdown(options=[1, 2], description="size")}, below=[player])
+    ex = Explorer(
+        _state,
+        _draw,
+        {"t": W.IntSlider(0, 0, 3, description="frame"), "size": W.Dropdown(options=[1, 2], description="size")},
+        below=[player],
+    )
     assert ex.children[-1] is player and ex.children[-2] is ex.image
     assert repr(ex).startswith("Explorer(frame, size)")

@@ -3,6 +3,7 @@
 It has no batch norm and no dropout, so one process with batch 2b and two processes with batch b
 each must end with the same parameters (batch norm would normalise over different batches).
 """
+
 import torch
 import torch.nn as nn
 
@@ -12,9 +13,14 @@ class Tiny3D(nn.Module):
 
     def __init__(self, classes: int = 2, width: int = 8) -> None:
         super().__init__()
-        self.features = nn.Sequential(nn.Conv3d(3, width, 3, padding=1), nn.ReLU(), nn.MaxPool3d(2),
-                                      nn.Conv3d(width, 2 * width, 3, padding=1), nn.ReLU())
+        self.features = nn.Sequential(
+            nn.Conv3d(3, width, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool3d(2),
+            nn.Conv3d(width, 2 * width, 3, padding=1),
+            nn.ReLU(),
+        )
         self.head = nn.Linear(2 * width, classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:   # (B, 3, T, H, W) -> (B, K)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 3, T, H, W) -> (B, K)
         return self.head(self.features(x).amax(dim=(2, 3, 4)))

@@ -20,6 +20,7 @@ is a few dozen lines.
 :func:`correspondence_pairs` builds the batches of audio-visual correspondence
 (notebook 10): each clip with its own sound (label 1) or with a wrong one (label 0).
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,16 @@ import math
 import torch
 from torch.utils.data import Dataset
 
-__all__ = ["hz_to_mel", "mel_to_hz", "mel_filter_bank", "spectrogram", "log_mel", "num_frames",
-           "correspondence_pairs", "AudioVisualDataset"]
+__all__ = [
+    "hz_to_mel",
+    "mel_to_hz",
+    "mel_filter_bank",
+    "spectrogram",
+    "log_mel",
+    "num_frames",
+    "correspondence_pairs",
+    "AudioVisualDataset",
+]
 
 
 def hz_to_mel(hz):
@@ -49,8 +58,9 @@ def mel_to_hz(mel):
     return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
 
 
-def mel_filter_bank(n_freqs: int, rate: int, n_mels: int = 64, *, f_min: float = 0.0,
-                    f_max: float | None = None) -> torch.Tensor:
+def mel_filter_bank(
+    n_freqs: int, rate: int, n_mels: int = 64, *, f_min: float = 0.0, f_max: float | None = None
+) -> torch.Tensor:
     """Triangular mel filters, as a matrix ``(n_freqs, n_mels)`` (torchaudio's ``melscale_fbanks`` layout).
 
     Filter ``m`` rises linearly from 0 at centre ``m - 1`` to 1 at centre ``m`` and falls back to 0 at
@@ -68,13 +78,14 @@ def mel_filter_bank(n_freqs: int, rate: int, n_mels: int = 64, *, f_min: float =
     f_max = rate / 2 if f_max is None else float(f_max)
     if not 0 <= f_min < f_max <= rate / 2:
         raise ValueError(f"expected 0 <= f_min < f_max <= rate / 2 = {rate / 2:g} Hz, got f_min={f_min}, f_max={f_max}")
-    freqs = torch.linspace(0, rate / 2, n_freqs, dtype=torch.float64)                  # (n_freqs,) Hz of each bin
-    centres = mel_to_hz(torch.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2,
-                                       dtype=torch.float64))                             # (n_mels + 2,) Hz
-    lo, mid, hi = centres[:-2], centres[1:-1], centres[2:]                               # each (n_mels,)
-    rising = (freqs[:, None] - lo) / (mid - lo)                                          # (n_freqs, n_mels)
+    freqs = torch.linspace(0, rate / 2, n_freqs, dtype=torch.float64)  # (n_freqs,) Hz of each bin
+    centres = mel_to_hz(
+        torch.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2, dtype=torch.float64)
+    )  # (n_mels + 2,) Hz
+    lo, mid, hi = centres[:-2], centres[1:-1], centres[2:]  # each (n_mels,)
+    rising = (freqs[:, None] - lo) / (mid - lo)  # (n_freqs, n_mels)
     falling = (hi - freqs[:, None]) / (hi - mid)
-    return torch.minimum(rising, falling).clamp(min=0).float()                           # (n_freqs, n_mels)
+    return torch.minimum(rising, falling).clamp(min=0).float()  # (n_freqs, n_mels)
 
 
 def num_frames(length: int, n_fft: int = 512, hop: int = 160, center: bool = True) -> int:
@@ -93,7 +104,9 @@ def _check_wave(wave: object, n_fft: int, hop: int) -> torch.Tensor:
     if not isinstance(wave, torch.Tensor):
         raise ValueError(f"expected wave as a torch.Tensor of shape (..., S), got {type(wave).__name__}")
     if wave.ndim < 1 or wave.ndim > 4:
-        raise ValueError(f"expected wave of shape (S,), (C, S), (B, C, S) or (B, C, 1, S), got shape {tuple(wave.shape)}")
+        raise ValueError(
+            f"expected wave of shape (S,), (C, S), (B, C, S) or (B, C, 1, S), got shape {tuple(wave.shape)}"
+        )
     if not wave.is_floating_point():
         raise ValueError(f"expected a floating-point wave (e.g. float32 in [-1, 1]), got {wave.dtype}")
     for name, value in (("n_fft", n_fft), ("hop", hop)):
@@ -102,15 +115,17 @@ def _check_wave(wave: object, n_fft: int, hop: int) -> torch.Tensor:
     if n_fft < 2:
         raise ValueError(f"expected n_fft >= 2, got {n_fft}")
     if n_fft > wave.shape[-1]:
-        raise ValueError(f"n_fft={n_fft} is larger than the signal ({wave.shape[-1]} samples): "
-                         "use a shorter window or a longer wave")
+        raise ValueError(
+            f"n_fft={n_fft} is larger than the signal ({wave.shape[-1]} samples): use a shorter window or a longer wave"
+        )
     if not torch.isfinite(wave).all():
         raise ValueError("the wave has non-finite values (NaN or inf)")
     return wave
 
 
-def spectrogram(wave: torch.Tensor, *, n_fft: int = 512, hop: int = 160, power: float = 2.0,
-                center: bool = True) -> torch.Tensor:
+def spectrogram(
+    wave: torch.Tensor, *, n_fft: int = 512, hop: int = 160, power: float = 2.0, center: bool = True
+) -> torch.Tensor:
     """Power spectrogram ``(..., n_fft // 2 + 1, frames)`` of a wave ``(..., S)``.
 
     Each frame is the ``|FFT|**power`` of ``n_fft`` samples under a Hann window; frames start every
@@ -124,16 +139,26 @@ def spectrogram(wave: torch.Tensor, *, n_fft: int = 512, hop: int = 160, power: 
     """
     wave = _check_wave(wave, n_fft, hop)
     lead, S = wave.shape[:-1], wave.shape[-1]
-    flat = wave.reshape(-1, S)                                                   # (N, S)
+    flat = wave.reshape(-1, S)  # (N, S)
     window = torch.hann_window(n_fft, device=wave.device, dtype=wave.dtype)
-    spec = torch.stft(flat, n_fft, hop_length=hop, window=window, center=center, pad_mode="reflect",
-                      return_complex=True)                                       # (N, n_fft//2+1, frames)
+    spec = torch.stft(
+        flat, n_fft, hop_length=hop, window=window, center=center, pad_mode="reflect", return_complex=True
+    )  # (N, n_fft//2+1, frames)
     spec = spec.abs() ** power
-    return spec.reshape(*lead, *spec.shape[-2:])                                 # (..., freq, frames)
+    return spec.reshape(*lead, *spec.shape[-2:])  # (..., freq, frames)
 
 
-def log_mel(wave: torch.Tensor, rate: int, *, n_mels: int = 64, n_fft: int = 512, hop: int = 160,
-            f_min: float = 0.0, f_max: float | None = None, floor_db: float = -100.0) -> torch.Tensor:
+def log_mel(
+    wave: torch.Tensor,
+    rate: int,
+    *,
+    n_mels: int = 64,
+    n_fft: int = 512,
+    hop: int = 160,
+    f_min: float = 0.0,
+    f_max: float | None = None,
+    floor_db: float = -100.0,
+) -> torch.Tensor:
     """Log-mel spectrogram in decibels, ``(..., n_mels, frames)``, of a wave ``(..., S)`` sampled at ``rate`` Hz.
 
     :func:`spectrogram` (power), then :func:`mel_filter_bank`, then ``10 * log10`` clamped below at
@@ -142,15 +167,21 @@ def log_mel(wave: torch.Tensor, rate: int, *, n_mels: int = 64, n_fft: int = 512
     Raises:
         ValueError: as :func:`spectrogram`; or a bad ``rate`` / ``n_mels``.
     """
-    spec = spectrogram(wave, n_fft=n_fft, hop=hop)                               # (..., F, frames)
-    bank = mel_filter_bank(n_fft // 2 + 1, rate, n_mels, f_min=f_min, f_max=f_max).to(spec)   # (F, n_mels)
-    mel = (spec.transpose(-1, -2) @ bank).transpose(-1, -2)                      # (..., n_mels, frames)
+    spec = spectrogram(wave, n_fft=n_fft, hop=hop)  # (..., F, frames)
+    bank = mel_filter_bank(n_fft // 2 + 1, rate, n_mels, f_min=f_min, f_max=f_max).to(spec)  # (F, n_mels)
+    mel = (spec.transpose(-1, -2) @ bank).transpose(-1, -2)  # (..., n_mels, frames)
     return (10.0 * torch.log10(mel.clamp_min(1e-20))).clamp_min(floor_db)
 
 
-def correspondence_pairs(video: torch.Tensor, audio: torch.Tensor, *, negatives: str = "other",
-                         min_shift: int = 1, samples_per_frame: int | None = None,
-                         generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def correspondence_pairs(
+    video: torch.Tensor,
+    audio: torch.Tensor,
+    *,
+    negatives: str = "other",
+    min_shift: int = 1,
+    samples_per_frame: int | None = None,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """A batch for audio-visual correspondence: every clip twice, once with its own sound, once with a wrong one.
 
     Args:
@@ -167,15 +198,19 @@ def correspondence_pairs(video: torch.Tensor, audio: torch.Tensor, *, negatives:
         positives (label 1, clip ``i`` with its sound), the last ``N`` the negatives (label 0).
     """
     if not isinstance(video, torch.Tensor) or video.ndim != 5:
-        raise ValueError(f"expected video of shape (N, C, T, H, W), got {getattr(video, 'shape', type(video).__name__)}")
+        raise ValueError(
+            f"expected video of shape (N, C, T, H, W), got {getattr(video, 'shape', type(video).__name__)}"
+        )
     if not isinstance(audio, torch.Tensor) or audio.ndim < 2 or audio.shape[0] != video.shape[0]:
-        raise ValueError(f"expected audio of shape (N, ..., S) with N = {video.shape[0]}, "
-                         f"got {getattr(audio, 'shape', type(audio).__name__)}")
+        raise ValueError(
+            f"expected audio of shape (N, ..., S) with N = {video.shape[0]}, "
+            f"got {getattr(audio, 'shape', type(audio).__name__)}"
+        )
     N, T, S = video.shape[0], video.shape[2], audio.shape[-1]
     if negatives == "other":
         if N < 2:
             raise ValueError("negatives='other' needs at least 2 clips to swap sounds between")
-        perm = (torch.arange(N) + torch.randint(1, N, (N,), generator=generator)) % N   # never i itself
+        perm = (torch.arange(N) + torch.randint(1, N, (N,), generator=generator)) % N  # never i itself
         wrong = audio[perm]
     elif negatives == "shifted":
         if not 1 <= min_shift <= T // 2:
@@ -203,12 +238,15 @@ class AudioVisualDataset(Dataset):
 
     def __init__(self, video: torch.Tensor, audio: torch.Tensor, labels: torch.Tensor) -> None:
         if not isinstance(video, torch.Tensor) or video.ndim != 5:
-            raise ValueError(f"expected video of shape (N, C, T, H, W), got {getattr(video, 'shape', type(video).__name__)}")
+            raise ValueError(
+                f"expected video of shape (N, C, T, H, W), got {getattr(video, 'shape', type(video).__name__)}"
+            )
         n = video.shape[0]
         for name, x in (("audio", audio), ("labels", labels)):
             if not isinstance(x, torch.Tensor) or x.ndim < 1 or x.shape[0] != n:
-                raise ValueError(f"expected {name} with N = {n} rows like the video, "
-                                 f"got {getattr(x, 'shape', type(x).__name__)}")
+                raise ValueError(
+                    f"expected {name} with N = {n} rows like the video, got {getattr(x, 'shape', type(x).__name__)}"
+                )
         if labels.is_floating_point() or labels.ndim != 1:
             raise ValueError(f"expected integer labels of shape (N,), got {labels.dtype} {tuple(labels.shape)}")
         self.video, self.audio, self.labels = video, audio, labels.long()

@@ -5,6 +5,7 @@ never by hand: a multiply-add is 2 FLOPs, so ``macs = flops / 2``. The model run
 PyTorch's ``meta`` device, which tracks shapes without allocating or computing anything,
 so even a full-size C3D is "run" in milliseconds.
 """
+
 from __future__ import annotations
 
 import copy
@@ -41,18 +42,22 @@ def layer_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerCos
     Every leaf module (one without children) that runs gets one row, in execution order.
     """
     if not isinstance(input_shape, (tuple, list)) or not all(isinstance(s, int) and s > 0 for s in input_shape):
-        raise ValueError(f"expected input_shape as a tuple of positive ints without the batch axis, got {input_shape!r}")
+        raise ValueError(
+            f"expected input_shape as a tuple of positive ints without the batch axis, got {input_shape!r}"
+        )
     meta = copy.deepcopy(model).to("meta").eval()
     shapes: dict[str, tuple[int, ...]] = {}
     order: list[str] = []
     hooks = []
     for name, mod in meta.named_modules():
         if name and not list(mod.children()):
+
             def hook(m, inp, out, name=name):
                 if name not in shapes:
-                    out = out[0] if isinstance(out, (tuple, list)) else out   # RNNs return (output, state)
+                    out = out[0] if isinstance(out, (tuple, list)) else out  # RNNs return (output, state)
                     order.append(name)
                     shapes[name] = tuple(out.shape[1:])
+
             hooks.append(mod.register_forward_hook(hook))
     counter = FlopCounterMode(display=False)
     try:
@@ -64,8 +69,16 @@ def layer_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerCos
     flops = {k: sum(v.values()) for k, v in counter.get_flop_counts().items()}
     root = type(meta).__name__
     modules = dict(meta.named_modules())
-    return [LayerCost(name, type(modules[name]).__name__, shapes[name], count_params(modules[name]),
-                      int(flops.get(f"{root}.{name}", 0)) // 2) for name in order]
+    return [
+        LayerCost(
+            name,
+            type(modules[name]).__name__,
+            shapes[name],
+            count_params(modules[name]),
+            int(flops.get(f"{root}.{name}", 0)) // 2,
+        )
+        for name in order
+    ]
 
 
 def format_table(rows: list[LayerCost]) -> str:
@@ -73,8 +86,9 @@ def format_table(rows: list[LayerCost]) -> str:
     lines = [f"{'layer':24s} {'kind':12s} {'output shape':>22s} {'params':>12s} {'multiply-adds':>15s}"]
     for r in rows:
         lines.append(f"{r.name:24s} {r.kind:12s} {str(r.out_shape):>22s} {r.params:12,d} {r.macs:15,d}")
-    lines.append(f"{'total':24s} {'':12s} {'':>22s} {sum(r.params for r in rows):12,d} "
-                 f"{sum(r.macs for r in rows):15,d}")
+    lines.append(
+        f"{'total':24s} {'':12s} {'':>22s} {sum(r.params for r in rows):12,d} {sum(r.macs for r in rows):15,d}"
+    )
     return "\n".join(lines)
 
 
@@ -87,7 +101,9 @@ __all__ += ["attention_flops"]
 def _flop_counts(model: nn.Module, input_shape: tuple[int, ...]) -> dict:
     """FLOPs per aten operator of ``model`` on one input (run on the ``meta`` device: no memory, no time)."""
     if not isinstance(input_shape, (tuple, list)) or not all(isinstance(s, int) and s > 0 for s in input_shape):
-        raise ValueError(f"expected input_shape as a tuple of positive ints without the batch axis, got {input_shape!r}")
+        raise ValueError(
+            f"expected input_shape as a tuple of positive ints without the batch axis, got {input_shape!r}"
+        )
     meta = copy.deepcopy(model).to("meta").eval()
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():

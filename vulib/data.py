@@ -1,5 +1,6 @@
 """PyTorch ``Dataset``/``DataLoader`` helpers over clips: held in memory (synthetic), or decoded
 from a folder of real video files (:class:`VideoFolder`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,15 @@ from .seed import fresh_seed
 from .synthetic import VideoBatch
 from .tensors import check_video
 
-__all__ = ["ClipDataset", "make_loader", "IndexBatches", "as_tensors", "VideoFolder", "VIDEO_EXTENSIONS", "write_video_folder"]
+__all__ = [
+    "ClipDataset",
+    "make_loader",
+    "IndexBatches",
+    "as_tensors",
+    "VideoFolder",
+    "VIDEO_EXTENSIONS",
+    "write_video_folder",
+]
 
 
 def as_tensors(data) -> tuple[torch.Tensor, torch.Tensor]:
@@ -58,8 +67,9 @@ class ClipDataset(Dataset):
         return clip, self.labels[i]
 
 
-def make_loader(data, batch_size: int = 64, shuffle: bool = True, seed: int | None = None,
-                drop_last: bool = False) -> DataLoader:
+def make_loader(
+    data, batch_size: int = 64, shuffle: bool = True, seed: int | None = None, drop_last: bool = False
+) -> DataLoader:
     """A ``DataLoader`` over clips whose shuffling order is reproducible.
 
     Args:
@@ -78,33 +88,42 @@ class IndexBatches:
     """Batches built on the fly from row indices, for training data that is not ``(clip, label)`` pairs
     (video-text pairs, teacher-forcing rows in notebook 12). :func:`vulib.fit` takes it like a ``DataLoader``.
 
-    Every pass draws a new order from torch's global generator (so it follows :func:`vulib.seed_everything`)
-    and calls ``make_batch(rows)`` with the row indices ``(B,)`` of each batch; it returns ``(x, y)``, where
+    Every pass draws a new order from ``generator`` (default: torch's global generator, so it follows
+    :func:`vulib.seed_everything`) and calls ``make_batch(rows)`` with the row indices ``(B,)`` of each batch;
+    it returns ``(x, y)``, where
     ``x`` is a tensor or a tuple of tensors (the model is called as ``model(*x)``) and ``y`` has one row per
     example. With ``groups`` ``(N,)``, only rows of the same group share a batch (e.g. texts of similar
     length, so that little padding is computed).
     """
 
-    def __init__(self, n: int, batch_size: int, make_batch, *, shuffle: bool = True,
-                 groups: torch.Tensor | None = None) -> None:
+    def __init__(
+        self,
+        n: int,
+        batch_size: int,
+        make_batch,
+        *,
+        shuffle: bool = True,
+        groups: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
         if n < 1 or batch_size < 1:
             raise ValueError(f"expected n >= 1 rows and batch_size >= 1, got n={n}, batch_size={batch_size}")
         if groups is not None and groups.shape != (n,):
             raise ValueError(f"expected one group per row, shape ({n},), got {tuple(groups.shape)}")
         self.n, self.batch_size, self.make_batch = n, batch_size, make_batch
-        self.shuffle, self.groups = shuffle, groups
+        self.shuffle, self.groups, self.generator = shuffle, groups, generator
 
     def batches(self) -> list[torch.Tensor]:
         """This pass's row indices, one ``(B,)`` tensor per batch."""
         if self.groups is None:
-            order = torch.randperm(self.n) if self.shuffle else torch.arange(self.n)
+            order = torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)
             return list(order.split(self.batch_size))
         out = []
         for g in self.groups.unique():
             rows = (self.groups == g).nonzero().squeeze(1)
-            rows = rows[torch.randperm(len(rows))] if self.shuffle else rows
+            rows = rows[torch.randperm(len(rows), generator=self.generator)] if self.shuffle else rows
             out += list(rows.split(self.batch_size))
-        return [out[i] for i in torch.randperm(len(out))] if self.shuffle else out
+        return [out[i] for i in torch.randperm(len(out), generator=self.generator)] if self.shuffle else out
 
     def __len__(self) -> int:
         if self.groups is None:
@@ -166,9 +185,18 @@ class VideoFolder(Dataset):
             argument is invalid.
     """
 
-    def __init__(self, root, *, frames: int = 16, size: int | tuple[int, int] = 112, sampling: str = "random",
-                 clips_per_video: int = 1, transform=None, skip_unreadable: bool = False,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self,
+        root,
+        *,
+        frames: int = 16,
+        size: int | tuple[int, int] = 112,
+        sampling: str = "random",
+        clips_per_video: int = 1,
+        transform=None,
+        skip_unreadable: bool = False,
+        seed: int | None = None,
+    ) -> None:
         if sampling not in SAMPLINGS:
             raise ValueError(f"expected sampling to be one of {', '.join(map(repr, SAMPLINGS))}, got {sampling!r}")
         for name, value in (("frames", frames), ("clips_per_video", clips_per_video)):
@@ -188,7 +216,7 @@ class VideoFolder(Dataset):
         self.targets = [label for _, label in self.samples]
         # 1 where a video could not be read; in shared memory, so DataLoader workers' marks are seen here.
         self._unreadable = torch.zeros(len(self.samples), dtype=torch.uint8).share_memory_()
-        self._lengths: dict[int, tuple[int, float]] = {}     # video -> (frames, fps), per process
+        self._lengths: dict[int, tuple[int, float]] = {}  # video -> (frames, fps), per process
 
     def __len__(self) -> int:
         return len(self.samples) * self.clips_per_video
@@ -215,8 +243,10 @@ class VideoFolder(Dataset):
             clip = self._read(video, k, i)
         except (ValueError, OSError) as err:
             if not self.skip_unreadable:
-                raise ValueError(f"could not read {path} (class {self.classes[label]!r}): {err} -- pass "
-                                 "skip_unreadable=True to skip unreadable files and count them") from err
+                raise ValueError(
+                    f"could not read {path} (class {self.classes[label]!r}): {err} -- pass "
+                    "skip_unreadable=True to skip unreadable files and count them"
+                ) from err
             self._unreadable[video] = 1
             clip = self._read_a_substitute(video, k, i)
         if self.transform is not None:
@@ -228,15 +258,17 @@ class VideoFolder(Dataset):
         label = self.samples[video][1]
         same = [j for j, (_, lab) in enumerate(self.samples) if lab == label]
         start = same.index(video)
-        for j in same[start + 1:] + same[:start]:
+        for j in same[start + 1 :] + same[:start]:
             if self._unreadable[j]:
                 continue
             try:
                 return self._read(j, k, i)
             except (ValueError, OSError):
                 self._unreadable[j] = 1
-        raise ValueError(f"class {self.classes[label]!r} has no readable file: all {len(same)} of its videos "
-                         f"in {self.root / self.classes[label]} failed to decode")
+        raise ValueError(
+            f"class {self.classes[label]!r} has no readable file: all {len(same)} of its videos "
+            f"in {self.root / self.classes[label]} failed to decode"
+        )
 
     def _length(self, video: int) -> tuple[int, float]:
         if video not in self._lengths:
@@ -246,7 +278,7 @@ class VideoFolder(Dataset):
 
     def _start(self, n: int, k: int, i: int) -> int:
         """First frame of clip ``k`` (item ``i``) in a video of ``n`` frames (``n > frames``)."""
-        room = n - self.frames                                      # possible starts: 0 .. room
+        room = n - self.frames  # possible starts: 0 .. room
         if self.sampling == "center":
             return room // 2
         if self.sampling == "uniform":
@@ -257,23 +289,30 @@ class VideoFolder(Dataset):
         path = self.samples[video][0]
         n, fps = self._length(video)
         resize = self.size if isinstance(self.size, (tuple, list)) else int(self.size)
-        if n <= self.frames:                                        # short: every frame, some repeated
+        if n <= self.frames:  # short: every frame, some repeated
             clip = read_video(path, num_frames=self.frames, size=resize)
         else:
             s = self._start(n, k, i)
             # Frame j is shown at about j / fps: a window from half a frame before frame s to
             # half a frame before frame s + frames holds exactly those frames.
-            clip = read_video(path, start=max(0.0, (s - 0.5) / fps), end=(s + self.frames - 0.5) / fps,
-                              num_frames=self.frames, size=resize)
-        if not isinstance(self.size, (tuple, list)):                # centre crop to size x size
+            clip = read_video(
+                path,
+                start=max(0.0, (s - 0.5) / fps),
+                end=(s + self.frames - 0.5) / fps,
+                num_frames=self.frames,
+                size=resize,
+            )
+        if not isinstance(self.size, (tuple, list)):  # centre crop to size x size
             H, W = clip.shape[-2:]
             top, left = (H - self.size) // 2, (W - self.size) // 2
-            clip = clip[..., top:top + self.size, left:left + self.size]
-        return clip.contiguous()                                    # (3, frames, H, W)
+            clip = clip[..., top : top + self.size, left : left + self.size]
+        return clip.contiguous()  # (3, frames, H, W)
 
     def __repr__(self) -> str:
-        return (f"VideoFolder({str(self.root)!r}: {len(self.samples)} videos in {len(self.classes)} classes, "
-                f"{len(self)} clips of {self.frames} frames at {self.size}, sampling={self.sampling!r})")
+        return (
+            f"VideoFolder({str(self.root)!r}: {len(self.samples)} videos in {len(self.classes)} classes, "
+            f"{len(self)} clips of {self.frames} frames at {self.size}, sampling={self.sampling!r})"
+        )
 
 
 def _scan_video_folder(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
@@ -284,16 +323,23 @@ def _scan_video_folder(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
         raise ValueError(f"expected a folder laid out as root/<class>/<video file>, got a file: {root}")
     classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
     if not classes:
-        raise ValueError(f"{root} has no class folders: expected root/<class>/<video file>, "
-                         "e.g. root/jump/clip1.mp4 and root/run/clip2.mp4")
+        raise ValueError(
+            f"{root} has no class folders: expected root/<class>/<video file>, "
+            "e.g. root/jump/clip1.mp4 and root/run/clip2.mp4"
+        )
     samples = []
     for label, name in enumerate(classes):
-        files = sorted(p for p in (root / name).rglob("*")
-                       if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS
-                       and not any(part.startswith(".") for part in p.relative_to(root).parts))
+        files = sorted(
+            p
+            for p in (root / name).rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in VIDEO_EXTENSIONS
+            and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        )
         if not files:
-            raise ValueError(f"class {name!r} ({root / name}) has no video file; looked for "
-                             f"{', '.join(VIDEO_EXTENSIONS)}")
+            raise ValueError(
+                f"class {name!r} ({root / name}) has no video file; looked for {', '.join(VIDEO_EXTENSIONS)}"
+            )
         samples += [(p, label) for p in files]
     return classes, samples
 

@@ -1,4 +1,5 @@
 """Where models run: one place that picks the device and the CPU thread count."""
+
 from __future__ import annotations
 
 import math
@@ -8,6 +9,7 @@ from typing import Mapping
 
 import torch
 
+from .seed import env_int
 
 __all__ = ["get_device", "configure_threads", "default_num_threads", "cpu_quota", "THREADS_ENV_VAR"]
 
@@ -61,11 +63,12 @@ def cpu_quota(cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> float | None
     return None
 
 
-_READ = object()   # "read it from this machine"
+_READ = object()  # "read it from this machine"
 
 
-def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, affinity=_READ,
-                        cpu_count: int | None = None, load=_READ) -> int:
+def default_num_threads(
+    *, env: Mapping[str, str] | None = None, quota=_READ, affinity=_READ, cpu_count: int | None = None, load=_READ
+) -> int:
     """The number of CPU threads the suite should use, from what this process may actually run on.
 
     A pure decision when every input is given (as the tests do); left out, each is read from this machine.
@@ -89,14 +92,14 @@ def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, af
     """
     env = os.environ if env is None else env
     if env.get(THREADS_ENV_VAR) is not None:
-        return _env_int(env, THREADS_ENV_VAR)
-    workers = _env_int(env, "PYTEST_XDIST_WORKER_COUNT", 1)
+        return env_int(THREADS_ENV_VAR, env=env)
+    workers = env_int("PYTEST_XDIST_WORKER_COUNT", 1, env=env)
     if workers > 1:
         return 1
     if affinity is _READ:
         try:
             affinity = os.sched_getaffinity(0)
-        except (AttributeError, OSError):          # macOS, Windows: no affinity masks
+        except (AttributeError, OSError):  # macOS, Windows: no affinity masks
             affinity = None
     cpus = len(affinity) if affinity else (cpu_count or os.cpu_count() or 1)
     if quota is _READ:
@@ -106,24 +109,11 @@ def default_num_threads(*, env: Mapping[str, str] | None = None, quota=_READ, af
     if load is _READ:
         try:
             load = os.getloadavg()[0]
-        except (AttributeError, OSError):          # Windows
+        except (AttributeError, OSError):  # Windows
             load = None
     if cpus > 1 and load is not None and load >= cpus:
         return 1
     return max(1, cpus)
-
-
-def _env_int(env: Mapping[str, str], name: str, default: int | None = None) -> int:
-    """An integer setting ``name`` from the mapping ``env`` (``default`` when absent)."""
-    raw = env.get(name)
-    if raw is None:
-        if default is None:
-            raise ValueError(f"{name} is not set")
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def configure_threads(num_threads: int | None = None) -> int:

@@ -37,6 +37,7 @@ Nested ``nn.Sequential`` stacks are flattened; the five fusion models of :mod:`v
 are read through an explicit *plan* each (see ``_PLANS``). Anything else raises a ``ValueError``
 naming the layer.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,12 +47,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .models.fusion import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
+from .models import CNN3D, EarlyFusion, FrameCNN, LateFusionFC, LateFusionPool, SingleFrame
 
 __all__ = ["LayerRF", "MeasuredRF", "receptive_field", "empirical_receptive_field", "unit_field", "format_table"]
 
-Axes = tuple[int, int, int]          # one value per (t, h, w) axis
-Span = tuple[int, int]               # an inclusive index range (lo, hi)
+Axes = tuple[int, int, int]  # one value per (t, h, w) axis
+Span = tuple[int, int]  # an inclusive index range (lo, hi)
 AXES = "THW"
 
 
@@ -97,6 +98,7 @@ class MeasuredRF(NamedTuple):
 # Plans: a model as a list of steps, each a window per (t, h, w) axis.
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Step:
     """One layer of a plan: a sliding window per ``(t, h, w)`` axis, or (``target`` set) an adaptive pooling
@@ -111,8 +113,8 @@ class _Step:
     ceil_mode: bool = False
     target: tuple[int | None, int | None, int | None] | None = None
     channels: int | None = None
-    flatten: bool = False                 # output channels = C*T*H*W
-    in_channels: int | None = None        # checked against the incoming C when given
+    flatten: bool = False  # output channels = C*T*H*W
+    in_channels: int | None = None  # checked against the incoming C when given
 
 
 @dataclass(frozen=True)
@@ -128,12 +130,40 @@ class _Window:
 
 _CONVS = {nn.Conv1d: 1, nn.Conv2d: 2, nn.Conv3d: 3}
 _POOLS = {nn.MaxPool1d: 1, nn.MaxPool2d: 2, nn.MaxPool3d: 3, nn.AvgPool1d: 1, nn.AvgPool2d: 2, nn.AvgPool3d: 3}
-_ADAPTIVE = {nn.AdaptiveAvgPool1d: 1, nn.AdaptiveAvgPool2d: 2, nn.AdaptiveAvgPool3d: 3,
-             nn.AdaptiveMaxPool1d: 1, nn.AdaptiveMaxPool2d: 2, nn.AdaptiveMaxPool3d: 3}
-_POINTWISE = {nn.Identity, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU,
-              nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh, nn.Softplus,
-              nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d,
-              nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout}
+_ADAPTIVE = {
+    nn.AdaptiveAvgPool1d: 1,
+    nn.AdaptiveAvgPool2d: 2,
+    nn.AdaptiveAvgPool3d: 3,
+    nn.AdaptiveMaxPool1d: 1,
+    nn.AdaptiveMaxPool2d: 2,
+    nn.AdaptiveMaxPool3d: 3,
+}
+_POINTWISE = {
+    nn.Identity,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.Softplus,
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.BatchNorm3d,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+}
 _SCOPE = {1: "over time", 2: "per frame", 3: ""}
 
 
@@ -145,9 +175,11 @@ def _lift(value: int | Sequence[int] | None, dim: int, fill: int | None) -> tupl
 
 
 def _unsupported(module: nn.Module, name: str, why: str = "") -> ValueError:
-    return ValueError(f"receptive_field cannot handle layer '{name}' ({type(module).__name__}){why}; it knows "
-                      "Conv1d/2d/3d, Max/AvgPool1d/2d/3d, adaptive pooling, Flatten, Linear, BatchNorm, "
-                      "Dropout and elementwise activations, in nn.Sequential stacks, and the vulib fusion models")
+    return ValueError(
+        f"receptive_field cannot handle layer '{name}' ({type(module).__name__}){why}; it knows "
+        "Conv1d/2d/3d, Max/AvgPool1d/2d/3d, adaptive pooling, Flatten, Linear, BatchNorm, "
+        "Dropout and elementwise activations, in nn.Sequential stacks, and the vulib fusion models"
+    )
 
 
 def _leaf(module: nn.Module, name: str) -> _Step:
@@ -162,20 +194,33 @@ def _leaf(module: nn.Module, name: str) -> _Step:
         if module.padding_mode != "zeros":
             raise _unsupported(module, name, f" with padding_mode={module.padding_mode!r}")
         padding = module.padding
-        if isinstance(padding, str):                      # "valid" or "same"
+        if isinstance(padding, str):  # "valid" or "same"
             k_eff = [d * (k - 1) + 1 for k, d in zip(module.kernel_size, module.dilation)]
             if padding == "same" and any(k % 2 == 0 for k in k_eff):
                 raise _unsupported(module, name, " with padding='same' and an even kernel (asymmetric padding)")
             padding = tuple(0 if padding == "valid" else (k - 1) // 2 for k in k_eff)
-        return _Step(name, label, _lift(module.kernel_size, dim, 1), _lift(module.stride, dim, 1),
-                     _lift(padding, dim, 0), _lift(module.dilation, dim, 1),
-                     channels=module.out_channels, in_channels=module.in_channels)
+        return _Step(
+            name,
+            label,
+            _lift(module.kernel_size, dim, 1),
+            _lift(module.stride, dim, 1),
+            _lift(padding, dim, 0),
+            _lift(module.dilation, dim, 1),
+            channels=module.out_channels,
+            in_channels=module.in_channels,
+        )
     if kind in _POOLS:
         dim = _POOLS[kind]
         stride = module.stride if module.stride is not None else module.kernel_size
-        return _Step(name, label, _lift(module.kernel_size, dim, 1), _lift(stride, dim, 1),
-                     _lift(module.padding, dim, 0), _lift(getattr(module, "dilation", 1), dim, 1),
-                     ceil_mode=bool(module.ceil_mode))
+        return _Step(
+            name,
+            label,
+            _lift(module.kernel_size, dim, 1),
+            _lift(stride, dim, 1),
+            _lift(module.padding, dim, 0),
+            _lift(getattr(module, "dilation", 1), dim, 1),
+            ceil_mode=bool(module.ceil_mode),
+        )
     if kind in _ADAPTIVE:
         return _Step(name, label, target=_lift(module.output_size, _ADAPTIVE[kind], None))
     if kind is nn.Flatten:
@@ -200,8 +245,13 @@ def _layers(module: nn.Module, name: str) -> list[_Step]:
     return [_leaf(module, name or type(module).__name__)]
 
 
-def _require(model: nn.Module, shape: tuple[int, ...], channels: int, frames: int | None = None,
-             size: tuple[int, int] | None = None) -> None:
+def _require(
+    model: nn.Module,
+    shape: tuple[int, ...],
+    channels: int,
+    frames: int | None = None,
+    size: tuple[int, int] | None = None,
+) -> None:
     """Refuse the input shapes the model's own ``forward`` refuses, with the same kind of message."""
     C, T, H, W = shape
     name = type(model).__name__
@@ -216,10 +266,12 @@ def _require(model: nn.Module, shape: tuple[int, ...], channels: int, frames: in
 def _plan_single_frame(m: SingleFrame, shape: tuple[int, ...]) -> list[_Step]:
     # Evaluation mode: every frame is classified, then the frame probabilities are averaged.
     _require(m, shape, m.channels)
-    return [*_layers(m.backbone, "backbone"),
-            _Step("max over H,W", "global max per frame", target=(None, 1, 1)),
-            _Step("head", "Linear per frame", target=(None, 1, 1), channels=m.head.out_features),
-            _Step("mean over T", "average of frame probabilities", target=(1, None, None))]
+    return [
+        *_layers(m.backbone, "backbone"),
+        _Step("max over H,W", "global max per frame", target=(None, 1, 1)),
+        _Step("head", "Linear per frame", target=(None, 1, 1), channels=m.head.out_features),
+        _Step("mean over T", "average of frame probabilities", target=(1, None, None)),
+    ]
 
 
 def _plan_late_fc(m: LateFusionFC, shape: tuple[int, ...]) -> list[_Step]:
@@ -229,8 +281,11 @@ def _plan_late_fc(m: LateFusionFC, shape: tuple[int, ...]) -> list[_Step]:
 
 def _plan_late_pool(m: LateFusionPool, shape: tuple[int, ...]) -> list[_Step]:
     _require(m, shape, m.channels)
-    return [*_layers(m.backbone, "backbone"),
-            _Step("mean over T,H,W", "global average", target=(1, 1, 1)), *_layers(m.head, "head")]
+    return [
+        *_layers(m.backbone, "backbone"),
+        _Step("mean over T,H,W", "global average", target=(1, 1, 1)),
+        *_layers(m.head, "head"),
+    ]
 
 
 def _plan_early(m: EarlyFusion, shape: tuple[int, ...]) -> list[_Step]:
@@ -238,20 +293,37 @@ def _plan_early(m: EarlyFusion, shape: tuple[int, ...]) -> list[_Step]:
     # frames with no temporal padding: its output has temporal extent 1, and the rest is a 2D network.
     _require(m, shape, m.channels, m.frames)
     first, *_ = _layers(m.backbone.layers[:1], "backbone.layers")
-    first = _Step(first.name, "Conv2d over all T frames", (m.frames,) + first.kernel[1:], first.stride,
-                  first.padding, first.dilation, channels=first.channels)
-    return [first, *_layers(m.backbone.layers[1:], "backbone.layers"),
-            _Step("max over H,W", "global max", target=(1, 1, 1)), *_layers(m.head, "head")]
+    first = _Step(
+        first.name,
+        "Conv2d over all T frames",
+        (m.frames,) + first.kernel[1:],
+        first.stride,
+        first.padding,
+        first.dilation,
+        channels=first.channels,
+    )
+    return [
+        first,
+        *_layers(m.backbone.layers[1:], "backbone.layers"),
+        _Step("max over H,W", "global max", target=(1, 1, 1)),
+        *_layers(m.head, "head"),
+    ]
 
 
 def _plan_cnn3d(m: CNN3D, shape: tuple[int, ...]) -> list[_Step]:
-    return [*_layers(m.features, "features"),
-            _Step("max over T,H,W", "global max", target=(1, 1, 1)), *_layers(m.head, "head")]
+    return [
+        *_layers(m.features, "features"),
+        _Step("max over T,H,W", "global max", target=(1, 1, 1)),
+        *_layers(m.head, "head"),
+    ]
 
 
 _PLANS: dict[type, Callable[[nn.Module, tuple[int, ...]], list[_Step]]] = {
-    SingleFrame: _plan_single_frame, LateFusionFC: _plan_late_fc, LateFusionPool: _plan_late_pool,
-    EarlyFusion: _plan_early, CNN3D: _plan_cnn3d,
+    SingleFrame: _plan_single_frame,
+    LateFusionFC: _plan_late_fc,
+    LateFusionPool: _plan_late_pool,
+    EarlyFusion: _plan_early,
+    CNN3D: _plan_cnn3d,
 }
 
 
@@ -259,19 +331,24 @@ _PLANS: dict[type, Callable[[nn.Module, tuple[int, ...]], list[_Step]]] = {
 # Walking a plan over a concrete input shape.
 # --------------------------------------------------------------------------------------------------
 
+
 def _check_input_shape(input_shape: object) -> tuple[int, int, int, int]:
-    ok = (isinstance(input_shape, (tuple, list, torch.Size)) and len(input_shape) == 4
-          and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in input_shape))
+    ok = (
+        isinstance(input_shape, (tuple, list, torch.Size))
+        and len(input_shape) == 4
+        and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in input_shape)
+    )
     if not ok:
-        raise ValueError(f"expected input_shape (C, T, H, W) of four positive integers, e.g. (3, 16, 64, 64), "
-                         f"got {input_shape!r}")
+        raise ValueError(
+            f"expected input_shape (C, T, H, W) of four positive integers, e.g. (3, 16, 64, 64), got {input_shape!r}"
+        )
     return tuple(input_shape)  # type: ignore[return-value]
 
 
 def _out_extent(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     """Output extent along one axis, as PyTorch computes it for convolution and pooling."""
     out = (n + 2 * p - (d * (k - 1) + 1) + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (out - 1) * s >= n + p:      # the last window must start inside the input or left padding
+    if ceil_mode and (out - 1) * s >= n + p:  # the last window must start inside the input or left padding
         out -= 1
     return out
 
@@ -280,23 +357,31 @@ def _resolve(step: _Step, shape: tuple[int, ...]) -> tuple[_Window, tuple[int, i
     """What ``step`` does to an input of ``shape`` ``(C, T, H, W)``: its window and its output shape."""
     C, extent = shape[0], shape[1:]
     if step.in_channels is not None and step.in_channels != C:
-        raise ValueError(f"layer '{step.name}' ({step.layer}) expects {step.in_channels} input channels, "
-                         f"got C={C} (input shape {shape})")
+        raise ValueError(
+            f"layer '{step.name}' ({step.layer}) expects {step.in_channels} input channels, "
+            f"got C={C} (input shape {shape})"
+        )
     if step.target is None:
         window = _Window(step.kernel, step.stride, step.padding, step.dilation, step.ceil_mode)
     else:
         for axis, n, t in zip(AXES, extent, step.target):
             if t is not None and n % t:
-                raise ValueError(f"receptive_field cannot handle layer '{step.name}' ({step.layer}): it pools "
-                                 f"extent {n} along {axis} to {t}, which does not divide it evenly")
+                raise ValueError(
+                    f"receptive_field cannot handle layer '{step.name}' ({step.layer}): it pools "
+                    f"extent {n} along {axis} to {t}, which does not divide it evenly"
+                )
         k = tuple(1 if t is None else n // t for n, t in zip(extent, step.target))
         window = _Window(k, k, (0, 0, 0), (1, 1, 1))
-    out = tuple(_out_extent(n, *g, window.ceil_mode) for n, *g in
-                zip(extent, window.kernel, window.stride, window.padding, window.dilation))
+    out = tuple(
+        _out_extent(n, *g, window.ceil_mode)
+        for n, *g in zip(extent, window.kernel, window.stride, window.padding, window.dilation)
+    )
     for axis, n, o in zip(AXES, extent, out):
         if o < 1:
-            raise ValueError(f"layer '{step.name}' ({step.layer}) leaves no output along {axis}: input extent {n}, "
-                             f"window {window}; the input is too small for this network")
+            raise ValueError(
+                f"layer '{step.name}' ({step.layer}) leaves no output along {axis}: input extent {n}, "
+                f"window {window}; the input is too small for this network"
+            )
     channels = C * extent[0] * extent[1] * extent[2] if step.flatten else (step.channels or C)
     return window, (channels, *out)
 
@@ -319,6 +404,7 @@ def _walk(model: nn.Module, input_shape: object) -> list[tuple[_Step, _Window, t
 # The analytic fields.
 # --------------------------------------------------------------------------------------------------
 
+
 def receptive_field(model: nn.Module, input_shape: Sequence[int]) -> list[LayerRF]:
     """The receptive field of every layer of ``model`` for clips of ``input_shape`` ``(C, T, H, W)``.
 
@@ -337,8 +423,18 @@ def receptive_field(model: nn.Module, input_shape: Sequence[int]) -> list[LayerR
             size[a] += w.dilation[a] * (w.kernel[a] - 1) * jump[a]
             start[a] -= w.padding[a] * jump[a]
             jump[a] *= w.stride[a]
-        fields.append(LayerRF(step.name, out_shape, tuple(min(s, n) for s, n in zip(size, extent)), tuple(jump),
-                              tuple(start), tuple(size), extent, step.layer))
+        fields.append(
+            LayerRF(
+                step.name,
+                out_shape,
+                tuple(min(s, n) for s, n in zip(size, extent)),
+                tuple(jump),
+                tuple(start),
+                tuple(size),
+                extent,
+                step.layer,
+            )
+        )
     return fields
 
 
@@ -368,8 +464,17 @@ def format_table(fields: Sequence[LayerRF]) -> str:
     """The fields as a text table, one row per layer, as in the lecture."""
     x = "\u00d7"
     rows = [("layer", "type", f"output C{x}T{x}H{x}W", f"size t{x}h{x}w", f"jump t{x}h{x}w", "start t,h,w")]
-    rows += [(f.name, f.layer, x.join(map(str, f.out_shape)), x.join(map(str, f.size)), x.join(map(str, f.jump)),
-              ",".join(map(str, f.start))) for f in fields]
+    rows += [
+        (
+            f.name,
+            f.layer,
+            x.join(map(str, f.out_shape)),
+            x.join(map(str, f.size)),
+            x.join(map(str, f.jump)),
+            ",".join(map(str, f.start)),
+        )
+        for f in fields
+    ]
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
 
@@ -377,6 +482,7 @@ def format_table(fields: Sequence[LayerRF]) -> str:
 # --------------------------------------------------------------------------------------------------
 # The measured fields.
 # --------------------------------------------------------------------------------------------------
+
 
 def _window_sum(x: torch.Tensor, w: _Window) -> torch.Tensor:
     """Sum of every window of ``x`` ``(1, 1, T, H, W)``: a convolution with a kernel of ones.
@@ -388,7 +494,7 @@ def _window_sum(x: torch.Tensor, w: _Window) -> torch.Tensor:
     if w.kernel == w.stride == (1, 1, 1) and w.padding == (0, 0, 0):
         return x
     extra = w.stride if w.ceil_mode else (0, 0, 0)
-    pads = [n for a in (2, 1, 0) for n in (w.padding[a], w.padding[a] + extra[a])]   # F.pad: last axis first
+    pads = [n for a in (2, 1, 0) for n in (w.padding[a], w.padding[a] + extra[a])]  # F.pad: last axis first
     y = F.conv3d(F.pad(x, pads), x.new_ones((1, 1) + w.kernel), stride=w.stride, dilation=w.dilation)
     if w.ceil_mode:
         pooled = F.max_pool3d(torch.zeros(x.shape), w.kernel, w.stride, w.padding, w.dilation, ceil_mode=True)
@@ -397,8 +503,9 @@ def _window_sum(x: torch.Tensor, w: _Window) -> torch.Tensor:
     return y
 
 
-def empirical_receptive_field(model: nn.Module, input_shape: Sequence[int], out_index: Sequence[int],
-                              layer: int | str | None = None) -> MeasuredRF:
+def empirical_receptive_field(
+    model: nn.Module, input_shape: Sequence[int], out_index: Sequence[int], layer: int | str | None = None
+) -> MeasuredRF:
     """Measure the receptive field of one output unit by back-propagating a one-hot gradient.
 
     The model is rebuilt for measurement from the same plan :func:`receptive_field` reads: one channel,
@@ -433,7 +540,7 @@ def empirical_receptive_field(model: nn.Module, input_shape: Sequence[int], out_
         y = _window_sum(y, window)
     t, h, w = _check_index(y.shape[2:], out_index, f"layer '{names[stop]}'")
     y[0, 0, t, h, w].backward()
-    grad = x.grad[0, 0]                                                           # (T, H, W), >= 0
+    grad = x.grad[0, 0]  # (T, H, W), >= 0
     region = []
     for a in range(3):
         hit = grad.sum(dim=[b for b in range(3) if b != a]).nonzero().flatten()

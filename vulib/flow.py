@@ -19,6 +19,7 @@ found so far and estimating what is left.
 
 Everything is batched PyTorch, so it runs on CPU or GPU without change.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,10 +29,19 @@ import torch.nn.functional as F
 
 from .tensors import check_video
 
-__all__ = ["lucas_kanade", "horn_schunck", "auto_levels", "warp", "endpoint_error", "flow_to_color", "color_wheel", "stack_flow",
-           "show_flow",
-           "shifted_texture",
-           "spatial_gradients"]
+__all__ = [
+    "lucas_kanade",
+    "horn_schunck",
+    "auto_levels",
+    "warp",
+    "endpoint_error",
+    "flow_to_color",
+    "color_wheel",
+    "stack_flow",
+    "show_flow",
+    "shifted_texture",
+    "spatial_gradients",
+]
 
 
 # ----------------------------------------------------------------------------------------
@@ -49,8 +59,9 @@ def _check_frame_pair(frame1: torch.Tensor, frame2: torch.Tensor) -> None:
     for name, f in (("frame1", frame1), ("frame2", frame2)):
         if not isinstance(f, torch.Tensor) or f.ndim != 4:
             got = tuple(f.shape) if isinstance(f, torch.Tensor) else type(f).__name__
-            raise ValueError(f"expected {name} of shape (B, C, H, W), got {got}; "
-                             "for a whole clip pass one (B, C, T, H, W) tensor")
+            raise ValueError(
+                f"expected {name} of shape (B, C, H, W), got {got}; for a whole clip pass one (B, C, T, H, W) tensor"
+            )
         if not f.is_floating_point():
             raise ValueError(f"expected {name} of a floating dtype (float32 in [0, 1]), got {f.dtype}")
         if not torch.isfinite(f).all():
@@ -68,9 +79,9 @@ def _pairs(frame1: torch.Tensor, frame2: torch.Tensor | None):
         B, C, T, H, W = frame1.shape
         if T < 2:
             raise ValueError(f"a clip needs at least 2 frames to have a flow, got T={T}")
-        f1 = frame1[:, :, :-1].transpose(1, 2).reshape(B * (T - 1), C, H, W)   # (B*(T-1), C, H, W)
+        f1 = frame1[:, :, :-1].transpose(1, 2).reshape(B * (T - 1), C, H, W)  # (B*(T-1), C, H, W)
         f2 = frame1[:, :, 1:].transpose(1, 2).reshape(B * (T - 1), C, H, W)
-        return f1, f2, lambda fl: fl.view(B, T - 1, 2, H, W).transpose(1, 2)   # -> (B, 2, T-1, H, W)
+        return f1, f2, lambda fl: fl.view(B, T - 1, 2, H, W).transpose(1, 2)  # -> (B, 2, T-1, H, W)
     _check_frame_pair(frame1, frame2)
     return frame1, frame2, lambda fl: fl
 
@@ -115,11 +126,14 @@ def warp(frame: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     if frame.shape[0] != flow.shape[0] or frame.shape[2:] != flow.shape[2:]:
         raise ValueError(f"frame {tuple(frame.shape)} and flow {tuple(flow.shape)} must share B, H and W")
     B, _, H, W = flow.shape
-    ys, xs = torch.meshgrid(torch.arange(H, dtype=flow.dtype, device=flow.device),
-                            torch.arange(W, dtype=flow.dtype, device=flow.device), indexing="ij")
-    x = xs + flow[:, 0]                                              # (B, H, W): where to read from
+    ys, xs = torch.meshgrid(
+        torch.arange(H, dtype=flow.dtype, device=flow.device),
+        torch.arange(W, dtype=flow.dtype, device=flow.device),
+        indexing="ij",
+    )
+    x = xs + flow[:, 0]  # (B, H, W): where to read from
     y = ys + flow[:, 1]
-    grid = torch.stack([2 * x / max(W - 1, 1) - 1, 2 * y / max(H - 1, 1) - 1], dim=-1)   # (B, H, W, 2) in [-1, 1]
+    grid = torch.stack([2 * x / max(W - 1, 1) - 1, 2 * y / max(H - 1, 1) - 1], dim=-1)  # (B, H, W, 2) in [-1, 1]
     return F.grid_sample(frame.to(flow.dtype), grid, mode="bilinear", padding_mode="border", align_corners=True)
 
 
@@ -133,7 +147,7 @@ def endpoint_error(flow: torch.Tensor, true_flow: torch.Tensor, mask: torch.Tens
         raise ValueError(f"expected two flows of the same shape, got {_shape(flow)} and {_shape(true_flow)}")
     if flow.ndim not in (4, 5) or flow.shape[1] != 2:
         raise ValueError(f"expected flows of shape (B, 2, H, W) or (B, 2, T, H, W), got {tuple(flow.shape)}")
-    err = (flow - true_flow).norm(dim=1)                             # (B, H, W) or (B, T, H, W)
+    err = (flow - true_flow).norm(dim=1)  # (B, H, W) or (B, T, H, W)
     if mask is None:
         return err.mean().item()
     if mask.shape != err.shape:
@@ -160,7 +174,8 @@ def auto_levels(height: int, width: int) -> int:
 
 
 def halve(image: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
-    """One level down a Gaussian pyramid: blur, then average 2 x 2 blocks. ``(N, 1, H, W) -> (N, 1, ceil(H/2), ceil(W/2))``.
+    """One level down a Gaussian pyramid: blur, then average 2 x 2 blocks.
+    ``(N, 1, H, W) -> (N, 1, ceil(H/2), ceil(W/2))``.
 
     The blur (``sigma`` pixels; 0: none, a plain box pyramid) is anti-aliasing: detail finer than the coarser
     grid can hold would otherwise fold into false coarse patterns, which a coarse level then tracks in the
@@ -169,8 +184,9 @@ def halve(image: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
     return F.avg_pool2d(_blur(image, sigma), 2, ceil_mode=True)
 
 
-def _coarse_to_fine(f1: torch.Tensor, f2: torch.Tensor, levels: int | None, warps: int, step,
-                    pyramid_sigma: float = 0.0) -> torch.Tensor:
+def _coarse_to_fine(
+    f1: torch.Tensor, f2: torch.Tensor, levels: int | None, warps: int, step, pyramid_sigma: float = 0.0
+) -> torch.Tensor:
     """Run ``step(img1, img2_warped, flow) -> flow`` from the coarsest pyramid level to the finest."""
     H, W = f1.shape[-2:]
     levels = auto_levels(H, W) if levels is None else levels
@@ -183,12 +199,13 @@ def _coarse_to_fine(f1: torch.Tensor, f2: torch.Tensor, levels: int | None, warp
         a, b = pyramid[-1]
         pyramid.append((halve(a, pyramid_sigma), halve(b, pyramid_sigma)))
     flow = None
-    for a, b in reversed(pyramid):                                   # coarsest first
+    for a, b in reversed(pyramid):  # coarsest first
         if flow is None:
             flow = a.new_zeros(a.shape[0], 2, *a.shape[-2:])
-        else:                                                        # up one level: twice the pixels, twice the motion
-            scale = torch.tensor([a.shape[-1] / flow.shape[-1], a.shape[-2] / flow.shape[-2]],
-                                 dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
+        else:  # up one level: twice the pixels, twice the motion
+            scale = torch.tensor(
+                [a.shape[-1] / flow.shape[-1], a.shape[-2] / flow.shape[-2]], dtype=flow.dtype, device=flow.device
+            ).view(1, 2, 1, 1)
             flow = F.interpolate(flow, size=a.shape[-2:], mode="bilinear", align_corners=False) * scale
         for _ in range(warps):
             flow = step(a, warp(b, flow), flow)
@@ -197,13 +214,21 @@ def _coarse_to_fine(f1: torch.Tensor, f2: torch.Tensor, levels: int | None, warp
 
 def _in_chunks(f1: torch.Tensor, f2: torch.Tensor, estimate, sigma: float, pairs: int = 256) -> torch.Tensor:
     """Grey, blur and ``estimate`` at most ``pairs`` frame pairs at a time (bounded memory for big batches)."""
-    prep = lambda f: _blur(_gray(f.float()), sigma)                # (n, C, H, W) -> (n, 1, H, W)
-    return torch.cat([estimate(prep(f1[i:i + pairs]), prep(f2[i:i + pairs])) for i in range(0, f1.shape[0], pairs)])
+    prep = lambda f: _blur(_gray(f.float()), sigma)  # (n, C, H, W) -> (n, 1, H, W)
+    return torch.cat([estimate(prep(f1[i : i + pairs]), prep(f2[i : i + pairs])) for i in range(0, f1.shape[0], pairs)])
 
 
-def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, window: int = 5,
-                 levels: int | None = None, warps: int = 2, sigma: float = 1.0, eps: float = 1e-3,
-                 pyramid_sigma: float = 1.0) -> torch.Tensor:
+def lucas_kanade(
+    frame1: torch.Tensor,
+    frame2: torch.Tensor | None = None,
+    *,
+    window: int = 5,
+    levels: int | None = None,
+    warps: int = 2,
+    sigma: float = 1.0,
+    eps: float = 1e-3,
+    pyramid_sigma: float = 1.0,
+) -> torch.Tensor:
     """Lucas--Kanade optical flow: least squares over a ``window x window`` neighbourhood of each pixel.
 
     In each window, every pixel gives one equation ``Ix u + Iy v = -It``; the least-squares solution is
@@ -226,19 +251,19 @@ def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, wi
         raise ValueError(f"window must be a positive odd number of pixels, got {window}")
     f1, f2, unpack = _pairs(frame1, frame2)
 
-    def box(x):                                                      # window sums (as means; M and b scale alike)
+    def box(x):  # window sums (as means; M and b scale alike)
         return F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1)
 
     def step(a, b, flow):
         ix1, iy1 = spatial_gradients(a)
         ix2, iy2 = spatial_gradients(b)
-        ix, iy, it = (ix1 + ix2) / 2, (iy1 + iy2) / 2, b - a        # (N, 1, H, W) each
+        ix, iy, it = (ix1 + ix2) / 2, (iy1 + iy2) / 2, b - a  # (N, 1, H, W) each
         sxx, sxy, syy = box(ix * ix) + eps, box(ix * iy), box(iy * iy) + eps
         sxt, syt = box(ix * it), box(iy * it)
         det = sxx * syy - sxy * sxy
-        du = -(syy * sxt - sxy * syt) / det                         # solve the 2x2 system at every pixel
+        du = -(syy * sxt - sxy * syt) / det  # solve the 2x2 system at every pixel
         dv = -(sxx * syt - sxy * sxt) / det
-        return box(flow + torch.cat([du, dv], dim=1))                # smoothed, so warping stays stable
+        return box(flow + torch.cat([du, dv], dim=1))  # smoothed, so warping stays stable
 
     return unpack(_in_chunks(f1, f2, lambda a, b: _coarse_to_fine(a, b, levels, warps, step, pyramid_sigma), sigma))
 
@@ -246,8 +271,16 @@ def lucas_kanade(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, wi
 _HS_NEIGHBOURS = torch.tensor([[1 / 12, 1 / 6, 1 / 12], [1 / 6, 0.0, 1 / 6], [1 / 12, 1 / 6, 1 / 12]])
 
 
-def horn_schunck(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, alpha: float = 0.1,
-                 iterations: int = 50, levels: int | None = None, warps: int = 3, sigma: float = 1.0) -> torch.Tensor:
+def horn_schunck(
+    frame1: torch.Tensor,
+    frame2: torch.Tensor | None = None,
+    *,
+    alpha: float = 0.1,
+    iterations: int = 50,
+    levels: int | None = None,
+    warps: int = 3,
+    sigma: float = 1.0,
+) -> torch.Tensor:
     """Horn--Schunck optical flow: brightness constancy plus smoothness over the whole image.
 
     Minimizes ``sum (Ix u + Iy v + It)^2 + alpha^2 (|grad u|^2 + |grad v|^2)`` by Jacobi iterations:
@@ -271,8 +304,8 @@ def horn_schunck(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, al
         ix1, iy1 = spatial_gradients(a)
         ix2, iy2 = spatial_gradients(b)
         ix, iy, it = (ix1 + ix2) / 2, (iy1 + iy2) / 2, b - a
-        denom = alpha ** 2 + ix * ix + iy * iy
-        d = torch.zeros_like(flow)                                   # the increment on top of `flow`
+        denom = alpha**2 + ix * ix + iy * iy
+        d = torch.zeros_like(flow)  # the increment on top of `flow`
         for _ in range(iterations):
             avg = F.conv2d(F.pad(flow + d, (1, 1, 1, 1), mode="replicate"), kernel, groups=2) - flow
             r = (ix * avg[:, :1] + iy * avg[:, 1:] + it) / denom
@@ -287,7 +320,7 @@ def horn_schunck(frame1: torch.Tensor, frame2: torch.Tensor | None = None, *, al
 # ----------------------------------------------------------------------------------------
 def _hsv_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """HSV in [0, 1] (any equal shapes) -> RGB (..., 3) in [0, 1]."""
-    k = torch.stack([(5 + h * 6) % 6, (3 + h * 6) % 6, (1 + h * 6) % 6], dim=-1)   # (..., 3)
+    k = torch.stack([(5 + h * 6) % 6, (3 + h * 6) % 6, (1 + h * 6) % 6], dim=-1)  # (..., 3)
     return v[..., None] - (v * s)[..., None] * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
 
 
@@ -307,7 +340,7 @@ def flow_to_color(flow: torch.Tensor, max_magnitude: float | None = None) -> tor
     top = float(max_magnitude) if max_magnitude is not None else max(mag.max().item(), 1e-6)
     if top <= 0:
         raise ValueError(f"max_magnitude must be > 0 pixels, got {max_magnitude}")
-    hue = (torch.atan2(v, u) / (2 * math.pi)) % 1.0                   # image y points down: down = +90 degrees
+    hue = (torch.atan2(v, u) / (2 * math.pi)) % 1.0  # image y points down: down = +90 degrees
     rgb = _hsv_to_rgb(hue, (mag / top).clamp(0, 1), torch.ones_like(mag))
     return rgb[0] if single else rgb
 
@@ -318,16 +351,25 @@ def color_wheel(size: int = 65, max_magnitude: float = 1.0) -> torch.Tensor:
     if size < 3:
         raise ValueError(f"size must be at least 3 pixels, got {size}")
     c = (size - 1) / 2
-    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32),
-                            indexing="ij")
-    flow = torch.stack([(xs - c) / c, (ys - c) / c]) * max_magnitude   # (2, size, size)
+    ys, xs = torch.meshgrid(
+        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
+    )
+    flow = torch.stack([(xs - c) / c, (ys - c) / c]) * max_magnitude  # (2, size, size)
     rgb = flow_to_color(flow, max_magnitude=max_magnitude)
     outside = (flow.norm(dim=0) > max_magnitude)[..., None]
     return torch.where(outside, torch.ones_like(rgb), rgb)
 
 
-def show_flow(ax, flow: torch.Tensor, *, max_magnitude: float | None = None, arrows: bool = True,
-              step: int | None = None, min_speed: float = 0.2, arrow_color: str = "black"):
+def show_flow(
+    ax,
+    flow: torch.Tensor,
+    *,
+    max_magnitude: float | None = None,
+    arrows: bool = True,
+    step: int | None = None,
+    min_speed: float = 0.2,
+    arrow_color: str = "black",
+):
     """Draw one flow field ``(2, H, W)`` on a matplotlib ``ax``: the colour picture of
     :func:`flow_to_color` *and*, by default, arrows every ``step`` pixels.
 
@@ -338,8 +380,10 @@ def show_flow(ax, flow: torch.Tensor, *, max_magnitude: float | None = None, arr
     the figure gives the direction in another way.  Returns the ``AxesImage``.
     """
     if not (isinstance(flow, torch.Tensor) and flow.ndim == 3 and flow.shape[0] == 2):
-        raise ValueError(f"expected one flow field of shape (2, H, W), got "
-                         f"{tuple(flow.shape) if isinstance(flow, torch.Tensor) else type(flow).__name__}")
+        raise ValueError(
+            f"expected one flow field of shape (2, H, W), got "
+            f"{tuple(flow.shape) if isinstance(flow, torch.Tensor) else type(flow).__name__}"
+        )
     if step is not None and step < 1:
         raise ValueError(f"step must be at least 1 pixel, got {step}")
     flow = flow.detach().float().cpu()
@@ -351,8 +395,18 @@ def show_flow(ax, flow: torch.Tensor, *, max_magnitude: float | None = None, arr
         u, v = flow[0, ys, xs], flow[1, ys, xs]
         keep = torch.hypot(u, v) > min_speed
         if keep.any():
-            ax.quiver(xs[keep].numpy(), ys[keep].numpy(), u[keep].numpy(), v[keep].numpy(), color=arrow_color,
-                      angles="xy", scale_units="xy", scale=1, width=0.012, headwidth=3)
+            ax.quiver(
+                xs[keep].numpy(),
+                ys[keep].numpy(),
+                u[keep].numpy(),
+                v[keep].numpy(),
+                color=arrow_color,
+                angles="xy",
+                scale_units="xy",
+                scale=1,
+                width=0.012,
+                headwidth=3,
+            )
     ax.set_xticks([]), ax.set_yticks([])
     return im
 
@@ -366,11 +420,12 @@ def stack_flow(flows: torch.Tensor) -> torch.Tensor:
     if not isinstance(flows, torch.Tensor) or flows.ndim != 5 or flows.shape[1] != 2:
         raise ValueError(f"expected flows of shape (B, 2, L, H, W), got {_shape(flows)}")
     B, _, L, H, W = flows.shape
-    return flows.transpose(1, 2).reshape(B, 2 * L, H, W)          # (B, L, 2, H, W) -> (B, 2L, H, W)
+    return flows.transpose(1, 2).reshape(B, 2 * L, H, W)  # (B, L, 2, H, W) -> (B, 2L, H, W)
 
 
-def shifted_texture(n: int, height: int, width: int, shift: tuple[float, float] = (0.0, 0.0),
-                    seed: int = 0) -> torch.Tensor:
+def shifted_texture(
+    n: int, height: int, width: int, shift: tuple[float, float] = (0.0, 0.0), seed: int = 0
+) -> torch.Tensor:
     """A test pattern for flow: smooth random textures (sums of 12 low-frequency sinusoids), moved by
     exactly ``shift = (dx, dy)`` pixels -- computed, not interpolated, so any sub-pixel shift is exact.
 
@@ -379,12 +434,13 @@ def shifted_texture(n: int, height: int, width: int, shift: tuple[float, float] 
     Shape ``(n, 3, height, width)``, grey, values in [0, 1].
     """
     g = torch.Generator().manual_seed(seed)
-    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float64), torch.arange(width, dtype=torch.float64),
-                            indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(height, dtype=torch.float64), torch.arange(width, dtype=torch.float64), indexing="ij"
+    )
     out = torch.zeros(n, 1, height, width, dtype=torch.float64)
     for _ in range(12):
-        f = (torch.rand(n, 2, generator=g, dtype=torch.float64) - 0.5) * 0.25        # cycles per pixel
+        f = (torch.rand(n, 2, generator=g, dtype=torch.float64) - 0.5) * 0.25  # cycles per pixel
         phase = torch.rand(n, generator=g, dtype=torch.float64) * 2 * math.pi
         arg = f[:, 0, None, None] * (xs - shift[0]) + f[:, 1, None, None] * (ys - shift[1])
         out += torch.sin(2 * math.pi * arg + phase[:, None, None])[:, None]
-    return (0.5 + out / 12).float().repeat(1, 3, 1, 1)                                 # (n, 3, H, W)
+    return (0.5 + out / 12).float().repeat(1, 3, 1, 1)  # (n, 3, H, W)

@@ -29,6 +29,7 @@ the clip length T is preserved (``kT // 2`` frames before, ``kT - 1 - kT // 2`` 
 
 Shape conventions: images ``(B, C, H, W)``, videos ``(B, C, T, H, W)``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -45,10 +46,29 @@ MODES = ("mean", "center")
 # Layers that work unchanged on (B, C, T, H, W): they act on each value, on the channel axis, or on
 # features that a global pooling has already flattened.
 _UNCHANGED = (
-    nn.Identity, nn.Linear, nn.Flatten, nn.Dropout, nn.AlphaDropout,
-    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
-    nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid, nn.Softplus,
-    nn.Softmax, nn.LogSoftmax,
+    nn.Identity,
+    nn.Linear,
+    nn.Flatten,
+    nn.Dropout,
+    nn.AlphaDropout,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.Hardtanh,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.Softplus,
+    nn.Softmax,
+    nn.LogSoftmax,
 )
 
 
@@ -75,8 +95,10 @@ class InflatedConv3d(nn.Conv3d):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if isinstance(self.padding, str) or self.padding[0] != 0:
-            raise ValueError(f"InflatedConv3d pads time itself (by replicating edge frames): give a temporal "
-                             f"padding of 0 and integer spatial padding, got padding={self.padding!r}")
+            raise ValueError(
+                f"InflatedConv3d pads time itself (by replicating edge frames): give a temporal "
+                f"padding of 0 and integer spatial padding, got padding={self.padding!r}"
+            )
         total = self.dilation[0] * (self.kernel_size[0] - 1)
         before = self.dilation[0] * (self.kernel_size[0] // 2)
         self.time_padding: tuple[int, int] = (before, total - before)
@@ -84,7 +106,7 @@ class InflatedConv3d(nn.Conv3d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         before, after = self.time_padding
         if before or after:
-            x = F.pad(x, (0, 0, 0, 0, before, after), mode="replicate")   # (B, C_in, T + kT - 1, H, W)
+            x = F.pad(x, (0, 0, 0, 0, before, after), mode="replicate")  # (B, C_in, T + kT - 1, H, W)
         return super().forward(x)
 
     def extra_repr(self) -> str:
@@ -99,8 +121,10 @@ def _spatial_padding(conv: nn.Conv2d) -> tuple[int, int]:
         return (0, 0)
     totals = [d * (k - 1) for d, k in zip(conv.dilation, conv.kernel_size)]
     if any(t % 2 for t in totals):
-        raise ValueError(f"cannot inflate a Conv2d with padding='same' and an even kernel extent "
-                         f"(kernel {conv.kernel_size}, dilation {conv.dilation}): its padding is asymmetric")
+        raise ValueError(
+            f"cannot inflate a Conv2d with padding='same' and an even kernel extent "
+            f"(kernel {conv.kernel_size}, dilation {conv.dilation}): its padding is asymmetric"
+        )
     return (totals[0] // 2, totals[1] // 2)
 
 
@@ -132,10 +156,18 @@ def inflate_conv2d(conv: nn.Conv2d, time_kernel: int = 3, mode: str = "mean") ->
     kt = _check_time_size(time_kernel, "time_kernel")
     weight = inflate_weight(conv.weight.detach(), kt, mode)
     new = InflatedConv3d(
-        conv.in_channels, conv.out_channels, (kt, *conv.kernel_size),
-        stride=(1, *conv.stride), padding=(0, *_spatial_padding(conv)), dilation=(1, *conv.dilation),
-        groups=conv.groups, bias=conv.bias is not None, padding_mode=conv.padding_mode,
-        device=conv.weight.device, dtype=conv.weight.dtype)
+        conv.in_channels,
+        conv.out_channels,
+        (kt, *conv.kernel_size),
+        stride=(1, *conv.stride),
+        padding=(0, *_spatial_padding(conv)),
+        dilation=(1, *conv.dilation),
+        groups=conv.groups,
+        bias=conv.bias is not None,
+        padding_mode=conv.padding_mode,
+        device=conv.weight.device,
+        dtype=conv.weight.dtype,
+    )
     with torch.no_grad():
         new.weight.copy_(weight)
         if conv.bias is not None:
@@ -149,10 +181,15 @@ def inflate_conv2d(conv: nn.Conv2d, time_kernel: int = 3, mode: str = "mean") ->
 def _inflate_batchnorm(bn: nn.BatchNorm2d) -> nn.BatchNorm3d:
     """``BatchNorm2d -> BatchNorm3d`` with the same statistics, affine parameters and settings."""
     tensor = next(iter(bn.state_dict().values()), None)
-    new = nn.BatchNorm3d(bn.num_features, eps=bn.eps, momentum=bn.momentum, affine=bn.affine,
-                         track_running_stats=bn.track_running_stats,
-                         device=None if tensor is None else tensor.device,
-                         dtype=None if tensor is None or not tensor.is_floating_point() else tensor.dtype)
+    new = nn.BatchNorm3d(
+        bn.num_features,
+        eps=bn.eps,
+        momentum=bn.momentum,
+        affine=bn.affine,
+        track_running_stats=bn.track_running_stats,
+        device=None if tensor is None else tensor.device,
+        dtype=None if tensor is None or not tensor.is_floating_point() else tensor.dtype,
+    )
     new.load_state_dict(bn.state_dict())
     return new
 
@@ -163,11 +200,23 @@ def _inflate_pool(pool: nn.MaxPool2d | nn.AvgPool2d, time_pool: int) -> nn.MaxPo
     stride = (time_pool, *_pair(pool.stride))
     padding = (0, *_pair(pool.padding))
     if isinstance(pool, nn.MaxPool2d):
-        return nn.MaxPool3d(kernel, stride, padding, dilation=(1, *_pair(pool.dilation)),
-                            return_indices=pool.return_indices, ceil_mode=pool.ceil_mode)
+        return nn.MaxPool3d(
+            kernel,
+            stride,
+            padding,
+            dilation=(1, *_pair(pool.dilation)),
+            return_indices=pool.return_indices,
+            ceil_mode=pool.ceil_mode,
+        )
     divisor = None if pool.divisor_override is None else pool.divisor_override * time_pool
-    return nn.AvgPool3d(kernel, stride, padding, ceil_mode=pool.ceil_mode,
-                        count_include_pad=pool.count_include_pad, divisor_override=divisor)
+    return nn.AvgPool3d(
+        kernel,
+        stride,
+        padding,
+        ceil_mode=pool.ceil_mode,
+        count_include_pad=pool.count_include_pad,
+        divisor_override=divisor,
+    )
 
 
 def _inflate_adaptive(pool: nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d) -> nn.Module:
@@ -195,8 +244,10 @@ def _inflate_leaf(module: nn.Module, path: str, time_kernel: int, mode: str, tim
     elif kind in _UNCHANGED:
         return module
     else:
-        raise ValueError(f"inflate_model cannot inflate layer {path!r} ({kind.__name__}): only Conv2d, "
-                         f"BatchNorm2d, 2D pooling, Dropout2d and pointwise/global layers are known")
+        raise ValueError(
+            f"inflate_model cannot inflate layer {path!r} ({kind.__name__}): only Conv2d, "
+            f"BatchNorm2d, 2D pooling, Dropout2d and pointwise/global layers are known"
+        )
     return new.train(module.training)
 
 
@@ -210,29 +261,41 @@ def _time_kernel_for(time_kernel: int | Mapping[str, int], path: str) -> int:
     return time_kernel
 
 
-def _inflate_tree(module: nn.Module, path: str, time_kernel: int | Mapping[str, int], mode: str,
-                  time_pool: int, done: dict[int, nn.Module]) -> nn.Module:
+def _inflate_tree(
+    module: nn.Module,
+    path: str,
+    time_kernel: int | Mapping[str, int],
+    mode: str,
+    time_pool: int,
+    done: dict[int, nn.Module],
+) -> nn.Module:
     """Inflate ``module`` (found at ``path``): leaves are replaced, containers are changed in place."""
-    if id(module) in done:                      # a layer used twice stays one shared layer
+    if id(module) in done:  # a layer used twice stays one shared layer
         return done[id(module)]
     # not named_children(): it skips a child registered twice (one layer used at two places)
     children = [(name, child) for name, child in module._modules.items() if child is not None]
     if not children:
         new = _inflate_leaf(module, path or "<model>", _time_kernel_for(time_kernel, path), mode, time_pool)
     elif _has_own_state(module):
-        raise ValueError(f"inflate_model cannot inflate layer {path or '<model>'!r} ({type(module).__name__}): "
-                         f"it has parameters or buffers of its own besides its children")
+        raise ValueError(
+            f"inflate_model cannot inflate layer {path or '<model>'!r} ({type(module).__name__}): "
+            f"it has parameters or buffers of its own besides its children"
+        )
     else:
         for name, child in children:
-            setattr(module, name, _inflate_tree(child, f"{path}.{name}" if path else name,
-                                                time_kernel, mode, time_pool, done))
+            setattr(
+                module,
+                name,
+                _inflate_tree(child, f"{path}.{name}" if path else name, time_kernel, mode, time_pool, done),
+            )
         new = module
     done[id(module)] = new
     return new
 
 
-def inflate_model(model2d: nn.Module, time_kernel: int | Mapping[str, int] = 3, mode: str = "mean",
-                  time_pool: int = 1) -> nn.Module:
+def inflate_model(
+    model2d: nn.Module, time_kernel: int | Mapping[str, int] = 3, mode: str = "mean", time_pool: int = 1
+) -> nn.Module:
     """A new 3D video network made from the 2D image network ``model2d`` (which is left unchanged).
 
     Shapes: if ``model2d`` maps ``(B, C, H, W) -> out``, the result maps ``(B, C, T, H, W)`` to
@@ -264,8 +327,10 @@ def inflate_model(model2d: nn.Module, time_kernel: int | Mapping[str, int] = 3, 
         convs = {name for name, m in model2d.named_modules() if type(m) is nn.Conv2d}
         unknown = sorted(set(time_kernel) - convs)
         if unknown:
-            raise ValueError(f"time_kernel names layers that are not Conv2d layers of the model: {unknown}; "
-                             f"the Conv2d layers are {sorted(convs)}")
+            raise ValueError(
+                f"time_kernel names layers that are not Conv2d layers of the model: {unknown}; "
+                f"the Conv2d layers are {sorted(convs)}"
+            )
         for name, kt in time_kernel.items():
             _check_time_size(kt, f"time_kernel[{name!r}]")
     else:

@@ -31,6 +31,7 @@ time and in memory -- not the whole video. Learners' own files (phone videos tur
 sideways, odd sizes, 10-bit, audio tracks, truncated downloads) are read as a player would
 show them, or refused with an error that names the file and says what is wrong.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -50,8 +51,15 @@ import torch.nn.functional as F
 
 from .tensors import check_video, to_display_layout
 
-__all__ = ["write_video", "read_video", "read_audio", "video_info", "sample_video", "SAMPLE_VIDEOS",
-           "DamagedVideoWarning"]
+__all__ = [
+    "write_video",
+    "read_video",
+    "read_audio",
+    "video_info",
+    "sample_video",
+    "SAMPLE_VIDEOS",
+    "DamagedVideoWarning",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -65,6 +73,7 @@ H264_CRF = 18
 # Writing
 # ---------------------------------------------------------------------------
 
+
 def _shape(x: torch.Tensor | np.ndarray) -> str:
     return "(" + ", ".join(str(int(s)) for s in x.shape) + ")"
 
@@ -73,49 +82,64 @@ def _frames_for_encoding(clip: torch.Tensor | np.ndarray) -> np.ndarray:
     """Turn what :func:`write_video` accepts into frames ``(T, H, W, 3)`` uint8 (a NumPy array)."""
     if isinstance(clip, np.ndarray):
         if clip.dtype != np.uint8:
-            raise ValueError(f"expected a NumPy array of frames (T, H, W, C) with dtype uint8, got dtype "
-                             f"{clip.dtype}; pass float clips as a torch.Tensor (C, T, H, W) in [0, 1]")
+            raise ValueError(
+                f"expected a NumPy array of frames (T, H, W, C) with dtype uint8, got dtype "
+                f"{clip.dtype}; pass float clips as a torch.Tensor (C, T, H, W) in [0, 1]"
+            )
         clip = torch.from_numpy(np.ascontiguousarray(clip))
     if not isinstance(clip, torch.Tensor):
-        raise ValueError("expected a clip (C, T, H, W) float tensor in [0, 1] or frames (T, H, W, C) uint8, "
-                         f"got {type(clip).__name__}")
+        raise ValueError(
+            "expected a clip (C, T, H, W) float tensor in [0, 1] or frames (T, H, W, C) uint8, "
+            f"got {type(clip).__name__}"
+        )
     if clip.ndim != 4:
-        raise ValueError("expected a clip (C, T, H, W) float tensor in [0, 1] or frames (T, H, W, C) uint8, "
-                         f"got shape {_shape(clip)}")
+        raise ValueError(
+            "expected a clip (C, T, H, W) float tensor in [0, 1] or frames (T, H, W, C) uint8, "
+            f"got shape {_shape(clip)}"
+        )
 
     if clip.is_floating_point():
         # A float clip: (C, T, H, W) in [0, 1].
         if clip.shape[0] not in (1, 3) and clip.shape[-1] in (1, 3):
-            raise ValueError(f"expected a float clip of shape (C, T, H, W), got {_shape(clip)}, which looks like "
-                             "(T, H, W, C): use clip.permute(3, 0, 1, 2)")
+            raise ValueError(
+                f"expected a float clip of shape (C, T, H, W), got {_shape(clip)}, which looks like "
+                "(T, H, W, C): use clip.permute(3, 0, 1, 2)"
+            )
         check_video(clip, "CTHW", name="clip")
         top = float(clip.detach().max())
         if top > 2.0:
-            raise ValueError(f"expected a float clip with values in [0, 1], got values up to {top:g}; "
-                             "it looks like the 0-255 scale: divide by 255")
-        frames = to_display_layout(clip)            # (T, H, W, C) uint8; clamps to [0, 1]
+            raise ValueError(
+                f"expected a float clip with values in [0, 1], got values up to {top:g}; "
+                "it looks like the 0-255 scale: divide by 255"
+            )
+        frames = to_display_layout(clip)  # (T, H, W, C) uint8; clamps to [0, 1]
     elif clip.dtype == torch.uint8:
         # Decoder-style frames: (T, H, W, C) uint8.
         if clip.shape[-1] not in (1, 3):
-            hint = (" -- it looks like (C, T, H, W): use frames.permute(1, 2, 3, 0)"
-                    if clip.shape[0] in (1, 3) else "")
-            raise ValueError(f"expected uint8 frames of shape (T, H, W, C) with C in (1, 3), "
-                             f"got {_shape(clip)}{hint}")
+            hint = " -- it looks like (C, T, H, W): use frames.permute(1, 2, 3, 0)" if clip.shape[0] in (1, 3) else ""
+            raise ValueError(f"expected uint8 frames of shape (T, H, W, C) with C in (1, 3), got {_shape(clip)}{hint}")
         if any(s == 0 for s in clip.shape):
             raise ValueError(f"expected non-empty frames (T, H, W, C), got {_shape(clip)}")
         frames = clip.detach().cpu().numpy()
     else:
-        raise ValueError(f"expected a float clip (C, T, H, W) in [0, 1] or uint8 frames (T, H, W, C), "
-                         f"got dtype {clip.dtype}")
+        raise ValueError(
+            f"expected a float clip (C, T, H, W) in [0, 1] or uint8 frames (T, H, W, C), got dtype {clip.dtype}"
+        )
 
-    if frames.shape[-1] == 1:                       # grey: repeat into R, G and B
+    if frames.shape[-1] == 1:  # grey: repeat into R, G and B
         frames = np.repeat(frames, 3, axis=-1)
     return np.ascontiguousarray(frames)
 
 
-def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.0, *,
-                codec: str = "libx264", audio: torch.Tensor | np.ndarray | None = None,
-                audio_rate: int | None = None) -> Path:
+def write_video(
+    path: PathLike,
+    clip: torch.Tensor | np.ndarray,
+    fps: float = 8.0,
+    *,
+    codec: str = "libx264",
+    audio: torch.Tensor | np.ndarray | None = None,
+    audio_rate: int | None = None,
+) -> Path:
     """Write a clip to a video file (an mp4 with H.264 by default) and return its path.
 
     Args:
@@ -146,14 +170,16 @@ def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.
             codec or suffix.
         FileNotFoundError: the folder to write into does not exist.
     """
-    frames = _frames_for_encoding(clip)             # (T, H, W, 3) uint8
+    frames = _frames_for_encoding(clip)  # (T, H, W, 3) uint8
     T, H, W, _ = frames.shape
     if H % 2 or W % 2:
-        raise ValueError(f"H.264 needs even frame sizes, got {H}x{W} (yuv420p stores colour at half "
-                         "resolution); crop or pad the clip to an even height and width")
+        raise ValueError(
+            f"H.264 needs even frame sizes, got {H}x{W} (yuv420p stores colour at half "
+            "resolution); crop or pad the clip to an even height and width"
+        )
     if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps) or fps <= 0:
         raise ValueError(f"expected fps to be a positive number, got {fps!r}")
-    rate = Fraction(fps).limit_denominator(1001)    # e.g. 29.97 -> 2997/100, 8.0 -> 8
+    rate = Fraction(fps).limit_denominator(1001)  # e.g. 29.97 -> 2997/100, 8.0 -> 8
 
     path = Path(path)
     if not path.parent.is_dir():
@@ -162,7 +188,7 @@ def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.
     if path.suffix == "":
         raise ValueError(f"cannot tell the container format of {path}: give it a suffix such as .mp4")
 
-    wave = _wave_for_encoding(audio, audio_rate)                    # (1, S) float32, or None
+    wave = _wave_for_encoding(audio, audio_rate)  # (1, S) float32, or None
 
     existed = path.exists()
     try:
@@ -171,25 +197,25 @@ def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.
             stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
             if codec in ("libx264", "libx265"):
                 stream.options = {"crf": str(H264_CRF)}
-            if wave is not None:                                      # every stream is declared before muxing
+            if wave is not None:  # every stream is declared before muxing
                 sound = container.add_stream("aac", rate=int(audio_rate))
                 sound.layout = "mono"
-            for frame in frames:                                      # frame: (H, W, 3) uint8
+            for frame in frames:  # frame: (H, W, 3) uint8
                 video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
-                for packet in stream.encode(video_frame):             # 0, 1 or more packets
+                for packet in stream.encode(video_frame):  # 0, 1 or more packets
                     container.mux(packet)
-            for packet in stream.encode():                            # flush the encoder
+            for packet in stream.encode():  # flush the encoder
                 container.mux(packet)
-            if wave is not None:                                      # the sound track: AAC, mono
+            if wave is not None:  # the sound track: AAC, mono
                 audio_frame = av.AudioFrame.from_ndarray(wave, format="flt", layout="mono")
                 audio_frame.sample_rate, audio_frame.pts = int(audio_rate), 0
-                for packet in sound.encode(audio_frame):              # PyAV cuts it into codec-sized blocks
+                for packet in sound.encode(audio_frame):  # PyAV cuts it into codec-sized blocks
                     container.mux(packet)
                 for packet in sound.encode(None):
                     container.mux(packet)
-    except (av.FFmpegError, ValueError) as err:      # ValueError: e.g. av's UnknownCodecError
+    except (av.FFmpegError, ValueError) as err:  # ValueError: e.g. av's UnknownCodecError
         if not existed:
-            path.unlink(missing_ok=True)                              # no half-written file
+            path.unlink(missing_ok=True)  # no half-written file
         raise ValueError(f"could not write {path} with codec {codec!r}: {err}") from err
     return path
 
@@ -198,26 +224,35 @@ def write_video(path: PathLike, clip: torch.Tensor | np.ndarray, fps: float = 8.
 # Opening files for reading, with clear errors
 # ---------------------------------------------------------------------------
 
+
 def _wave_for_encoding(audio, audio_rate) -> np.ndarray | None:
     """Check a mono sound track for :func:`write_video`; return it as ``(1, S)`` float32 in [-1, 1]."""
     if audio is None:
         if audio_rate is not None:
             raise ValueError("audio_rate was given without audio: pass audio=wave (S,) too, or drop audio_rate")
         return None
-    if isinstance(audio_rate, bool) or not isinstance(audio_rate, (int, np.integer)) or not 1000 <= audio_rate <= 192000:
-        raise ValueError(f"expected audio_rate as an integer number of samples per second (e.g. 16000), got {audio_rate!r}")
+    if (
+        isinstance(audio_rate, bool)
+        or not isinstance(audio_rate, (int, np.integer))
+        or not 1000 <= audio_rate <= 192000
+    ):
+        raise ValueError(
+            f"expected audio_rate as an integer number of samples per second (e.g. 16000), got {audio_rate!r}"
+        )
     if isinstance(audio, torch.Tensor):
         audio = audio.detach().cpu().numpy()
     if not isinstance(audio, np.ndarray) or not np.issubdtype(audio.dtype, np.floating):
-        raise ValueError(f"expected audio as a float tensor or array (S,) or (1, S) in [-1, 1], got "
-                         f"{type(audio).__name__}{'' if not isinstance(audio, np.ndarray) else ' of dtype ' + str(audio.dtype)}")
+        raise ValueError(
+            f"expected audio as a float tensor or array (S,) or (1, S) in [-1, 1], got "
+            f"{type(audio).__name__}{'' if not isinstance(audio, np.ndarray) else ' of dtype ' + str(audio.dtype)}"
+        )
     if audio.ndim == 2 and audio.shape[0] == 1:
         audio = audio[0]
     if audio.ndim != 1 or audio.shape[0] == 0:
         raise ValueError(f"expected a mono sound track of shape (S,) or (1, S), got {_shape(audio)}")
     if not np.isfinite(audio).all():
         raise ValueError("the audio has non-finite values (NaN or inf)")
-    return np.ascontiguousarray(np.clip(audio, -1.0, 1.0), dtype=np.float32)[None]   # (1, S)
+    return np.ascontiguousarray(np.clip(audio, -1.0, 1.0), dtype=np.float32)[None]  # (1, S)
 
 
 class DamagedVideoWarning(UserWarning):
@@ -252,15 +287,15 @@ def _mp4_without_index(path: Path) -> bool:
         if f.read(8)[4:8] != b"ftyp":
             return False
         pos = 0
-        while pos + 8 <= size:                       # walk the top-level boxes
+        while pos + 8 <= size:  # walk the top-level boxes
             f.seek(pos)
             head = f.read(16)
             length, kind = int.from_bytes(head[:4], "big"), head[4:8]
             if kind == b"moov":
                 return False
-            if length == 1 and len(head) == 16:       # a 64-bit size follows the type
+            if length == 1 and len(head) == 16:  # a 64-bit size follows the type
                 length = int.from_bytes(head[8:16], "big")
-            if length < 8:                            # 0 = "to the end of the file", or garbage
+            if length < 8:  # 0 = "to the end of the file", or garbage
                 break
             pos += length
     return True
@@ -283,10 +318,12 @@ def _open_video(path: PathLike) -> Iterator[tuple[av.container.InputContainer, a
         container = av.open(str(path))
     except av.FFmpegError as err:
         if _mp4_without_index(path):
-            raise ValueError(f"could not decode {path}: it is an mp4/mov file without its index (the 'moov' box, "
-                             "which the writer adds after the last frame), so the file was cut off -- an "
-                             "interrupted recording, download or copy; no frame can be found without the "
-                             "index: copy or export the file again") from err
+            raise ValueError(
+                f"could not decode {path}: it is an mp4/mov file without its index (the 'moov' box, "
+                "which the writer adds after the last frame), so the file was cut off -- an "
+                "interrupted recording, download or copy; no frame can be found without the "
+                "index: copy or export the file again"
+            ) from err
         raise ValueError(f"could not decode {path}: not a video file FFmpeg can read, or corrupt ({err})") from err
     with container:
         yield container, _video_stream(container, path)
@@ -297,6 +334,7 @@ def _open_video(path: PathLike) -> Iterator[tuple[av.container.InputContainer, a
 # ---------------------------------------------------------------------------
 # Each frame carries a presentation time stamp ``pts``: an integer in units of the stream's
 # ``time_base`` (a Fraction of a second). Frame times below count from the stream's start.
+
 
 def _fps(stream: av.video.stream.VideoStream) -> float | None:
     rate = stream.average_rate or stream.guessed_rate
@@ -313,8 +351,9 @@ def _seconds(pts: int, stream: av.video.stream.VideoStream) -> float:
     return float((pts - _origin(stream)) * stream.time_base)
 
 
-def _decode(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-            problems: list[str]) -> Iterator[av.VideoFrame]:
+def _decode(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, problems: list[str]
+) -> Iterator[av.VideoFrame]:
     """Decode from where the container stands, frame by frame, in presentation order.
 
     A damaged stretch does not end the read: a packet cut short (the end of a truncated file) or
@@ -327,13 +366,13 @@ def _decode(container: av.container.InputContainer, stream: av.video.stream.Vide
                 problems.append(f"a damaged packet near {_seconds(packet.pts or 0, stream):.2f} s")
                 continue
             try:
-                frames = packet.decode()             # an empty packet at the end flushes the decoder
+                frames = packet.decode()  # an empty packet at the end flushes the decoder
             except av.FFmpegError as err:
                 problems.append(f"a packet the decoder rejects ({err})")
                 continue
             yield from frames
         return
-    except av.FFmpegError as err:                    # reading stopped (e.g. the bytes ran out)
+    except av.FFmpegError as err:  # reading stopped (e.g. the bytes ran out)
         problems.append(f"reading stopped ({err})")
     try:
         yield from stream.codec_context.decode(None)  # flush what the decoder still holds
@@ -345,14 +384,18 @@ def _decode(container: av.container.InputContainer, stream: av.video.stream.Vide
 class _Index:
     """What the packets say, read without decoding anything (a fast pass over the file's bytes)."""
 
-    pts: list[int]                  # time stamps of the frames, sorted
-    keyframes: list[int]            # time stamps of the keyframes (where decoding can start), sorted
-    last_duration: int              # how long the last frame is shown, in time_base units (0: unknown)
+    pts: list[int]  # time stamps of the frames, sorted
+    keyframes: list[int]  # time stamps of the keyframes (where decoding can start), sorted
+    last_duration: int  # how long the last frame is shown, in time_base units (0: unknown)
     problems: list[str] = field(default_factory=list)
 
 
-def _index(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-           lo_pts: int | None = None, hi_pts: int | None = None) -> _Index | None:
+def _index(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    lo_pts: int | None = None,
+    hi_pts: int | None = None,
+) -> _Index | None:
     """Time stamps of the frames from ``lo_pts`` (seeking there first) up to ``hi_pts`` (or the end).
 
     The index may hold some frames outside ``[lo_pts, hi_pts)``. Returns ``None`` when the packets
@@ -360,9 +403,10 @@ def _index(container: av.container.InputContainer, stream: av.video.stream.Video
     """
     for attempt in ("window", "whole file"):
         if lo_pts is not None:
-            try:                                     # to the keyframe before the window, or the very start
-                container.seek(lo_pts if attempt == "window" else _origin(stream), stream=stream,
-                               backward=True, any_frame=False)
+            try:  # to the keyframe before the window, or the very start
+                container.seek(
+                    lo_pts if attempt == "window" else _origin(stream), stream=stream, backward=True, any_frame=False
+                )
             except av.FFmpegError:
                 raise _ReadInOrder from None
         pts: list[int] = []
@@ -370,24 +414,30 @@ def _index(container: av.container.InputContainer, stream: av.video.stream.Video
         max_pts, last_duration, problems = None, 0, []
         try:
             for packet in container.demux(stream):
-                if packet.size == 0:                 # the end-of-stream marker
+                if packet.size == 0:  # the end-of-stream marker
                     continue
-                if packet.is_corrupt:                # cut short: the end of a truncated file
+                if packet.is_corrupt:  # cut short: the end of a truncated file
                     problems.append(f"a damaged packet near {_seconds(packet.pts or 0, stream):.2f} s")
                     continue
                 if packet.pts is None:
                     return None
-                if attempt == "window" and lo_pts is not None and not pts and not (
-                        packet.is_keyframe and min(packet.pts, packet.dts if packet.dts is not None else packet.pts)
-                        <= lo_pts):
-                    break                            # the seek did not land where it should: start over
+                if (
+                    attempt == "window"
+                    and lo_pts is not None
+                    and not pts
+                    and not (
+                        packet.is_keyframe
+                        and min(packet.pts, packet.dts if packet.dts is not None else packet.pts) <= lo_pts
+                    )
+                ):
+                    break  # the seek did not land where it should: start over
                 if max_pts is None or packet.pts > max_pts:
                     max_pts, last_duration = packet.pts, packet.duration or 0
                 pts.append(packet.pts)
                 if packet.is_keyframe:
                     keyframes.append(packet.pts)
                 if hi_pts is not None and packet.dts is not None and packet.dts >= hi_pts:
-                    break                            # decode order: every later frame is later still
+                    break  # decode order: every later frame is later still
         except av.FFmpegError as err:
             problems.append(f"reading stopped ({err})")
         if pts or lo_pts is None:
@@ -396,13 +446,14 @@ def _index(container: av.container.InputContainer, stream: av.video.stream.Video
     keyframes.sort()
     if pts and last_duration == 0 and len(pts) > 1:  # not in the file: take the typical gap
         last_duration = int(np.median(np.diff(pts)))
-    if pts and lo_pts is None and hi_pts is None:    # the whole file: compare with its header
+    if pts and lo_pts is None and hi_pts is None:  # the whole file: compare with its header
         problems += _header_disagreements(container, stream, pts, last_duration)
     return _Index(pts, keyframes, last_duration, problems)
 
 
-def _header_disagreements(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                          pts: list[int], last_duration: int) -> list[str]:
+def _header_disagreements(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, pts: list[int], last_duration: int
+) -> list[str]:
     """Signs that a file was cut short: fewer frames, or a shorter video, than its header says."""
     out = []
     if stream.frames and len(pts) < stream.frames:
@@ -418,7 +469,7 @@ def _header_duration(container: av.container.InputContainer, stream: av.video.st
     if stream.duration is not None:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:
-        return container.duration / av.time_base     # container.duration is in microseconds
+        return container.duration / av.time_base  # container.duration is in microseconds
     return None
 
 
@@ -427,8 +478,13 @@ def _keyframe_before(keyframes: list[int], pts: int) -> int | None:
     return keyframes[i - 1] if i else None
 
 
-def _decode_from(container: av.container.InputContainer, stream: av.video.stream.VideoStream, target: int,
-                 keyframes: list[int], problems: list[str]) -> Iterator[av.VideoFrame]:
+def _decode_from(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    target: int,
+    keyframes: list[int],
+    problems: list[str],
+) -> Iterator[av.VideoFrame]:
     """Seek to the keyframe at or before ``target`` and decode forward from there."""
     seek_to = target
     for attempt in range(2):
@@ -445,13 +501,18 @@ def _decode_from(container: av.container.InputContainer, stream: av.video.stream
         earlier = _keyframe_before(keyframes, first.pts - 1)
         if first.pts <= target or earlier is None or attempt == 1:
             break
-        seek_to = earlier                            # landed past the target: try the keyframe before
+        seek_to = earlier  # landed past the target: try the keyframe before
     yield first
     yield from frames
 
 
-def _decode_at(container: av.container.InputContainer, stream: av.video.stream.VideoStream, targets: list[int],
-               keyframes: list[int], problems: list[str]) -> Iterator[av.VideoFrame]:
+def _decode_at(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    targets: list[int],
+    keyframes: list[int],
+    problems: list[str],
+) -> Iterator[av.VideoFrame]:
     """Yield the frames whose time stamps are in ``targets`` (sorted), in that order.
 
     Between two wanted frames the decoder either keeps going or, when a keyframe lies between
@@ -467,9 +528,9 @@ def _decode_at(container: av.container.InputContainer, stream: av.video.stream.V
             if landed is None:
                 landed = frame.pts
                 if position is not None and landed <= position:
-                    jumps = False                    # the seek went back, not ahead: stop jumping
+                    jumps = False  # the seek went back, not ahead: stop jumping
             while i < len(targets) and targets[i] < frame.pts:
-                i += 1                               # went past it: it did not decode
+                i += 1  # went past it: it did not decode
             if i == len(targets):
                 return
             if frame.pts == targets[i]:
@@ -480,23 +541,24 @@ def _decode_at(container: av.container.InputContainer, stream: av.video.stream.V
             k = _keyframe_before(keyframes, targets[i])
             if jumps and k is not None and k > frame.pts:
                 position = frame.pts
-                break                                # seek ahead to k instead of decoding up to it
+                break  # seek ahead to k instead of decoding up to it
         else:
-            return                                   # the end of the file
+            return  # the end of the file
 
 
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
 
-def _check_args(num_frames: int | None, every: int, start: float | None, end: float | None,
-                size: int | Sequence[int] | None) -> None:
+
+def _check_args(
+    num_frames: int | None, every: int, start: float | None, end: float | None, size: int | Sequence[int] | None
+) -> None:
     def is_int(v: object) -> bool:
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
     def is_number(v: object) -> bool:
-        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
-            and math.isfinite(v)
+        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
 
     if not is_int(every) or every < 1:
         raise ValueError(f"expected every to be an integer >= 1, got {every!r}")
@@ -511,8 +573,9 @@ def _check_args(num_frames: int | None, every: int, start: float | None, end: fl
     if size is not None:
         pair = isinstance(size, (tuple, list)) and len(size) == 2 and all(is_int(s) and s >= 1 for s in size)
         if not pair and not (is_int(size) and size >= 1):
-            raise ValueError(f"expected size to be a positive int (shorter side) or a pair (H, W) of "
-                             f"positive ints, got {size!r}")
+            raise ValueError(
+                f"expected size to be a positive int (shorter side) or a pair (H, W) of positive ints, got {size!r}"
+            )
 
 
 def _output_size(height: int, width: int, size: int | Sequence[int]) -> tuple[int, int]:
@@ -542,28 +605,35 @@ def _quarter_turns(frame: av.VideoFrame) -> int:
 
 def _frame_to_clip(frame: av.VideoFrame, size: int | Sequence[int] | None) -> torch.Tensor:
     """A decoded frame as ``(3, H, W)`` float32 in [0, 1]: upright, resized if ``size`` is given."""
-    rgb = frame.to_ndarray(format="rgb24")           # (H, W, 3) uint8, whatever the stored format (10-bit, 4:4:4...)
+    rgb = frame.to_ndarray(format="rgb24")  # (H, W, 3) uint8, whatever the stored format (10-bit, 4:4:4...)
     turns = _quarter_turns(frame)
-    if turns:                                        # phone videos: stored sideways, shown rotated
-        rgb = np.rot90(rgb, turns)                   # counter-clockwise, as the display matrix says
-    x = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div_(255)   # (3, H, W)
+    if turns:  # phone videos: stored sideways, shown rotated
+        rgb = np.rot90(rgb, turns)  # counter-clockwise, as the display matrix says
+    x = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div_(255)  # (3, H, W)
     if size is not None:
         out_hw = _output_size(rgb.shape[0], rgb.shape[1], size)
-        x = F.interpolate(x[None], size=out_hw, mode="bilinear", antialias=True,
-                          align_corners=False)[0].clamp_(0, 1)
+        x = F.interpolate(x[None], size=out_hw, mode="bilinear", antialias=True, align_corners=False)[0].clamp_(0, 1)
     return x
 
 
 def _warn_damaged(path: Path, problems: list[str], detail: str) -> None:
     if problems:
         unique = list(dict.fromkeys(problems))
-        warnings.warn(f"{path} is truncated or damaged ({'; '.join(unique[:3])}): {detail}",
-                      DamagedVideoWarning, stacklevel=4)
+        warnings.warn(
+            f"{path} is truncated or damaged ({'; '.join(unique[:3])}): {detail}", DamagedVideoWarning, stacklevel=4
+        )
 
 
-def read_video(path: PathLike, *, num_frames: int | None = None, every: int = 1,
-               start: float | None = None, end: float | None = None,
-               size: int | tuple[int, int] | None = None, audio: bool = False):
+def read_video(
+    path: PathLike,
+    *,
+    num_frames: int | None = None,
+    every: int = 1,
+    start: float | None = None,
+    end: float | None = None,
+    size: int | tuple[int, int] | None = None,
+    audio: bool = False,
+):
     """Read a video file into a clip ``(C, T, H, W)`` float32 in [0, 1] (C = 3, RGB).
 
     Which frames, applied in this order:
@@ -623,13 +693,20 @@ def read_video(path: PathLike, *, num_frames: int | None = None, every: int = 1,
             except _ReadInOrder:
                 pass
         return _read_in_order(path, lo, hi, every, num_frames, size)
-    except av.FFmpegError as err:                    # anything FFmpeg did not like, named with the file
+    except av.FFmpegError as err:  # anything FFmpeg did not like, named with the file
         raise ValueError(f"could not decode {path}: {err}") from err
 
 
-def _read_by_time_stamps(container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path,
-                         lo: float, hi: float | None, every: int, num_frames: int | None,
-                         size: int | Sequence[int] | None) -> torch.Tensor:
+def _read_by_time_stamps(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    path: Path,
+    lo: float,
+    hi: float | None,
+    every: int,
+    num_frames: int | None,
+    size: int | Sequence[int] | None,
+) -> torch.Tensor:
     """:func:`read_video` for files whose packets carry time stamps (nearly all): index, then seek."""
     tb = stream.time_base
     lo_pts = _origin(stream) + math.floor(Fraction(lo) / tb) if lo > 0 else None
@@ -644,41 +721,46 @@ def _read_by_time_stamps(container: av.container.InputContainer, stream: av.vide
             raise ValueError(f"could not decode any frame of {path}: {'; '.join(index.problems[:3])}")
         raise _no_frames(path, lo if lo > 0 else None, hi)
     chosen = window if num_frames is None else [window[j] for j in _evenly_spaced(len(window), num_frames)]
-    slots: dict[int, list[int]] = {}                 # pts -> positions in the clip (repeats when N > count)
+    slots: dict[int, list[int]] = {}  # pts -> positions in the clip (repeats when N > count)
     for j, p in enumerate(chosen):
         slots.setdefault(p, []).append(j)
 
     problems = list(index.problems)
-    clip: torch.Tensor | None = None                 # (3, T, H, W), allocated at the first frame
+    clip: torch.Tensor | None = None  # (3, T, H, W), allocated at the first frame
     done: set[int] = set()
     for frame in _decode_at(container, stream, sorted(slots), index.keyframes, problems):
-        x = _frame_to_clip(frame, size)              # (3, H, W)
+        x = _frame_to_clip(frame, size)  # (3, H, W)
         if clip is None:
             clip = torch.empty((3, len(chosen)) + tuple(x.shape[1:]), dtype=torch.float32)
-        elif x.shape[1:] != clip.shape[2:]:          # the stream changed size mid-way: match the first frame
+        elif x.shape[1:] != clip.shape[2:]:  # the stream changed size mid-way: match the first frame
             x = F.interpolate(x[None], size=tuple(clip.shape[2:]), mode="bilinear", antialias=True)[0].clamp_(0, 1)
         for j in slots[frame.pts]:
             clip[:, j] = x
         done.add(frame.pts)
     missing = len(slots) - len(done)
     if missing and not problems:
-        raise _ReadInOrder                           # time stamps and frames disagree: read front to back
+        raise _ReadInOrder  # time stamps and frames disagree: read front to back
     if clip is None:
         raise ValueError(f"could not decode any frame of {path}: {'; '.join(problems[:3]) or 'no frame decoded'}")
-    if missing:                                      # damaged: each lost frame repeats its nearest decoded one
+    if missing:  # damaged: each lost frame repeats its nearest decoded one
         have = sorted(done)
         for p in set(slots) - set(done):
             k = min(bisect.bisect_left(have, p), len(have) - 1)
             near = have[k] if k == 0 or abs(have[k] - p) < abs(have[k - 1] - p) else have[k - 1]
             for j in slots[p]:
                 clip[:, j] = clip[:, slots[near][0]]
-    _warn_damaged(path, problems, f"returning the {len(done)} wanted frames that decode"
-                  + (f"; {missing} that do not repeat their neighbours" if missing else ""))
+    _warn_damaged(
+        path,
+        problems,
+        f"returning the {len(done)} wanted frames that decode"
+        + (f"; {missing} that do not repeat their neighbours" if missing else ""),
+    )
     return clip
 
 
-def _read_in_order(path: Path, lo: float, hi: float | None, every: int, num_frames: int | None,
-                   size: int | Sequence[int] | None) -> torch.Tensor:
+def _read_in_order(
+    path: Path, lo: float, hi: float | None, every: int, num_frames: int | None, size: int | Sequence[int] | None
+) -> torch.Tensor:
     """:func:`read_video` for files without usable time stamps: decode from the start, counting frames.
 
     With ``num_frames`` the window is decoded twice (the first pass only counts).
@@ -699,7 +781,7 @@ def _read_in_order(path: Path, lo: float, hi: float | None, every: int, num_fram
                     yield frame
                 kept += 1
 
-    wanted: dict[int, int] | None = None             # index in the window -> how many copies
+    wanted: dict[int, int] | None = None  # index in the window -> how many copies
     if num_frames is not None:
         count = sum(1 for _ in window())
         if count == 0:
@@ -707,7 +789,7 @@ def _read_in_order(path: Path, lo: float, hi: float | None, every: int, num_fram
         wanted = {}
         for j in _evenly_spaced(count, num_frames):
             wanted[j] = wanted.get(j, 0) + 1
-    pieces: list[torch.Tensor] = []                  # each (3, 1, H, W)
+    pieces: list[torch.Tensor] = []  # each (3, 1, H, W)
     for j, frame in enumerate(window()):
         if wanted is not None and j not in wanted:
             continue
@@ -717,14 +799,15 @@ def _read_in_order(path: Path, lo: float, hi: float | None, every: int, num_fram
     if not pieces:
         raise _no_frames(path, lo if lo > 0 else None, hi)
     _warn_damaged(path, problems, f"returning the {len(pieces)} frames that decode")
-    return torch.cat(pieces, dim=1).contiguous()     # (3, T, H, W)
+    return torch.cat(pieces, dim=1).contiguous()  # (3, T, H, W)
 
 
 def _no_frames(path: Path, start: float | None, end: float | None) -> ValueError:
     if start is None and end is None:
         return ValueError(f"could not decode any frame of {path}")
-    return ValueError(f"no frame of {path} falls in the window start={start!r} s, end={end!r} s "
-                      f"(see video_info(path)['duration'])")
+    return ValueError(
+        f"no frame of {path} falls in the window start={start!r} s, end={end!r} s (see video_info(path)['duration'])"
+    )
 
 
 def read_audio(path: PathLike, *, start: float | None = None, end: float | None = None) -> tuple[torch.Tensor, int]:
@@ -744,8 +827,9 @@ def read_audio(path: PathLike, *, start: float | None = None, end: float | None 
     path = _check_readable(path)
     lo = 0.0 if start is None else start
     for name, value in (("start", lo), ("end", end)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not math.isfinite(value) or value < 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0
+        ):
             raise ValueError(f"expected {name} as a number of seconds >= 0, got {value!r}")
     if end is not None and end <= lo:
         raise ValueError(f"expected start < end, got start={lo}, end={end}")
@@ -756,20 +840,23 @@ def read_audio(path: PathLike, *, start: float | None = None, end: float | None 
                 raise ValueError(f"{path} has no audio stream (its streams: {kinds or 'none'})")
             stream = container.streams.audio[0]
             videos = container.streams.video
-            if videos and videos[0].start_time is not None:           # the video's clock: time 0 = first frame
+            if videos and videos[0].start_time is not None:  # the video's clock: time 0 = first frame
                 origin = float(videos[0].start_time * videos[0].time_base)
             else:
                 origin = float((stream.start_time or 0) * stream.time_base)
             rate = int(stream.rate or stream.codec_context.sample_rate)
-            first = int(math.floor(lo * rate))                        # sample index (on the video clock) of row 0
+            first = int(math.floor(lo * rate))  # sample index (on the video clock) of row 0
             pieces: list[tuple[int, np.ndarray]] = []
             channels, last = 1, first
-            resampler = av.AudioResampler(format="fltp")               # planar float, same layout and rate
+            resampler = av.AudioResampler(format="fltp")  # planar float, same layout and rate
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    data = out.to_ndarray().astype(np.float32)         # (channels, n)
-                    at = (int(round(float(out.pts * out.time_base) * rate - origin * rate))
-                          if out.pts is not None else last)
+                    data = out.to_ndarray().astype(np.float32)  # (channels, n)
+                    at = (
+                        int(round(float(out.pts * out.time_base) * rate - origin * rate))
+                        if out.pts is not None
+                        else last
+                    )
                     channels, last = data.shape[0], at + data.shape[1]
                     if at + data.shape[1] > first and (end is None or at < end * rate):
                         pieces.append((at, data))
@@ -777,16 +864,17 @@ def read_audio(path: PathLike, *, start: float | None = None, end: float | None 
         raise ValueError(f"could not decode the audio of {path}: {err}") from err
     stop = int(math.ceil(end * rate)) if end is not None else max([first] + [a + d.shape[1] for a, d in pieces])
     wave = np.zeros((channels, max(0, stop - first)), np.float32)
-    for at, data in pieces:                                           # paste each block where its time stamp says
+    for at, data in pieces:  # paste each block where its time stamp says
         a, b = max(at, first), min(at + data.shape[1], stop)
         if b > a:
-            wave[:, a - first:b - first] = data[:, a - at:b - at]
+            wave[:, a - first : b - first] = data[:, a - at : b - at]
     return torch.from_numpy(wave), rate
 
 
 # ---------------------------------------------------------------------------
 # Information
 # ---------------------------------------------------------------------------
+
 
 def video_info(path: PathLike, *, exact: bool = False) -> dict:
     """What a video file holds, measured from its frames' time stamps, not taken from its header.
@@ -821,15 +909,18 @@ def video_info(path: PathLike, *, exact: bool = False) -> dict:
     """
     try:
         return _video_info(Path(path), exact)
-    except av.FFmpegError as err:                    # anything FFmpeg did not like, named with the file
+    except av.FFmpegError as err:  # anything FFmpeg did not like, named with the file
         raise ValueError(f"could not decode {path}: {err}") from err
 
 
 def _video_info(path: Path, exact: bool) -> dict:
     problems: list[str] = []
     with _open_video(path) as (container, stream):
-        header = {"num_frames": stream.frames or None, "fps": _fps(stream),
-                  "duration": _header_duration(container, stream)}
+        header = {
+            "num_frames": stream.frames or None,
+            "fps": _fps(stream),
+            "duration": _header_duration(container, stream),
+        }
         first = None
         if exact:
             pts, last_duration = [], 0
@@ -847,17 +938,18 @@ def _video_info(path: Path, exact: bool) -> dict:
                 problems += _header_disagreements(container, stream, pts, last_duration)
         else:
             index = _index(container, stream)
-            if index is None:                        # no time stamps in the packets: count by decoding
+            if index is None:  # no time stamps in the packets: count by decoding
                 return _video_info(path, exact=True)
             pts, last_duration, problems = index.pts, index.last_duration, index.problems
-            with _open_video(path) as (again, its_stream):    # the first frame tells the rotation
+            with _open_video(path) as (again, its_stream):  # the first frame tells the rotation
                 first = next(_decode(again, its_stream, problems), None)
         if first is None or not pts:
-            raise ValueError(f"could not decode any frame of {path}"
-                             + (f": {'; '.join(problems[:3])}" if problems else ""))
-        if last_duration == 0 and header["fps"]:     # a single frame: the header's rate is all there is
+            raise ValueError(
+                f"could not decode any frame of {path}" + (f": {'; '.join(problems[:3])}" if problems else "")
+            )
+        if last_duration == 0 and header["fps"]:  # a single frame: the header's rate is all there is
             last_duration = round(1 / (header["fps"] * stream.time_base))
-        duration = (pts[-1] + last_duration - pts[0]) * stream.time_base     # a Fraction of a second
+        duration = (pts[-1] + last_duration - pts[0]) * stream.time_base  # a Fraction of a second
         gaps = np.diff(pts)
         turns = _quarter_turns(first)
         width, height = (first.height, first.width) if turns % 2 else (first.width, first.height)
@@ -886,7 +978,7 @@ def _video_info(path: Path, exact: bool) -> dict:
 
 #: Real clips installed with vulib (in ``vulib/media``; sources and licences in ``vulib/media/NOTICE``).
 SAMPLE_VIDEOS = {
-    "bunny": "bunny.mp4",   # Big Buck Bunny (Blender Foundation, CC-BY 3.0): 5.28 s, 320x180, 25 fps
+    "bunny": "bunny.mp4",  # Big Buck Bunny (Blender Foundation, CC-BY 3.0): 5.28 s, 320x180, 25 fps
 }
 
 
@@ -906,6 +998,7 @@ def sample_video(name: str = "bunny") -> Path:
         raise ValueError(f"no sample video called {name!r}; the sample videos are: {', '.join(sorted(SAMPLE_VIDEOS))}")
     path = Path(__file__).resolve().parent / "media" / SAMPLE_VIDEOS[name]
     if not path.is_file():
-        raise FileNotFoundError(f"sample video {name!r} is missing from this installation ({path}); "
-                                "reinstall vulib (pip install -e .)")
+        raise FileNotFoundError(
+            f"sample video {name!r} is missing from this installation ({path}); reinstall vulib (pip install -e .)"
+        )
     return path

@@ -27,6 +27,7 @@ The tokenizer splits on spaces: the vocabulary is closed and tiny. Real systems 
 (byte-pair encoding, SentencePiece), so that any word -- a name, a typo, a new term -- is a sequence of known
 pieces and the vocabulary stays at 30 000 - 150 000 entries instead of millions of words.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,8 +39,19 @@ import torch
 from .seed import fresh_seed
 from .synthetic import CAPTION_COLORS, CAPTION_DIRECTIONS, SHAPES, Scene, VideoBatch, make_clips, make_scenes
 
-__all__ = ["QUESTION_TYPES", "QUESTIONS", "CAPTION_PROMPT", "SPECIALS", "VOCAB", "Tokenizer", "scene_facts",
-           "caption", "questions", "CaptionBatch", "make_captioned_clips"]
+__all__ = [
+    "QUESTION_TYPES",
+    "QUESTIONS",
+    "CAPTION_PROMPT",
+    "SPECIALS",
+    "VOCAB",
+    "Tokenizer",
+    "scene_facts",
+    "caption",
+    "questions",
+    "CaptionBatch",
+    "make_captioned_clips",
+]
 
 QUESTION_TYPES = ("appearance", "motion", "order", "counting")
 
@@ -57,10 +69,17 @@ _COUNT_WORD = {1: "one", 2: "two"}
 _TIMES_WORD = {1: "once", 2: "twice"}
 
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
-_WORDS = sorted({w for _, q, _ in QUESTIONS for w in q.split()} | set(CAPTION_PROMPT.split())
-                | set(SHAPES) | set(CAPTION_COLORS) | set(CAPTION_DIRECTIONS)
-                | set(_FIRST_WORD.values()) | set(_COUNT_WORD.values()) | set(_TIMES_WORD.values())
-                | {"a", "moves", "flashes", ",", "then"})
+_WORDS = sorted(
+    {w for _, q, _ in QUESTIONS for w in q.split()}
+    | set(CAPTION_PROMPT.split())
+    | set(SHAPES)
+    | set(CAPTION_COLORS)
+    | set(CAPTION_DIRECTIONS)
+    | set(_FIRST_WORD.values())
+    | set(_COUNT_WORD.values())
+    | set(_TIMES_WORD.values())
+    | {"a", "moves", "flashes", ",", "then"}
+)
 VOCAB: tuple[str, ...] = SPECIALS + tuple(_WORDS)
 
 
@@ -88,8 +107,10 @@ class Tokenizer:
         for word in text.lower().split():
             if word not in self.index:
                 if strict:
-                    raise ValueError(f"unknown word {word!r}: this tokenizer knows only its {len(self)} words, "
-                                     f"e.g. {', '.join(self.vocab[4:14])}, ...")
+                    raise ValueError(
+                        f"unknown word {word!r}: this tokenizer knows only its {len(self)} words, "
+                        f"e.g. {', '.join(self.vocab[4:14])}, ..."
+                    )
                 ids.append(self.unk)
             else:
                 ids.append(self.index[word])
@@ -98,7 +119,7 @@ class Tokenizer:
     def decode(self, ids) -> str:
         """Text of ``ids`` (a list or 1-D tensor); stops at ``<eos>``, skips ``<pad>`` and ``<bos>``."""
         words = []
-        for i in (ids.tolist() if isinstance(ids, torch.Tensor) else ids):
+        for i in ids.tolist() if isinstance(ids, torch.Tensor) else ids:
             if i == self.eos:
                 break
             if i in (self.pad, self.bos):
@@ -115,11 +136,12 @@ class Tokenizer:
             raise ValueError(f"a text has {max(map(len, rows))} tokens with <bos>/<eos>, more than length={L}")
         out = torch.full((len(rows), L), self.pad, dtype=torch.long)
         for i, r in enumerate(rows):
-            out[i, :len(r)] = torch.tensor(r)
+            out[i, : len(r)] = torch.tensor(r)
         return out
 
-    def prompt_answer(self, prompts: Sequence[str], answers: Sequence[str],
-                      length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def prompt_answer(
+        self, prompts: Sequence[str], answers: Sequence[str], length: int | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher-forcing pairs for a language model: ``inputs (N, L)`` = ``<bos> prompt answer`` and
         ``targets (N, L)`` = the next token at every position -- ``-100`` (ignored by cross-entropy) while
         the next token is still part of the prompt, then the answer's words and ``<eos>``."""
@@ -137,8 +159,8 @@ class Tokenizer:
         inputs = torch.full((len(rows), L), self.pad, dtype=torch.long)
         targets = torch.full((len(rows), L), -100, dtype=torch.long)
         for i, (s, t) in enumerate(rows):
-            inputs[i, :len(s)] = torch.tensor(s)
-            targets[i, :len(t)] = torch.tensor(t)
+            inputs[i, : len(s)] = torch.tensor(s)
+            targets[i, : len(t)] = torch.tensor(t)
         return inputs, targets
 
 
@@ -160,7 +182,7 @@ def scene_facts(scene: Scene) -> dict:
     if len(scene.objects) < scene.main + 2:
         raise ValueError("expected a scene of the 'caption' task (a mover followed by a flasher)")
     mover, flasher = scene.objects[scene.main], scene.objects[scene.main + 1]
-    step = np.diff(mover.track, axis=0)                                   # (T-1, 2) displacement per frame
+    step = np.diff(mover.track, axis=0)  # (T-1, 2) displacement per frame
     moving = np.flatnonzero(np.abs(step).sum(1) > 1e-6)
     if len(moving) == 0:
         raise ValueError("the mover of this scene never moves")
@@ -168,12 +190,19 @@ def scene_facts(scene: Scene) -> dict:
     direction = ("right" if dx > 0 else "left") if abs(dx) > abs(dy) else ("down" if dy > 0 else "up")
     lit = np.asarray(flasher.alpha) > 0
     on = np.flatnonzero(lit)
-    flashes = int(lit[0]) + int(np.sum(lit[1:] & ~lit[:-1]))               # rising edges
+    flashes = int(lit[0]) + int(np.sum(lit[1:] & ~lit[:-1]))  # rising edges
     move_frames = (int(moving[0]), int(moving[-1]) + 2)
-    return {"shape": SHAPES[mover.shape], "colour": _colour_name(mover.color), "direction": direction,
-            "first": "move" if move_frames[0] < on[0] else "flash", "flashes": flashes,
-            "flasher_shape": SHAPES[flasher.shape], "flasher_colour": _colour_name(flasher.color),
-            "move_frames": move_frames, "flash_frames": on.tolist()}
+    return {
+        "shape": SHAPES[mover.shape],
+        "colour": _colour_name(mover.color),
+        "direction": direction,
+        "first": "move" if move_frames[0] < on[0] else "flash",
+        "flashes": flashes,
+        "flasher_shape": SHAPES[flasher.shape],
+        "flasher_colour": _colour_name(flasher.color),
+        "move_frames": move_frames,
+        "flash_frames": on.tolist(),
+    }
 
 
 def caption(facts: dict) -> str:
@@ -186,8 +215,13 @@ def caption(facts: dict) -> str:
 
 def questions(facts: dict) -> list[tuple[str, str, str]]:
     """Every question of :data:`QUESTIONS` about this scene, as ``(type, question, answer)``."""
-    answer = {"shape": facts["shape"], "colour": facts["colour"], "direction": facts["direction"],
-              "first": _FIRST_WORD[facts["first"]], "flashes": _COUNT_WORD[facts["flashes"]]}
+    answer = {
+        "shape": facts["shape"],
+        "colour": facts["colour"],
+        "direction": facts["direction"],
+        "first": _FIRST_WORD[facts["first"]],
+        "flashes": _COUNT_WORD[facts["flashes"]],
+    }
     return [(kind, q, answer[key]) for kind, q, key in QUESTIONS]
 
 
@@ -221,12 +255,22 @@ class CaptionBatch:
         for i, (cap, qa) in enumerate(zip(self.captions, self.qa)):
             rows = ([("caption", CAPTION_PROMPT, cap)] if with_captions else []) + list(qa)
             for kind, q, a in rows:
-                idx.append(i); prompts.append(q); answers.append(a); kinds.append(kind)
+                idx.append(i)
+                prompts.append(q)
+                answers.append(a)
+                kinds.append(kind)
         return torch.tensor(idx), prompts, answers, kinds
 
 
-def make_captioned_clips(n: int, *, frames: int = 8, size: int | tuple[int, int] = 16, seed: int | None = None,
-                         start_index: int = 0, **options) -> CaptionBatch:
+def make_captioned_clips(
+    n: int,
+    *,
+    frames: int = 8,
+    size: int | tuple[int, int] = 16,
+    seed: int | None = None,
+    start_index: int = 0,
+    **options,
+) -> CaptionBatch:
     """``n`` clips of the ``caption`` task, with facts, captions and questions read from their scenes.
 
     Sample ``i`` depends only on ``(seed, start_index + i)``; ``seed=None`` follows the suite's seed.

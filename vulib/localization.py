@@ -21,6 +21,7 @@ ActivityNet averages over 0.5:0.05:0.95:
 4. mAP is the mean of AP over the classes present in the ground truth (a class nobody predicted counts 0);
    "average mAP" is the mean of mAP over the tIoU thresholds.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -28,8 +29,17 @@ from typing import Hashable, Sequence
 
 import numpy as np
 
-__all__ = ["tiou", "nms", "soft_nms", "average_precision", "mean_ap", "match_predictions",
-           "interpolated_ap", "DEFAULT_TIOUS"]
+__all__ = [
+    "tiou",
+    "nms",
+    "soft_nms",
+    "suppress",
+    "average_precision",
+    "mean_ap",
+    "match_predictions",
+    "interpolated_ap",
+    "DEFAULT_TIOUS",
+]
 
 DEFAULT_TIOUS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
@@ -74,8 +84,9 @@ def _check_scores(scores, n: int, name: str = "scores") -> np.ndarray:
     if arr.shape[0] != n:
         raise ValueError(f"expected one score per segment: {n} segments but {arr.shape[0]} {name}")
     if np.isnan(arr).any():
-        raise ValueError(f"{name}: {int(np.isnan(arr).sum())} score(s) are NaN (at index "
-                         f"{int(np.flatnonzero(np.isnan(arr))[0])})")
+        raise ValueError(
+            f"{name}: {int(np.isnan(arr).sum())} score(s) are NaN (at index {int(np.flatnonzero(np.isnan(arr))[0])})"
+        )
     return arr
 
 
@@ -122,8 +133,8 @@ def tiou(segment, segments) -> np.ndarray | float:
     """
     a = _check_segments([segment], "segment")[0]
     single = np.ndim(segments) == 1
-    b = _check_segments([segments] if single else segments, "segments")       # (N, 2)
-    inter = np.clip(np.minimum(a[1], b[:, 1]) - np.maximum(a[0], b[:, 0]), 0, None)   # (N,)
+    b = _check_segments([segments] if single else segments, "segments")  # (N, 2)
+    inter = np.clip(np.minimum(a[1], b[:, 1]) - np.maximum(a[0], b[:, 0]), 0, None)  # (N,)
     union = (a[1] - a[0]) + (b[:, 1] - b[:, 0]) - inter
     out = inter / union
     return float(out[0]) if single else out
@@ -131,8 +142,9 @@ def tiou(segment, segments) -> np.ndarray | float:
 
 def _pairwise_tiou(seg: np.ndarray) -> np.ndarray:
     """``(N, N)`` tIoU of every pair of checked segments ``(N, 2)``."""
-    inter = np.clip(np.minimum(seg[:, None, 1], seg[None, :, 1]) - np.maximum(seg[:, None, 0], seg[None, :, 0]),
-                    0, None)
+    inter = np.clip(
+        np.minimum(seg[:, None, 1], seg[None, :, 1]) - np.maximum(seg[:, None, 0], seg[None, :, 0]), 0, None
+    )
     length = seg[:, 1] - seg[:, 0]
     return inter / (length[:, None] + length[None, :] - inter)
 
@@ -165,8 +177,9 @@ def nms(segments, scores, threshold: float) -> np.ndarray:
     return np.asarray(keep, dtype=np.int64)
 
 
-def soft_nms(segments, scores, threshold: float = 0.0, sigma: float = 0.5,
-             min_score: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+def soft_nms(
+    segments, scores, threshold: float = 0.0, sigma: float = 0.5, min_score: float = 1e-3
+) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian Soft-NMS (Bodla et al. 2017): instead of deleting an overlapping segment, lower its score.
 
     Repeatedly take the best-scored remaining segment; every other remaining segment whose tIoU ``o``
@@ -192,15 +205,46 @@ def soft_nms(segments, scores, threshold: float = 0.0, sigma: float = 0.5,
     keep, kept_scores = [], []
     while alive.any():
         cand = np.flatnonzero(alive)
-        i = int(cand[np.argmax(sc[cand])])        # first of the best: ties keep input order
+        i = int(cand[np.argmax(sc[cand])])  # first of the best: ties keep input order
         keep.append(i)
         kept_scores.append(sc[i])
         alive[i] = False
         o = overlap[i]
-        decay = np.where(o > threshold, np.exp(-o**2 / sigma), 1.0)
+        decay = np.where(o > threshold, np.exp(-(o**2) / sigma), 1.0)
         sc = np.where(alive, sc * decay, sc)
         alive &= sc >= min_score
     return np.asarray(keep, dtype=np.int64), np.asarray(kept_scores, dtype=np.float64)
+
+
+def suppress(
+    segments: Sequence[tuple[float, float, int, float]],
+    method: str = "nms",
+    threshold: float = 0.5,
+    sigma: float = 0.5,
+    max_segments: int = 100,
+) -> list[tuple[float, float, int, float]]:
+    """Remove duplicates among one video's ``(start, end, label, score)`` segments, class by class.
+
+    ``method``: ``"none"`` (keep all), ``"nms"`` (:func:`nms` at ``threshold``) or
+    ``"soft"`` (:func:`soft_nms`, Gaussian with ``sigma``). Returns at most
+    ``max_segments`` segments, best score first.
+    """
+    if method not in ("none", "nms", "soft"):
+        raise ValueError(f"expected method 'none', 'nms' or 'soft', got {method!r}")
+    out = []
+    for c in sorted({s[2] for s in segments}):
+        rows = [s for s in segments if s[2] == c]
+        segs = [(s, e) for s, e, _, _ in rows]
+        scores = [sc for *_, sc in rows]
+        if method == "none":
+            out += rows
+        elif method == "nms":
+            out += [rows[i] for i in nms(segs, scores, threshold)]
+        else:
+            idx, new = soft_nms(segs, scores, threshold=0.0, sigma=sigma)
+            out += [(rows[i][0], rows[i][1], c, float(s)) for i, s in zip(idx, new)]
+    out.sort(key=lambda r: -r[3])
+    return out[:max_segments]
 
 
 # ----------------------------------------------------------------------------------------
@@ -209,8 +253,10 @@ def soft_nms(segments, scores, threshold: float = 0.0, sigma: float = 0.5,
 def _one_label(predictions: list[tuple], ground_truth: list[tuple]) -> None:
     labels = {r[3] for r in predictions} | {r[3] for r in ground_truth}
     if len(labels) > 1:
-        raise ValueError(f"average_precision scores one class, but the rows have labels {sorted(map(repr, labels))}; "
-                         "filter by label first, or use mean_ap")
+        raise ValueError(
+            f"average_precision scores one class, but the rows have labels {sorted(map(repr, labels))}; "
+            "filter by label first, or use mean_ap"
+        )
 
 
 def match_predictions(predictions, ground_truth, tiou: float) -> np.ndarray:
@@ -242,7 +288,7 @@ def _match(preds: list[tuple], gts: list[tuple], threshold: float) -> np.ndarray
     for v, s, e, _ in gts:
         grouped[v].append((s, e))
     for v, segs in grouped.items():
-        by_video[v] = np.asarray(segs, dtype=np.float64)                 # (G_v, 2)
+        by_video[v] = np.asarray(segs, dtype=np.float64)  # (G_v, 2)
     used = {v: np.zeros(len(segs), dtype=bool) for v, segs in by_video.items()}
     scores = np.array([r[4] for r in preds], dtype=np.float64)
     order = np.argsort(-scores, kind="stable")
@@ -253,8 +299,8 @@ def _match(preds: list[tuple], gts: list[tuple], threshold: float) -> np.ndarray
             continue
         g = by_video[v]
         inter = np.clip(np.minimum(e, g[:, 1]) - np.maximum(s, g[:, 0]), 0, None)
-        iou = inter / ((e - s) + (g[:, 1] - g[:, 0]) - inter)             # (G_v,)
-        for j in np.argsort(-iou, kind="stable"):                         # best overlap first
+        iou = inter / ((e - s) + (g[:, 1] - g[:, 0]) - inter)  # (G_v,)
+        for j in np.argsort(-iou, kind="stable"):  # best overlap first
             if iou[j] < threshold:
                 break
             if not used[v][j]:
@@ -295,7 +341,7 @@ def _ap(preds: list[tuple], gts: list[tuple], threshold: float) -> float:
         return 0.0
     tp = _match(preds, gts, threshold)
     scores = np.array([r[4] for r in preds], dtype=np.float64)
-    tp = tp[np.argsort(-scores, kind="stable")].astype(np.float64)       # ranked order
+    tp = tp[np.argsort(-scores, kind="stable")].astype(np.float64)  # ranked order
     ctp, cfp = np.cumsum(tp), np.cumsum(1.0 - tp)
     return interpolated_ap(ctp / (ctp + cfp), ctp / len(gts))
 

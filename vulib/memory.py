@@ -11,6 +11,7 @@ the same Jupyter server hold a lot of it, which notebooks they belong to and wha
 Everything here is read from Linux's ``/proc`` and cgroup files; elsewhere the functions
 return what they can (``None`` or an empty list) and never raise.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,11 +21,21 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MemoryStatus", "KernelMemory", "memory_status", "process_rss", "other_kernels",
-           "memory_advice", "memory_report", "release_freed_memory", "release_after_each_cell", "LESSON_BUDGET"]
+__all__ = [
+    "MemoryStatus",
+    "KernelMemory",
+    "memory_status",
+    "process_rss",
+    "other_kernels",
+    "memory_advice",
+    "memory_report",
+    "release_freed_memory",
+    "release_after_each_cell",
+    "LESSON_BUDGET",
+]
 
-LESSON_BUDGET = int(1.5 * 2**30)   # the most a lesson may use at its peak (the course's budget)
-_UNLIMITED = 2**60                 # cgroup v1 writes ~2**63 for "no limit"
+LESSON_BUDGET = int(1.5 * 2**30)  # the most a lesson may use at its peak (the course's budget)
+_UNLIMITED = 2**60  # cgroup v1 writes ~2**63 for "no limit"
 
 
 @dataclass(frozen=True)
@@ -158,12 +169,13 @@ def _notebooks_by_kernel_id() -> dict[str, str]:
     for info in list_running_servers():
         if info.get("pid") != os.getppid():
             continue
-        req = urllib.request.Request(info["url"].rstrip("/") + "/api/sessions",
-                                     headers={"Authorization": f"token {info.get('token', '')}"})
+        req = urllib.request.Request(
+            info["url"].rstrip("/") + "/api/sessions", headers={"Authorization": f"token {info.get('token', '')}"}
+        )
         try:
             with urllib.request.urlopen(req, timeout=1) as resp:
                 sessions = json.load(resp)
-        except Exception:       # no token (JupyterHub), server busy...: names stay unknown
+        except Exception:  # no token (JupyterHub), server busy...: names stay unknown
             return {}
         return {s["kernel"]["id"]: s.get("path") or s.get("name") for s in sessions if s.get("kernel")}
     return {}
@@ -196,8 +208,9 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
 
-def memory_advice(status: MemoryStatus | None, others: list[KernelMemory], own_rss: int | None,
-                  budget: int = LESSON_BUDGET) -> str:
+def memory_advice(
+    status: MemoryStatus | None, others: list[KernelMemory], own_rss: int | None, budget: int = LESSON_BUDGET
+) -> str:
     """The memory lines of the set-up cell, from measured inputs (pure; tested with made-up numbers).
 
     Warns when what is free is less than this lesson may still need (``budget`` minus what this
@@ -216,9 +229,11 @@ def memory_advice(status: MemoryStatus | None, others: list[KernelMemory], own_r
     if status.available < need:
         lines.append(f"⚠ This lesson may need about {_gb(need)} more, and only {_gb(status.available)} is free.")
         if others:
-            lines.append("  Stop the notebooks you have finished: close their tabs (with the course's settings that "
-                         "shuts their kernels down), or use the 'Running Terminals and Kernels' panel (the ■ icon "
-                         "in the left bar) → shut down the other kernels. Then carry on here.")
+            lines.append(
+                "  Stop the notebooks you have finished: close their tabs (with the course's settings that "
+                "shuts their kernels down), or use the 'Running Terminals and Kernels' panel (the ■ icon "
+                "in the left bar) → shut down the other kernels. Then carry on here."
+            )
         else:
             lines.append("  Close other programs or notebooks, or the kernel may be stopped for lack of memory.")
     return "\n".join(lines)
@@ -228,7 +243,7 @@ def memory_report() -> str:
     """:func:`memory_advice` for this kernel, right now."""
     try:
         return memory_advice(memory_status(), other_kernels(), process_rss())
-    except Exception as exc:                      # never break a notebook's set-up cell
+    except Exception as exc:  # never break a notebook's set-up cell
         return f"memory: could not be read ({type(exc).__name__})"
 
 

@@ -1,4 +1,5 @@
 """Operations written out by hand, so a learner can read exactly what the library versions compute."""
+
 from __future__ import annotations
 
 import torch
@@ -16,8 +17,9 @@ def _triple(v, name: str) -> tuple[int, int, int]:
     return t
 
 
-def conv3d_reference(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
-                     stride=1, padding=0, dilation=1) -> torch.Tensor:
+def conv3d_reference(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride=1, padding=0, dilation=1
+) -> torch.Tensor:
     """3D convolution from scratch: one loop over the kernel's offsets, a matrix product at each.
 
     Shapes:
@@ -42,19 +44,25 @@ def conv3d_reference(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor |
         raise ValueError(f"expected bias of shape ({F_out},), got {tuple(bias.shape)}")
     out_size = [(n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, pp, dd, kk, ss in zip(size, p, d, k, s)]
     if min(out_size) < 1:
-        raise ValueError(f"the kernel {tuple(k)} (dilation {d}) does not fit in the padded input "
-                         f"{tuple(n + 2 * pp for n, pp in zip(size, p))}")
-    xp = F.pad(x, (p[2], p[2], p[1], p[1], p[0], p[0]))                 # (B, C, T+2p, H+2p, W+2p)
+        raise ValueError(
+            f"the kernel {tuple(k)} (dilation {d}) does not fit in the padded input "
+            f"{tuple(n + 2 * pp for n, pp in zip(size, p))}"
+        )
+    xp = F.pad(x, (p[2], p[2], p[1], p[1], p[0], p[0]))  # (B, C, T+2p, H+2p, W+2p)
     To, Ho, Wo = out_size
     out = x.new_zeros(B, F_out, To, Ho, Wo)
-    for i in range(k[0]):                        # every offset (i, j, l) inside the kernel ...
+    for i in range(k[0]):  # every offset (i, j, l) inside the kernel ...
         for j in range(k[1]):
             for l in range(k[2]):
                 t0, h0, w0 = i * d[0], j * d[1], l * d[2]
                 # ... picks the input values that this kernel tap sees for every output position
-                patch = xp[:, :, t0:t0 + s[0] * (To - 1) + 1:s[0],
-                           h0:h0 + s[1] * (Ho - 1) + 1:s[1],
-                           w0:w0 + s[2] * (Wo - 1) + 1:s[2]]          # (B, C, T', H', W')
+                patch = xp[
+                    :,
+                    :,
+                    t0 : t0 + s[0] * (To - 1) + 1 : s[0],
+                    h0 : h0 + s[1] * (Ho - 1) + 1 : s[1],
+                    w0 : w0 + s[2] * (Wo - 1) + 1 : s[2],
+                ]  # (B, C, T', H', W')
                 out += torch.einsum("bcthw,fc->bfthw", patch, weight[:, :, i, j, l])
     if bias is not None:
         out += bias.view(1, F_out, 1, 1, 1)

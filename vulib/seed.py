@@ -4,10 +4,12 @@ Every notebook calls :func:`seed_everything` once at the top and draws all its
 randomness afterwards, so the whole suite can be re-run under another seed with
 ``VULIB_SEED=3 ...`` and no code change.
 """
+
 from __future__ import annotations
 
 import os
 import random
+from typing import Mapping
 
 import numpy as np
 import torch
@@ -43,10 +45,17 @@ def seed_everything(seed: int | None = None) -> int:
     return seed
 
 
-def env_int(name: str, default: int) -> int:
-    """An integer setting from the environment variable ``name`` (``default`` when unset)."""
-    raw = os.environ.get(name)
+def env_int(name: str, default: int | None = None, env: Mapping[str, str] | None = None) -> int:
+    """An integer setting from the environment variable ``name`` (``default`` when unset).
+
+    ``env`` reads another mapping instead of ``os.environ`` (a test's, say). Without a ``default`` an
+    unset variable is an error. Every integer setting of the suite (``VULIB_SEED``, ``VULIB_NUM_THREADS``)
+    is read here.
+    """
+    raw = (os.environ if env is None else env).get(name)
     if raw is None:
+        if default is None:
+            raise ValueError(f"{name} is not set")
         return default
     try:
         return int(raw)

@@ -9,6 +9,7 @@ Layouts used in the suite:
 Every public function in vulib checks its input with the helpers below and raises a
 ``ValueError`` that names what it expected and what it got.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -36,8 +37,9 @@ def _shape_str(shape: Sequence[int]) -> str:
     return "(" + ", ".join(str(int(s)) for s in shape) + ")"
 
 
-def check_tensor(x: object, name: str = "input", *, ndim: int | None = None,
-                 floating: bool | None = None) -> torch.Tensor:
+def check_tensor(
+    x: object, name: str = "input", *, ndim: int | None = None, floating: bool | None = None
+) -> torch.Tensor:
     """Check that ``x`` is a tensor of the given rank (and float-ness); return it."""
     if not isinstance(x, torch.Tensor):
         raise ValueError(f"expected {name} to be a torch.Tensor, got {type(x).__name__}")
@@ -48,9 +50,15 @@ def check_tensor(x: object, name: str = "input", *, ndim: int | None = None,
     return x
 
 
-def check_video(x: object, layout: str = "BCTHW", *, channels: int | None = None,
-                frames: int | None = None, name: str = "video",
-                floating: bool = True) -> torch.Tensor:
+def check_video(
+    x: object,
+    layout: str = "BCTHW",
+    *,
+    channels: int | None = None,
+    frames: int | None = None,
+    name: str = "video",
+    floating: bool = True,
+) -> torch.Tensor:
     """Check that ``x`` is a video tensor in ``layout``; return it unchanged.
 
     Args:
@@ -74,14 +82,18 @@ def check_video(x: object, layout: str = "BCTHW", *, channels: int | None = None
     if x.ndim != len(axes):
         raise ValueError(f"expected {name} of shape {want}, got {got}")
     if floating and not x.is_floating_point():
-        raise ValueError(f"expected {name} of a floating dtype (e.g. float32 in [0, 1]), got {x.dtype}; "
-                         "convert uint8 frames with vulib.to_model_layout")
+        raise ValueError(
+            f"expected {name} of a floating dtype (e.g. float32 in [0, 1]), got {x.dtype}; "
+            "convert uint8 frames with vulib.to_model_layout"
+        )
     if any(s == 0 for s in x.shape):
         raise ValueError(f"expected a non-empty {name} of shape {want}, got {got}")
     dims = dict(zip(axes, x.shape))
     if channels is not None and dims["C"] != channels:
-        raise ValueError(f"expected {name} of shape {want} with C={channels}, got {got} "
-                         f"(C={dims['C']}; is the channel axis in the right place?)")
+        raise ValueError(
+            f"expected {name} of shape {want} with C={channels}, got {got} "
+            f"(C={dims['C']}; is the channel axis in the right place?)"
+        )
     if frames is not None and dims["T"] != frames:
         raise ValueError(f"expected {name} of shape {want} with T={frames}, got {got} (T={dims['T']})")
     return x
@@ -107,8 +119,8 @@ def to_model_layout(frames: torch.Tensor | np.ndarray) -> torch.Tensor:
     else:
         raise ValueError(f"expected uint8 or float frames, got {frames.dtype}")
     if frames.ndim == 4:
-        return x.permute(3, 0, 1, 2).contiguous()      # (T, H, W, C) -> (C, T, H, W)
-    return x.permute(0, 4, 1, 2, 3).contiguous()       # (B, T, H, W, C) -> (B, C, T, H, W)
+        return x.permute(3, 0, 1, 2).contiguous()  # (T, H, W, C) -> (C, T, H, W)
+    return x.permute(0, 4, 1, 2, 3).contiguous()  # (B, T, H, W, C) -> (B, C, T, H, W)
 
 
 def to_display_layout(clip: torch.Tensor) -> np.ndarray:
@@ -117,14 +129,13 @@ def to_display_layout(clip: torch.Tensor) -> np.ndarray:
     if clip.shape[0] not in (1, 3):
         raise ValueError(f"expected clip of shape (C, T, H, W) with C in (1, 3), got {_shape_str(clip.shape)}")
     x = clip.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8)
-    return x.permute(1, 2, 3, 0).cpu().numpy()   # (T, H, W, C)
+    return x.permute(1, 2, 3, 0).cpu().numpy()  # (T, H, W, C)
 
 
 _DTYPE_BYTES = {"uint8": 1, "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 
 
-def video_bytes(height: int, width: int, fps: float, seconds: float, channels: int = 3,
-                dtype: str = "uint8") -> int:
+def video_bytes(height: int, width: int, fps: float, seconds: float, channels: int = 3, dtype: str = "uint8") -> int:
     """Bytes needed to hold a decoded video as a dense tensor ``(T, H, W, C)``.
 
     ``T = round(fps * seconds)``; each element takes the size of ``dtype``.

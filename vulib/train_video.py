@@ -27,6 +27,7 @@ Only process 0 (rank 0) prints, shows the progress bar and writes to ``--out``:
 The training step is :func:`vulib.train.train_epoch`, the same one :func:`vulib.fit` uses.
 See ``docs/scale-out.md`` for datasets, command lines and measured throughput.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,54 +58,110 @@ __all__ = ["main", "parse_args"]
 
 CHECKPOINT, METRICS, SUMMARY = "checkpoint.pt", "metrics.csv", "summary.json"
 # Arguments that must not change when resuming (the run would not be the same run).
-SAME_ON_RESUME = ("data", "model", "model_args", "frames", "size", "batch_size", "lr", "weight_decay",
-                  "schedule", "val_fraction", "seed", "epochs")
+SAME_ON_RESUME = (
+    "data",
+    "model",
+    "model_args",
+    "frames",
+    "size",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "schedule",
+    "val_fraction",
+    "seed",
+    "epochs",
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m vulib.train_video",
         description="Train a vulib clip model on a folder of videos (DIR/<class>/<video file>),\n"
-                    "on one process or under torchrun (DistributedDataParallel: gloo on CPU, NCCL on GPUs).\n"
-                    "--batch-size is global; rank 0 prints and writes OUT/checkpoint.pt, metrics.csv, summary.json.",
+        "on one process or under torchrun (DistributedDataParallel: gloo on CPU, NCCL on GPUs).\n"
+        "--batch-size is global; rank 0 prints and writes OUT/checkpoint.pt, metrics.csv, summary.json.",
         epilog="examples:\n"
-               "  python -m vulib.train_video --data ucf101 --model c3d_small --size 64 --out runs/one\n"
-               "  torchrun --nproc_per_node=8 -m vulib.train_video --data ucf101 --batch-size 256 --out runs/eight\n"
-               "see docs/scale-out.md for multi-node command lines and measured throughput",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", required=True, type=Path, metavar="DIR",
-                   help="folder of videos, DIR/<class>/<video file> (or DIR/train/... and DIR/val/...)")
-    p.add_argument("--model", default="cnn3d", metavar="NAME",
-                   help=f"a vulib model: {', '.join(available_models())}; or module.path:ClassName "
-                        "(default: cnn3d)")
-    p.add_argument("--model-args", default="{}", metavar="JSON", type=json.loads,
-                   help='extra constructor arguments as JSON, e.g. \'{"width": 32}\' (default: {})')
+        "  python -m vulib.train_video --data ucf101 --model c3d_small --size 64 --out runs/one\n"
+        "  torchrun --nproc_per_node=8 -m vulib.train_video --data ucf101 --batch-size 256 --out runs/eight\n"
+        "see docs/scale-out.md for multi-node command lines and measured throughput",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--data",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder of videos, DIR/<class>/<video file> (or DIR/train/... and DIR/val/...)",
+    )
+    p.add_argument(
+        "--model",
+        default="cnn3d",
+        metavar="NAME",
+        help=f"a vulib model: {', '.join(available_models())}; or module.path:ClassName (default: cnn3d)",
+    )
+    p.add_argument(
+        "--model-args",
+        default="{}",
+        metavar="JSON",
+        type=json.loads,
+        help="extra constructor arguments as JSON, e.g. '{\"width\": 32}' (default: {})",
+    )
     p.add_argument("--frames", type=int, default=16, help="frames per clip (default: 16)")
     p.add_argument("--size", type=int, default=112, help="clip height and width in pixels (default: 112)")
     p.add_argument("--epochs", type=int, default=10, help="passes over the training videos (default: 10)")
-    p.add_argument("--batch-size", type=int, default=32,
-                   help="GLOBAL batch size: clips per optimizer step over all processes; each process "
-                        "takes batch-size / world-size (default: 32)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=32,
+        help="GLOBAL batch size: clips per optimizer step over all processes; each process "
+        "takes batch-size / world-size (default: 32)",
+    )
     p.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default: 1e-3)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="Adam's weight decay (default: 0)")
-    p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
-                   help="learning rate over the run, per step (default: cosine, down to 0)")
-    p.add_argument("--out", type=Path, default=Path("runs/train_video"), metavar="DIR",
-                   help="where rank 0 writes checkpoint.pt, metrics.csv, summary.json (default: runs/train_video)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue from OUT/checkpoint.pt (run with the same arguments)")
-    p.add_argument("--workers", type=int, default=2,
-                   help="DataLoader worker processes per training process, decoding videos (default: 2)")
-    p.add_argument("--val-fraction", type=float, default=0.2,
-                   help="share of each class's videos held out for validation, when DIR has no train/ "
-                        "and val/ folders (default: 0.2)")
+    p.add_argument(
+        "--schedule",
+        choices=("cosine", "constant"),
+        default="cosine",
+        help="learning rate over the run, per step (default: cosine, down to 0)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/train_video"),
+        metavar="DIR",
+        help="where rank 0 writes checkpoint.pt, metrics.csv, summary.json (default: runs/train_video)",
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="continue from OUT/checkpoint.pt (run with the same arguments)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="DataLoader worker processes per training process, decoding videos (default: 2)",
+    )
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.2,
+        help="share of each class's videos held out for validation, when DIR has no train/ "
+        "and val/ folders (default: 0.2)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the model, the split, the order and the clips")
-    p.add_argument("--skip-unreadable", action="store_true",
-                   help="skip video files that cannot be decoded (counted and listed each epoch) "
-                        "instead of stopping with an error")
+    p.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help="skip video files that cannot be decoded (counted and listed each epoch) "
+        "instead of stopping with an error",
+    )
     p.add_argument("--no-amp", action="store_true", help="train in float32 on CUDA too (no bfloat16 autocast)")
-    p.add_argument("--stop-after", type=int, default=None, metavar="EPOCH",
-                   help="stop after this epoch, as if interrupted (continue later with --resume)")
+    p.add_argument(
+        "--stop-after",
+        type=int,
+        default=None,
+        metavar="EPOCH",
+        help="stop after this epoch, as if interrupted (continue later with --resume)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
     for name in ("frames", "size", "epochs", "batch_size"):
@@ -123,6 +180,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # Processes
 # ---------------------------------------------------------------------------
 
+
 class _Run:
     """Who this process is: ``rank`` of ``world`` processes, on ``device``."""
 
@@ -132,13 +190,13 @@ class _Run:
         local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         device = get_device()
         if self.world > 1:
-            if device.type == "cuda":                # one GPU per process
+            if device.type == "cuda":  # one GPU per process
                 device = torch.device("cuda", local_rank)
                 torch.cuda.set_device(device)
             else:
                 device = torch.device("cpu")
             self.backend = "nccl" if device.type == "cuda" else "gloo"
-            dist.init_process_group(backend=self.backend)    # addresses from torchrun's environment
+            dist.init_process_group(backend=self.backend)  # addresses from torchrun's environment
         else:
             self.backend = None
         self.device = device
@@ -173,6 +231,7 @@ class _Run:
 # Data
 # ---------------------------------------------------------------------------
 
+
 def _split(targets: list[int], fraction: float, seed: int) -> tuple[list[int], list[int]]:
     """Indices ``(train, val)``: ``fraction`` of each class's videos (at least one) go to val."""
     rng = np.random.default_rng(seed)
@@ -193,8 +252,10 @@ def _datasets(args: argparse.Namespace) -> tuple[VideoFolder, VideoFolder, Subse
         train = VideoFolder(args.data / "train", sampling="random", **common)
         val = VideoFolder(args.data / "val", sampling="center", **common)
         if val.classes != train.classes:
-            raise ValueError(f"{args.data}/train and {args.data}/val must have the same class folders, got "
-                             f"{train.classes} and {val.classes}")
+            raise ValueError(
+                f"{args.data}/train and {args.data}/val must have the same class folders, got "
+                f"{train.classes} and {val.classes}"
+            )
         return train, val, train, val
     train = VideoFolder(args.data, sampling="random", **common)
     val = VideoFolder(args.data, sampling="center", **common)
@@ -205,6 +266,7 @@ def _datasets(args: argparse.Namespace) -> tuple[VideoFolder, VideoFolder, Subse
 # ---------------------------------------------------------------------------
 # Checkpoints: everything needed to continue exactly
 # ---------------------------------------------------------------------------
+
 
 def _rng_state() -> dict:
     state = {"torch": torch.get_rng_state(), "python": random.getstate()}
@@ -227,7 +289,7 @@ def _set_rng_state(state: dict) -> None:
 def _save_atomically(obj, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(obj, tmp)
-    os.replace(tmp, path)                            # never a half-written checkpoint
+    os.replace(tmp, path)  # never a half-written checkpoint
 
 
 def _fingerprint(model: torch.nn.Module) -> str:
@@ -243,12 +305,13 @@ def _fingerprint(model: torch.nn.Module) -> str:
 # Training
 # ---------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     run = _Run()
     try:
         return _train(args, run)
-    except (ValueError, FileNotFoundError) as err:   # bad data or arguments: say what, exit 1
+    except (ValueError, FileNotFoundError) as err:  # bad data or arguments: say what, exit 1
         if run.main or run.world > 1:
             where = f" (rank {run.rank})" if run.world > 1 else ""
             print(f"error{where}: {err}", file=sys.stderr, flush=True)
@@ -259,8 +322,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _train(args: argparse.Namespace, run: _Run) -> int:
     if args.batch_size % run.world:
-        raise ValueError(f"--batch-size {args.batch_size} (global) must be a multiple of the number of "
-                         f"processes, {run.world}")
+        raise ValueError(
+            f"--batch-size {args.batch_size} (global) must be a multiple of the number of processes, {run.world}"
+        )
     per_process = args.batch_size // run.world
     if args.resume and not (args.out / CHECKPOINT).is_file():
         raise FileNotFoundError(f"--resume: no checkpoint to continue from at {args.out / CHECKPOINT}")
@@ -268,18 +332,22 @@ def _train(args: argparse.Namespace, run: _Run) -> int:
     train_folder, val_folder, train_set, val_set = _datasets(args)
     classes = train_folder.classes
 
-    seed_everything(args.seed)                       # the same initial model in every process
-    model = build_model(args.model, classes=len(classes), frames=args.frames, size=args.size,
-                        **args.model_args).to(run.device)
+    seed_everything(args.seed)  # the same initial model in every process
+    model = build_model(args.model, classes=len(classes), frames=args.frames, size=args.size, **args.model_args).to(
+        run.device
+    )
     seed_everything((args.seed + run.rank) % 2**32)  # then each process its own dropout and the like
-    wrapped = model if run.world == 1 else DistributedDataParallel(
-        model, device_ids=[run.device.index] if run.device.type == "cuda" else None)
+    wrapped = (
+        model
+        if run.world == 1
+        else DistributedDataParallel(model, device_ids=[run.device.index] if run.device.type == "cuda" else None)
+    )
 
     sampler = DistributedSampler(train_set, num_replicas=run.world, rank=run.rank, shuffle=True, seed=args.seed)
     # Persistent workers keep what they learnt about each file (its length) from epoch to epoch.
     loading = dict(num_workers=args.workers, persistent_workers=args.workers > 0, pin_memory=run.device.type == "cuda")
     loader = DataLoader(train_set, batch_size=per_process, sampler=sampler, **loading)
-    val_shard = Subset(val_set, list(range(run.rank, len(val_set), run.world)))   # no padding: each video once
+    val_shard = Subset(val_set, list(range(run.rank, len(val_set), run.world)))  # no padding: each video once
     val_loader = DataLoader(val_shard, batch_size=per_process, **loading)
     optimizer = make_optimizer(model, args.lr, args.weight_decay)
     scheduler = make_schedule(optimizer, args.epochs * len(loader), args.schedule)
@@ -291,22 +359,31 @@ def _train(args: argparse.Namespace, run: _Run) -> int:
     elif run.main:
         out.mkdir(parents=True, exist_ok=True)
     n_params = sum(p.numel() for p in model.parameters())
-    run.print(f"vulib.train_video: {run.world} process(es) ({run.backend or 'single'}, {run.device.type}"
-              f"{', bf16 autocast' if amp and run.device.type == 'cuda' else ''}), model {args.model} "
-              f"({n_params:,} parameters), {len(train_set)} training / {len(val_set)} validation videos in "
-              f"{len(classes)} classes, global batch {args.batch_size} ({per_process} per process), "
-              f"{len(loader)} steps per epoch")
+    run.print(
+        f"vulib.train_video: {run.world} process(es) ({run.backend or 'single'}, {run.device.type}"
+        f"{', bf16 autocast' if amp and run.device.type == 'cuda' else ''}), model {args.model} "
+        f"({n_params:,} parameters), {len(train_set)} training / {len(val_set)} validation videos in "
+        f"{len(classes)} classes, global batch {args.batch_size} ({per_process} per process), "
+        f"{len(loader)} steps per epoch"
+    )
 
     last = args.epochs if args.stop_after is None else min(args.epochs, args.stop_after)
     for epoch in range(first_epoch, last + 1):
-        sampler.set_epoch(epoch)                     # a new order and new clips, the same in every process
+        sampler.set_epoch(epoch)  # a new order and new clips, the same in every process
         train_folder.set_epoch(epoch)
-        bar = tqdm(total=len(loader), desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
-                   disable=not run.main or args.no_progress, mininterval=0.5)
+        bar = tqdm(
+            total=len(loader),
+            desc=f"epoch {epoch}/{args.epochs}",
+            unit="batch",
+            leave=False,
+            disable=not run.main or args.no_progress,
+            mininterval=0.5,
+        )
 
         def show(sums: dict) -> None:
             bar.update(1)
             bar.set_postfix(loss=f"{sums['loss_sum'] / sums['clips']:.3f}", refresh=False)
+
         t0 = time.perf_counter()
         sums = train_epoch(wrapped, loader, optimizer, scheduler, device=run.device, amp=amp, on_batch=show)
         seconds = time.perf_counter() - t0
@@ -318,26 +395,37 @@ def _train(args: argparse.Namespace, run: _Run) -> int:
         row["skipped"] = _report_skipped(run, train_folder, val_folder)
         rows.append(row)
         _checkpoint(args, run, model, optimizer, scheduler, epoch, rows)
-        run.print(f"epoch {epoch}/{args.epochs}: train loss {row['train_loss']:.4f} acc {row['train_acc']:.3f} | "
-                  f"val loss {row['val_loss']:.4f} acc {row['val_acc']:.3f} | {row['clips_per_s']:.1f} clips/s")
+        run.print(
+            f"epoch {epoch}/{args.epochs}: train loss {row['train_loss']:.4f} acc {row['train_acc']:.3f} | "
+            f"val loss {row['val_loss']:.4f} acc {row['val_acc']:.3f} | {row['clips_per_s']:.1f} clips/s"
+        )
 
     fingerprints = run.gather(_fingerprint(model))
     if run.main:
-        summary = {"epochs_done": last, "epochs": args.epochs, "world_size": run.world, "backend": run.backend,
-                   "device": run.device.type, "classes": classes, "final": rows[-1] if rows else None,
-                   "parameters_identical_across_processes": len(set(fingerprints)) == 1,
-                   "parameter_fingerprints": fingerprints}
+        summary = {
+            "epochs_done": last,
+            "epochs": args.epochs,
+            "world_size": run.world,
+            "backend": run.backend,
+            "device": run.device.type,
+            "classes": classes,
+            "final": rows[-1] if rows else None,
+            "parameters_identical_across_processes": len(set(fingerprints)) == 1,
+            "parameter_fingerprints": fingerprints,
+        }
         (out / SUMMARY).write_text(json.dumps(summary, indent=2))
     if len(set(fingerprints)) != 1:
         raise RuntimeError(f"the processes' parameters differ: {fingerprints}")
-    run.print(f"done: {last} of {args.epochs} epochs; parameters identical in all {run.world} process(es); "
-              f"wrote {out / CHECKPOINT}, {out / METRICS}")
+    run.print(
+        f"done: {last} of {args.epochs} epochs; parameters identical in all {run.world} process(es); "
+        f"wrote {out / CHECKPOINT}, {out / METRICS}"
+    )
     return 0
 
 
 def _validate(run: _Run, model: torch.nn.Module, val_loader: DataLoader, amp: bool) -> dict:
     """Loss and accuracy over the whole validation set (each process evaluates its shard)."""
-    if run.world > 1:                                # rank 0's batch-norm statistics for everyone
+    if run.world > 1:  # rank 0's batch-norm statistics for everyone
         for buffer in model.buffers():
             dist.broadcast(buffer, src=0)
     n = len(val_loader.dataset)
@@ -353,18 +441,27 @@ def _report_skipped(run: _Run, *folders: VideoFolder) -> int:
     skipped = sorted({str(p) for folder in folders for p in folder.skipped})
     everywhere = sorted({p for paths in run.gather(skipped) for p in paths})
     if everywhere:
-        run.print(f"skipped {len(everywhere)} unreadable video file(s) so far: {', '.join(everywhere[:10])}"
-                  + (" ..." if len(everywhere) > 10 else ""))
+        run.print(
+            f"skipped {len(everywhere)} unreadable video file(s) so far: {', '.join(everywhere[:10])}"
+            + (" ..." if len(everywhere) > 10 else "")
+        )
     return len(everywhere)
 
 
 def _checkpoint(args, run: _Run, model, optimizer, scheduler, epoch: int, rows: list[dict]) -> None:
-    rng = run.gather(_rng_state())                   # every process's random state
+    rng = run.gather(_rng_state())  # every process's random state
     if not run.main:
         return
-    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-             "epoch": epoch, "rng": rng, "world_size": run.world, "rows": rows,
-             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "epoch": epoch,
+        "rng": rng,
+        "world_size": run.world,
+        "rows": rows,
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
     _save_atomically(state, args.out / CHECKPOINT)
     tmp = args.out / (METRICS + ".tmp")
     with open(tmp, "w", newline="") as f:
@@ -380,15 +477,19 @@ def _resume(args, run: _Run, model, optimizer, scheduler) -> tuple[int, list[dic
     now = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     changed = {k: (state["args"].get(k), now[k]) for k in SAME_ON_RESUME if state["args"].get(k) != now[k]}
     if changed:
-        raise ValueError("--resume with different arguments would not continue the same run; changed: "
-                         + ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in changed.items()))
+        raise ValueError(
+            "--resume with different arguments would not continue the same run; changed: "
+            + ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in changed.items())
+        )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     rng = state["rng"]
     if len(rng) != run.world:
-        run.print(f"note: the checkpoint was written by {len(rng)} process(es), this run has {run.world}: "
-                  "random states cannot be matched, so the run continues but not bit for bit")
+        run.print(
+            f"note: the checkpoint was written by {len(rng)} process(es), this run has {run.world}: "
+            "random states cannot be matched, so the run continues but not bit for bit"
+        )
     _set_rng_state(rng[run.rank] if len(rng) == run.world else rng[0])
     run.print(f"resuming from {path} after epoch {state['epoch']}")
     return state["epoch"] + 1, list(state["rows"])

@@ -7,6 +7,7 @@ Animations are made with matplotlib's ``FuncAnimation.to_jshtml()``: self-contai
 HTML+JavaScript that plays on GitHub-rendered pages, in a static book and on a projector
 with no kernel. They are kept small (low dpi, few frames): a few hundred KB at most.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -20,9 +21,22 @@ from matplotlib.figure import Figure
 
 from .tensors import check_video, to_display_layout
 
-__all__ = ["show_frames", "show_clips", "animate_clips", "strip_image", "new_figure", "to_jshtml", "COLORS",
-           "setup_style", "as_jpeg", "simulate_cvd", "delta_e2000", "CVD_MATRICES", "SEQUENTIAL_CMAPS",
-           "DIVERGING_CMAPS"]
+__all__ = [
+    "show_frames",
+    "show_clips",
+    "animate_clips",
+    "strip_image",
+    "new_figure",
+    "to_jshtml",
+    "COLORS",
+    "setup_style",
+    "as_jpeg",
+    "simulate_cvd",
+    "delta_e2000",
+    "CVD_MATRICES",
+    "SEQUENTIAL_CMAPS",
+    "DIVERGING_CMAPS",
+]
 
 # Okabe-Ito: a colour-blind-safe palette used for every line and bar in the suite.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -44,11 +58,19 @@ CVD_MATRICES = {
 def setup_style() -> None:
     """Large fonts, the colour-blind-safe palette and a perceptually uniform default colour map (viridis),
     for figures legible on a projector and to colour-blind viewers."""
-    matplotlib.rcParams.update({
-        "font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 11,
-        "figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.prop_cycle": matplotlib.cycler(color=COLORS), "image.cmap": "viridis",
-    })
+    matplotlib.rcParams.update(
+        {
+            "font.size": 12,
+            "axes.titlesize": 13,
+            "axes.labelsize": 12,
+            "legend.fontsize": 11,
+            "figure.dpi": 90,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+            "image.cmap": "viridis",
+        }
+    )
 
 
 def new_figure(**kwargs) -> Figure:
@@ -64,7 +86,7 @@ def new_figure(**kwargs) -> Figure:
 
 def _frames_of(clip: torch.Tensor) -> np.ndarray:
     check_video(clip, "CTHW", name="clip")
-    return to_display_layout(clip)                          # (T, H, W, C) uint8
+    return to_display_layout(clip)  # (T, H, W, C) uint8
 
 
 def _pick_frames(T: int, frames: int | Sequence[int] | None) -> list[int]:
@@ -94,12 +116,18 @@ def strip_image(clip: torch.Tensor, gap: int = 1, gap_value: float = 1.0) -> np.
     x = clip.detach().float().clamp(0, 1).cpu().expand(3, T, H, W)
     out = torch.full((H, T * (W + gap) - gap, 3), float(gap_value))
     for t in range(T):
-        out[:, t * (W + gap):t * (W + gap) + W] = x[:, t].permute(1, 2, 0)
+        out[:, t * (W + gap) : t * (W + gap) + W] = x[:, t].permute(1, 2, 0)
     return out.numpy()
 
 
-def show_frames(clip: torch.Tensor, frames: int | Sequence[int] | None = 8, *, title: str | None = None,
-                scale: float = 1.1, fig: Figure | None = None) -> Figure:
+def show_frames(
+    clip: torch.Tensor,
+    frames: int | Sequence[int] | None = 8,
+    *,
+    title: str | None = None,
+    scale: float = 1.1,
+    fig: Figure | None = None,
+) -> Figure:
     """Draw a clip ``(C, T, H, W)`` as a strip of frames labelled with their time index.
 
     Args:
@@ -121,14 +149,19 @@ def show_frames(clip: torch.Tensor, frames: int | Sequence[int] | None = 8, *, t
     return fig
 
 
-def show_clips(video: torch.Tensor, labels: Sequence[str] | None = None, frames: int | Sequence[int] | None = 8,
-               *, scale: float = 0.9, title: str | None = None) -> Figure:
+def show_clips(
+    video: torch.Tensor,
+    labels: Sequence[str] | None = None,
+    frames: int | Sequence[int] | None = 8,
+    *,
+    scale: float = 0.9,
+    title: str | None = None,
+) -> Figure:
     """Draw several clips ``(B, C, T, H, W)`` as rows of frames (small multiples); ``labels`` name the rows."""
     check_video(video, "BCTHW")
     B, T = video.shape[0], video.shape[2]
     idx = _pick_frames(T, frames)
-    fig = new_figure(figsize=(scale * len(idx) + 1.4, scale * B + 0.5 + (0.3 if title else 0)),
-                     layout="constrained")
+    fig = new_figure(figsize=(scale * len(idx) + 1.4, scale * B + 0.5 + (0.3 if title else 0)), layout="constrained")
     axes = fig.subplots(B, len(idx), squeeze=False)
     for b in range(B):
         imgs = to_display_layout(video[b])
@@ -145,8 +178,14 @@ def show_clips(video: torch.Tensor, labels: Sequence[str] | None = None, frames:
     return fig
 
 
-def animate_clips(clips: torch.Tensor | Sequence[torch.Tensor], titles: Sequence[str] | None = None, *,
-                  fps: float = 6, scale: float = 1.3, dpi: int = 60) -> str:
+def animate_clips(
+    clips: torch.Tensor | Sequence[torch.Tensor],
+    titles: Sequence[str] | None = None,
+    *,
+    fps: float = 6,
+    scale: float = 1.3,
+    dpi: int = 60,
+) -> str:
     """An HTML animation (``to_jshtml``) of one or more clips played side by side.
 
     Args:
@@ -211,6 +250,7 @@ def as_jpeg(fig: Figure, quality: int = 80, dpi: int | None = None):
 
 # --------------------------------------------------------------------------- colour vision
 
+
 def _srgb(colors) -> np.ndarray:
     """Colours (``"#RRGGBB"`` strings or RGB triples in [0, 1]) as an ``(n, 3)`` float array."""
     out = []
@@ -219,7 +259,7 @@ def _srgb(colors) -> np.ndarray:
             h = c.lstrip("#")
             if len(h) != 6:
                 raise ValueError(f"expected a colour as '#RRGGBB', got {c!r}")
-            out.append([int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)])
+            out.append([int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)])
         else:
             if len(c) != 3:
                 raise ValueError(f"expected an RGB triple, got {c!r}")
@@ -251,9 +291,12 @@ def simulate_cvd(colors, deficiency: str) -> np.ndarray:
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB in [0, 1] -> CIELAB (D65 white)."""
-    xyz = _to_linear(rgb) @ np.array([[0.4124564, 0.3575761, 0.1804375],
-                                      [0.2126729, 0.7151522, 0.0721750],
-                                      [0.0193339, 0.1191920, 0.9503041]]).T
+    xyz = (
+        _to_linear(rgb)
+        @ np.array(
+            [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]]
+        ).T
+    )
     xyz = xyz / np.array([0.95047, 1.0, 1.08883])
     f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
     return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
@@ -274,7 +317,7 @@ def _ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     L2, a2, b2 = np.asarray(lab2, dtype=float).reshape(-1, 3).T
     C1, C2 = np.hypot(a1, b1), np.hypot(a2, b2)
     Cm = (C1 + C2) / 2
-    G = 0.5 * (1 - np.sqrt(Cm ** 7 / (Cm ** 7 + 25 ** 7)))
+    G = 0.5 * (1 - np.sqrt(Cm**7 / (Cm**7 + 25**7)))
     a1p, a2p = (1 + G) * a1, (1 + G) * a2
     C1p, C2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
     h1p, h2p = np.degrees(np.arctan2(b1, a1p)) % 360, np.degrees(np.arctan2(b2, a2p)) % 360
@@ -284,13 +327,20 @@ def _ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     dHp = 2 * np.sqrt(C1p * C2p) * np.sin(np.radians(dh / 2))
     Lpm, Cpm = (L1 + L2) / 2, (C1p + C2p) / 2
     hsum = h1p + h2p
-    hpm = np.where(C1p * C2p == 0, hsum,
-                   np.where(np.abs(h1p - h2p) <= 180, hsum / 2,
-                            np.where(hsum < 360, (hsum + 360) / 2, (hsum - 360) / 2)))
-    T = (1 - 0.17 * np.cos(np.radians(hpm - 30)) + 0.24 * np.cos(np.radians(2 * hpm))
-         + 0.32 * np.cos(np.radians(3 * hpm + 6)) - 0.20 * np.cos(np.radians(4 * hpm - 63)))
+    hpm = np.where(
+        C1p * C2p == 0,
+        hsum,
+        np.where(np.abs(h1p - h2p) <= 180, hsum / 2, np.where(hsum < 360, (hsum + 360) / 2, (hsum - 360) / 2)),
+    )
+    T = (
+        1
+        - 0.17 * np.cos(np.radians(hpm - 30))
+        + 0.24 * np.cos(np.radians(2 * hpm))
+        + 0.32 * np.cos(np.radians(3 * hpm + 6))
+        - 0.20 * np.cos(np.radians(4 * hpm - 63))
+    )
     dtheta = 30 * np.exp(-(((hpm - 275) / 25) ** 2))
-    Rc = 2 * np.sqrt(Cpm ** 7 / (Cpm ** 7 + 25 ** 7))
+    Rc = 2 * np.sqrt(Cpm**7 / (Cpm**7 + 25**7))
     Sl = 1 + 0.015 * (Lpm - 50) ** 2 / np.sqrt(20 + (Lpm - 50) ** 2)
     Sc, Sh = 1 + 0.045 * Cpm, 1 + 0.015 * Cpm * T
     Rt = -np.sin(np.radians(2 * dtheta)) * Rc

@@ -16,6 +16,7 @@ Each widget has a *static twin* (:func:`static_twin`): the same ``draw_fn`` rend
 list of states as a ``to_jshtml`` animation, which plays without a kernel (GitHub, a
 static book, a projector).
 """
+
 from __future__ import annotations
 
 import html
@@ -48,8 +49,10 @@ def _options(control: W.ValueWidget) -> list:
         return [v for _, v in control._options_full] if hasattr(control, "_options_full") else list(control.options)
     if isinstance(control, (W.Checkbox, W.ToggleButton)):
         return [False, True]
-    raise ValueError(f"cannot enumerate the positions of a {type(control).__name__}; "
-                     "use a slider, dropdown, radio buttons or checkbox")
+    raise ValueError(
+        f"cannot enumerate the positions of a {type(control).__name__}; "
+        "use a slider, dropdown, radio buttons or checkbox"
+    )
 
 
 def all_positions(controls: Mapping[str, W.ValueWidget]) -> list[dict]:
@@ -66,10 +69,10 @@ def describe_values(controls: Mapping[str, W.ValueWidget], values: Mapping[str, 
         control = controls.get(name)
         label = (getattr(control, "description", "") or name) if control is not None else name
         shown = value
-        if control is not None and hasattr(control, "_options_full"):      # dropdowns: the option's label
+        if control is not None and hasattr(control, "_options_full"):  # dropdowns: the option's label
             shown = next((lab for lab, v in control._options_full if v == value), value)
         if isinstance(shown, float):
-            shown = f"{shown:.6g}"                          # 0.30000000000000004 -> 0.3
+            shown = f"{shown:.6g}"  # 0.30000000000000004 -> 0.3
         parts.append(f"{label} {shown}")
     text = "The picture for: " + ", ".join(parts)
     return text if text.endswith((".", "?", "!")) else text + "."
@@ -108,10 +111,19 @@ class Explorer(W.VBox):
         caption: the ``ipywidgets.HTML`` line above the picture that describes it.
     """
 
-    def __init__(self, state_fn: StateFn, draw_fn: DrawFn, controls: Mapping[str, W.ValueWidget], *,
-                 figsize: tuple[float, float] = (8, 3), dpi: int = 80, play: str | None = None,
-                 interval: int = 600, below: Sequence[W.Widget] = (),
-                 describe: Callable[[Any], str] | None = None) -> None:
+    def __init__(
+        self,
+        state_fn: StateFn,
+        draw_fn: DrawFn,
+        controls: Mapping[str, W.ValueWidget],
+        *,
+        figsize: tuple[float, float] = (8, 3),
+        dpi: int = 80,
+        play: str | None = None,
+        interval: int = 600,
+        below: Sequence[W.Widget] = (),
+        describe: Callable[[Any], str] | None = None,
+    ) -> None:
         self.state_fn, self.draw_fn, self.controls = state_fn, draw_fn, dict(controls)
         self.describe_fn = describe
         self.caption = W.HTML(layout=W.Layout(max_width="100%"))
@@ -125,8 +137,9 @@ class Explorer(W.VBox):
         rows = list(self.controls.values())
         if play is not None:
             slider = self.controls[play]
-            self.player = W.Play(min=slider.min, max=slider.max, step=slider.step, interval=interval,
-                                 description="Play")
+            self.player = W.Play(
+                min=slider.min, max=slider.max, step=slider.step, interval=interval, description="Play"
+            )
             W.jslink((self.player, "value"), (slider, "value"))
             rows = [W.HBox([self.player, slider])] + [c for n, c in self.controls.items() if n != play]
         for c in self.controls.values():
@@ -196,8 +209,7 @@ class Explorer(W.VBox):
     def redraw(self) -> None:
         t0 = time.thread_time()
         self.image.value = self.render()
-        self.caption.value = (f'<p role="status" aria-live="polite" style="margin:0">'
-                              f'{html.escape(self.describe())}</p>')
+        self.caption.value = f'<p role="status" aria-live="polite" style="margin:0">{html.escape(self.describe())}</p>'
         self.redraw_ms.append(1000 * (time.thread_time() - t0))
 
     def time_redraws(self, name: str | None = None) -> list[float]:
@@ -209,13 +221,20 @@ class Explorer(W.VBox):
             if v == control.value:
                 self.redraw()
             else:
-                control.value = v            # triggers redraw()
+                control.value = v  # triggers redraw()
         control.value = before
-        return self.redraw_ms[start:start + len(_options(control))]
+        return self.redraw_ms[start : start + len(_options(control))]
 
 
-def static_twin(state_fn: StateFn, draw_fn: DrawFn, positions: list[dict], *,
-                figsize: tuple[float, float] = (8, 3), dpi: int = 50, fps: float = 2) -> str:
+def static_twin(
+    state_fn: StateFn,
+    draw_fn: DrawFn,
+    positions: list[dict],
+    *,
+    figsize: tuple[float, float] = (8, 3),
+    dpi: int = 50,
+    fps: float = 2,
+) -> str:
     """A kernel-free twin of an :class:`Explorer`: the same drawing for each of ``positions``,
     as a ``to_jshtml`` animation (an HTML string; show it with ``IPython.display.HTML``)."""
     if not positions:

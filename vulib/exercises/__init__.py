@@ -27,6 +27,7 @@ it names what is wrong in the learner's own answer and how many are missing.  Ea
 recorded locally for self-study: :func:`progress` shows, per lesson, which exercises are
 done (see :mod:`vulib.exercises.selfstudy`; ``$VULIB_PROGRESS_FILE`` moves or disables it).
 """
+
 from __future__ import annotations
 
 import copy
@@ -104,7 +105,7 @@ def _describe(x: Any, limit: int = 60) -> str:
     if len(text) > limit:
         kind = type(x).__name__
         size = f" of length {len(x)}" if hasattr(x, "__len__") else ""
-        text = f"<{kind}{size}: {text[:limit - 20]}...>"
+        text = f"<{kind}{size}: {text[: limit - 20]}...>"
     return text
 
 
@@ -172,8 +173,15 @@ def _scale_hint(got: torch.Tensor, expected: torch.Tensor) -> str:
     return f"\n  hint: the answer is the expected value × {factor} (a scaling or unit mistake?)"
 
 
-def check_tensor(answer: Any, expected: Any, name: str = "answer", *,
-                 atol: float = 1e-5, rtol: float = 1e-4, check_dtype: bool = True) -> bool:
+def check_tensor(
+    answer: Any,
+    expected: Any,
+    name: str = "answer",
+    *,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    check_dtype: bool = True,
+) -> bool:
     """Check an array-like answer against the expected one.
 
     Args:
@@ -193,25 +201,31 @@ def check_tensor(answer: Any, expected: Any, name: str = "answer", *,
     """
     got = _as_tensor(answer)
     if got is None and isinstance(answer, (list, tuple)):
-        raise ExerciseError(f"{name}: expected a tensor, got a {type(answer).__name__} that is not "
-                            f"a rectangular array of numbers: {_describe(answer)}")
+        raise ExerciseError(
+            f"{name}: expected a tensor, got a {type(answer).__name__} that is not "
+            f"a rectangular array of numbers: {_describe(answer)}"
+        )
     if got is None:
-        raise ExerciseError(f"{name}: " + _type_problem(
-            answer, "a tensor (or a NumPy array / nested list of numbers)"))
+        raise ExerciseError(f"{name}: " + _type_problem(answer, "a tensor (or a NumPy array / nested list of numbers)"))
     want = _as_tensor(expected)
     if want is None:
         raise TypeError(f"check_tensor: the expected value is not array-like: {_describe(expected)}")
 
     if got.shape != want.shape:
-        raise ExerciseError(f"{name}: expected shape {_shape_str(want.shape)}, "
-                            f"got {_shape_str(got.shape)}" + _shape_hint(got.shape, want.shape))
+        raise ExerciseError(
+            f"{name}: expected shape {_shape_str(want.shape)}, "
+            f"got {_shape_str(got.shape)}" + _shape_hint(got.shape, want.shape)
+        )
     if check_dtype and _dtype_kind(got) != _dtype_kind(want):
-        hint = {"floating-point": " (convert with .float())",
-                "integer": " (convert with .long() or round first?)",
-                "bool": " (a comparison such as x > 0 gives one)"}.get(_dtype_kind(want), "")
+        hint = {
+            "floating-point": " (convert with .float())",
+            "integer": " (convert with .long() or round first?)",
+            "bool": " (a comparison such as x > 0 gives one)",
+        }.get(_dtype_kind(want), "")
         raise ExerciseError(
             f"{name}: expected a {_dtype_kind(want)} tensor (dtype {want.dtype}), "
-            f"got dtype {got.dtype} ({_dtype_kind(got)}){hint}")
+            f"got dtype {got.dtype} ({_dtype_kind(got)}){hint}"
+        )
 
     if want.dtype == torch.bool or got.dtype == torch.bool:
         wrong = got.bool() != want.bool() if not check_dtype else got != want
@@ -219,7 +233,8 @@ def check_tensor(answer: Any, expected: Any, name: str = "answer", *,
             first = _index(int(wrong.flatten().nonzero()[0]), want.shape)
             raise ExerciseError(
                 f"{name}: {int(wrong.sum())} of {want.numel()} elements are wrong; first at "
-                f"index {first}: expected {bool(want[first])}, got {bool(got[first])}")
+                f"index {first}: expected {bool(want[first])}, got {bool(got[first])}"
+            )
         print(f"✓ {name}: correct")
         return True
 
@@ -228,8 +243,9 @@ def check_tensor(answer: Any, expected: Any, name: str = "answer", *,
     bad_nan = torch.isnan(g) & ~torch.isnan(w)
     if bad_nan.any():
         first = _index(int(bad_nan.flatten().nonzero()[0]), want.shape)
-        raise ExerciseError(f"{name}: contains {int(bad_nan.sum())} NaN value(s) where numbers "
-                            f"are expected; the first at index {first}")
+        raise ExerciseError(
+            f"{name}: contains {int(bad_nan.sum())} NaN value(s) where numbers are expected; the first at index {first}"
+        )
     close = torch.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
     if not close.all():
         err = (g - w).abs()
@@ -244,8 +260,8 @@ def check_tensor(answer: Any, expected: Any, name: str = "answer", *,
             f"{name}: {int((~close).sum())} of {want.numel()} elements are wrong "
             f"(tolerance atol={atol:g}, rtol={rtol:g})\n"
             f"  max abs error: {_fmt_num(err[worst].item())} at index {worst}\n"
-            f"  first wrong element at index {first}: expected {exp_s}, got {got_s}"
-            + _scale_hint(got, want))
+            f"  first wrong element at index {first}: expected {exp_s}, got {got_s}" + _scale_hint(got, want)
+        )
     print(f"✓ {name}: correct")
     return True
 
@@ -302,8 +318,9 @@ def _as_number(x: Any) -> float | int | None:
     return None
 
 
-def check_scalar(answer: Any, expected: float, name: str = "answer", *,
-                 rel_tol: float = 1e-6, abs_tol: float = 0.0) -> bool:
+def check_scalar(
+    answer: Any, expected: float, name: str = "answer", *, rel_tol: float = 1e-6, abs_tol: float = 0.0
+) -> bool:
     """Check a single number (int, float, NumPy scalar or 0-d tensor).
 
     Args:
@@ -322,16 +339,16 @@ def check_scalar(answer: Any, expected: float, name: str = "answer", *,
     got = _as_number(answer)
     if got is None:
         if isinstance(answer, (torch.Tensor, np.ndarray)) and math.prod(answer.shape) == 1:
-            raise ExerciseError(f"{name}: expected a single number, got {_describe(answer)} "
-                                f"(use .item() to take the number out)")
+            raise ExerciseError(
+                f"{name}: expected a single number, got {_describe(answer)} (use .item() to take the number out)"
+            )
         raise ExerciseError(f"{name}: " + _type_problem(answer, "a number"))
     want = _as_number(expected)
     if want is None:
         raise TypeError(f"check_scalar: the expected value is not a number: {_describe(expected)}")
     if math.isnan(got) and not math.isnan(want):
         raise ExerciseError(f"{name}: expected {_fmt_num(want)}, got NaN")
-    if not (math.isclose(got, want, rel_tol=rel_tol, abs_tol=abs_tol)
-            or (math.isnan(got) and math.isnan(want))):
+    if not (math.isclose(got, want, rel_tol=rel_tol, abs_tol=abs_tol) or (math.isnan(got) and math.isnan(want))):
         exp_s, got_s = _fmt_pair(want, got)
         raise ExerciseError(f"{name}: expected {exp_s}, got {got_s}" + _ratio_hint(got, want))
     print(f"✓ {name}: correct")
@@ -353,34 +370,38 @@ def _diff(answer: Any, expected: Any, path: str = "") -> str | None:
     """The first difference between two exact values, as a sentence (``None``: equal)."""
     where = f" at {path}" if path else ""
     if not _same_kind(answer, expected):
-        return (f"expected {_a(type(expected).__name__)}{where}, got {_a(type(answer).__name__)}: "
-                f"{_describe(answer)}" + (" (did the code forget to `return`?)" if answer is None else ""))
+        return (
+            f"expected {_a(type(expected).__name__)}{where}, got {_a(type(answer).__name__)}: "
+            f"{_describe(answer)}" + (" (did the code forget to `return`?)" if answer is None else "")
+        )
     if isinstance(expected, str):
         if answer == expected:
             return None
         if "\n" in expected or "\n" in answer:
-            lines = difflib.unified_diff(expected.splitlines(), answer.splitlines(),
-                                         "expected", "got", lineterm="", n=1)
+            lines = difflib.unified_diff(
+                expected.splitlines(), answer.splitlines(), "expected", "got", lineterm="", n=1
+            )
             return f"the text{where} differs:\n    " + "\n    ".join(lines)
-        i = next((k for k, (a, b) in enumerate(zip(answer, expected)) if a != b),
-                 min(len(answer), len(expected)))
-        return (f"expected {expected!r}{where}, got {answer!r} "
-                f"(first difference at character {i})")
+        i = next((k for k, (a, b) in enumerate(zip(answer, expected)) if a != b), min(len(answer), len(expected)))
+        return f"expected {expected!r}{where}, got {answer!r} (first difference at character {i})"
     if isinstance(expected, (list, tuple)):
         for i, (a, e) in enumerate(zip(answer, expected)):
             found = _diff(a, e, f"{path}[{i}]")
             if found:
                 return found + ("" if path else f"\n  expected {_describe(expected)}\n  got      {_describe(answer)}")
         if len(answer) != len(expected):
-            return (f"expected {len(expected)} items{where}, got {len(answer)}: "
-                    f"expected {_describe(expected)}, got {_describe(answer)}")
+            return (
+                f"expected {len(expected)} items{where}, got {len(answer)}: "
+                f"expected {_describe(expected)}, got {_describe(answer)}"
+            )
         return None
     if isinstance(expected, dict):
         missing = [k for k in expected if k not in answer]
         extra = [k for k in answer if k not in expected]
         if missing or extra:
-            return (f"keys differ{where}: missing {missing}" if missing else f"keys differ{where}:") + \
-                (f", unexpected {extra}" if extra else "")
+            return (f"keys differ{where}: missing {missing}" if missing else f"keys differ{where}:") + (
+                f", unexpected {extra}" if extra else ""
+            )
         for k in expected:
             found = _diff(answer[k], expected[k], f"{path}[{k!r}]")
             if found:
@@ -403,8 +424,7 @@ def check_equal(answer: Any, expected: Any, name: str = "answer") -> bool:
     Raises:
         ExerciseError: with the first difference (item index, key, or character).
     """
-    if isinstance(answer, (torch.Tensor, np.ndarray)) and answer.ndim == 0 \
-            and isinstance(expected, numbers.Integral):
+    if isinstance(answer, (torch.Tensor, np.ndarray)) and answer.ndim == 0 and isinstance(expected, numbers.Integral):
         answer = answer.item()
     if isinstance(answer, np.integer):
         answer = int(answer)
@@ -419,9 +439,14 @@ def check_equal(answer: Any, expected: Any, name: str = "answer") -> bool:
 Checker = Callable[..., Any]
 
 
-def check_function(fn: Callable[..., Any], reference: Callable[..., Any],
-                   cases: Sequence[Any], name: str | None = None, *,
-                   compare: Checker = check_tensor) -> bool:
+def check_function(
+    fn: Callable[..., Any],
+    reference: Callable[..., Any],
+    cases: Sequence[Any],
+    name: str | None = None,
+    *,
+    compare: Checker = check_tensor,
+) -> bool:
     """Run a learner's function and a reference on each case and compare the results.
 
     Args:
@@ -477,8 +502,9 @@ EXERCISES: dict[str, Exercise] = {}
 """Every registered exercise: checker name -> :class:`Exercise`."""
 
 
-def exercise(*, notebook: str, reference: Any, wrong: Sequence[Any],
-             name: str | None = None) -> Callable[[Callable], Callable]:
+def exercise(
+    *, notebook: str, reference: Any, wrong: Sequence[Any], name: str | None = None
+) -> Callable[[Callable], Callable]:
     """Register a notebook-specific checker together with right and wrong answers.
 
     Usage, in ``vulib/exercises/nb00.py``::
@@ -499,21 +525,24 @@ def exercise(*, notebook: str, reference: Any, wrong: Sequence[Any],
         behaves exactly like the checker and, when an answer passes, records the pass
         for self-study progress (:func:`vulib.exercises.progress`).
     """
+
     def register(checker: Callable) -> Callable:
         key = name or checker.__name__
         old = EXERCISES.get(key)
         if old is not None and old.checker.__module__ != checker.__module__:
-            raise ValueError(f"exercise {key!r} is registered twice "
-                             f"({old.checker.__module__} and {checker.__module__})")
+            raise ValueError(
+                f"exercise {key!r} is registered twice ({old.checker.__module__} and {checker.__module__})"
+            )
 
         @functools.wraps(checker)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            result = checker(*args, **kwargs)   # raises ExerciseError on a wrong answer
+            result = checker(*args, **kwargs)  # raises ExerciseError on a wrong answer
             record_pass(str(notebook), key)
             return result
 
         EXERCISES[key] = Exercise(checked, list(wrong), str(notebook), reference)
         return checked
+
     return register
 
 

@@ -24,18 +24,19 @@ Command line (from the repository root)::
 
 docs/classroom.md walks through release, collect, autograde, manual review and feedback.
 """
+
 from __future__ import annotations
 
 import argparse
 import copy
 import re
 import sys
-import tomllib
 import urllib.parse
 from pathlib import Path
 from typing import Any, Sequence
 
 import nbformat
+import tomllib
 
 from .student import make_student_notebook, strip_solutions
 
@@ -57,8 +58,13 @@ LESSONS = ROOT / "notebooks"
 SETTINGS = ROOT / "classroom.toml"
 COMMAND = "python -m vulib.exercises.classroom"
 SHEET_TAG = "exercise-sheet-header"
-DEFAULT_SETTINGS = {"repository": "", "branch": "main", "path": "notebooks", "jupyterhub": "",
-                    "binder": "https://mybinder.org"}
+DEFAULT_SETTINGS = {
+    "repository": "",
+    "branch": "main",
+    "path": "notebooks",
+    "jupyterhub": "",
+    "binder": "https://mybinder.org",
+}
 
 
 def _grading(cell: dict) -> dict:
@@ -67,12 +73,12 @@ def _grading(cell: dict) -> dict:
 
 def lesson_points(nb: nbformat.NotebookNode) -> dict[str, int]:
     """The autograded test cells of a notebook: ``{grade_id: points}``, in notebook order."""
-    return {_grading(c)["grade_id"]: int(_grading(c).get("points", 0))
-            for c in nb.cells if _grading(c).get("grade")}
+    return {_grading(c)["grade_id"]: int(_grading(c).get("points", 0)) for c in nb.cells if _grading(c).get("grade")}
 
 
-def exercise_sheet(nb: nbformat.NotebookNode, *, source_name: str = "the lesson",
-                   whole: bool = False) -> nbformat.NotebookNode:
+def exercise_sheet(
+    nb: nbformat.NotebookNode, *, source_name: str = "the lesson", whole: bool = False
+) -> nbformat.NotebookNode:
     """The notebook a course hands out and grades for one lesson (the input is not modified).
 
     Args:
@@ -94,8 +100,7 @@ def exercise_sheet(nb: nbformat.NotebookNode, *, source_name: str = "the lesson"
     tests = [i for i in marked if _grading(nb.cells[i]).get("grade")]
     setup = [i for i in marked if _grading(nb.cells[i]).get("grade_id") == "setup"]
     if not tests or not setup:
-        raise ValueError(f"{source_name}: no nbgrader set-up or test cells; "
-                         f"run python scripts/notebook_meta.py first")
+        raise ValueError(f"{source_name}: no nbgrader set-up or test cells; run python scripts/notebook_meta.py first")
     if not whole:
         first = next(i for i in marked if i > setup[0])
         title = nb.cells[0].source.splitlines()[0].lstrip("# ").strip() if nb.cells else source_name
@@ -103,13 +108,14 @@ def exercise_sheet(nb: nbformat.NotebookNode, *, source_name: str = "the lesson"
             f"# Exercises · {title}\n\n"
             f"The exercises of `{source_name}`, with its set-up cell. Read the lesson first; "
             "answer here, run every cell from the top, and make sure each checker cell passes "
-            "before you submit. This notebook is what is graded: one point per checker.")
+            "before you submit. This notebook is what is graded: one point per checker."
+        )
         header.metadata["tags"] = [SHEET_TAG]
         if (nb.nbformat, nb.nbformat_minor) < (4, 5):
-            header.pop("id", None)   # cell ids arrived in nbformat 4.5
+            header.pop("id", None)  # cell ids arrived in nbformat 4.5
         else:
-            header.id = SHEET_TAG    # deterministic: the same sheet every time
-        nb.cells = [header, nb.cells[setup[0]]] + nb.cells[first:tests[-1] + 1]
+            header.id = SHEET_TAG  # deterministic: the same sheet every time
+        nb.cells = [header, nb.cells[setup[0]]] + nb.cells[first : tests[-1] + 1]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -122,7 +128,7 @@ def exercise_sheet(nb: nbformat.NotebookNode, *, source_name: str = "the lesson"
 def _clear_solutions_base() -> type:
     try:
         from nbgrader.preprocessors import ClearSolutions as base
-    except ImportError:   # nbgrader is optional (pip install -e ".[classroom]")
+    except ImportError:  # nbgrader is optional (pip install -e ".[classroom]")
         return object
     return base
 
@@ -143,7 +149,7 @@ class ClearSolutions(_clear_solutions_base()):  # type: ignore[misc]
 
 def nbgrader_config(course_id: str = "vulib") -> str:
     """The text of a course's ``nbgrader_config.py``: SQLite gradebook, vulib's solution stripper."""
-    return f'''# nbgrader configuration of a course built from the vulib lessons
+    return f"""# nbgrader configuration of a course built from the vulib lessons
 # (written by `{COMMAND} course`; see docs/classroom.md).
 import os
 
@@ -170,7 +176,7 @@ c.Execute.timeout = 600
 # The outputs are in once the last cell has run: stop the kernel at once, don't wait for
 # it to exit by itself (saves about 3 s per submission).
 c.Execute.shutdown_kernel = "immediate"
-'''
+"""
 
 
 def _lessons(paths: Sequence[str | Path] | None) -> list[Path]:
@@ -199,8 +205,13 @@ def _write_text(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def write_course(course_dir: str | Path, lessons: Sequence[str | Path] | None = None, *,
-                 whole: bool = False, course_id: str = "vulib") -> dict[str, Path]:
+def write_course(
+    course_dir: str | Path,
+    lessons: Sequence[str | Path] | None = None,
+    *,
+    whole: bool = False,
+    course_id: str = "vulib",
+) -> dict[str, Path]:
     """Write an nbgrader course directory: the config and one assignment per lesson.
 
     Args:
@@ -226,11 +237,11 @@ def write_course(course_dir: str | Path, lessons: Sequence[str | Path] | None = 
     return written
 
 
-def student_sheet(nb: nbformat.NotebookNode, *, source_name: str = "the lesson",
-                  whole: bool = False) -> nbformat.NotebookNode:
+def student_sheet(
+    nb: nbformat.NotebookNode, *, source_name: str = "the lesson", whole: bool = False
+) -> nbformat.NotebookNode:
     """What ``nbgrader generate_assignment`` should release, made by vulib alone (for comparison)."""
-    return make_student_notebook(exercise_sheet(nb, source_name=source_name, whole=whole),
-                                 source_name=source_name)
+    return make_student_notebook(exercise_sheet(nb, source_name=source_name, whole=whole), source_name=source_name)
 
 
 # --------------------------------------------------------------------------- hand-out
@@ -278,15 +289,17 @@ def nbgitpuller_link(hub: str, repository: str, notebook: str, branch: str = "ma
     return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
 
 
-def binder_link(repository: str, notebook: str, branch: str = "main",
-                binder: str = "https://mybinder.org") -> str:
+def binder_link(repository: str, notebook: str, branch: str = "main", binder: str = "https://mybinder.org") -> str:
     """A Binder link that builds ``repository`` (its binder/ folder) and opens ``notebook`` in JupyterLab."""
     if not repository:
         raise ValueError("binder_link needs the repository URL")
     urlpath = urllib.parse.quote(f"lab/tree/{notebook}", safe="")
     m = re.fullmatch(r"https?://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?", repository)
-    spec = (f"gh/{m[1]}/{m[2]}/{urllib.parse.quote(branch, safe='')}" if m else
-            f"git/{urllib.parse.quote(repository, safe='')}/{urllib.parse.quote(branch, safe='')}")
+    spec = (
+        f"gh/{m[1]}/{m[2]}/{urllib.parse.quote(branch, safe='')}"
+        if m
+        else f"git/{urllib.parse.quote(repository, safe='')}/{urllib.parse.quote(branch, safe='')}"
+    )
     return f"{binder.rstrip('/')}/v2/{spec}?urlpath={urlpath}"
 
 
@@ -320,14 +333,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.command == "course":
-            for name, path in write_course(args.course_dir, args.lessons, whole=args.whole,
-                                           course_id=args.course_id).items():
+            for name, path in write_course(
+                args.course_dir, args.lessons, whole=args.whole, course_id=args.course_id
+            ).items():
                 print(f"{name}: {path}")
         else:
             for nb in args.notebooks:
                 found = launch_links(Path(nb).name)
-                print(f"{nb}: " + (", ".join(f"{k} {v}" for k, v in found.items())
-                                   or "no links (set [classroom] repository in classroom.toml)"))
+                print(
+                    f"{nb}: "
+                    + (
+                        ", ".join(f"{k} {v}" for k, v in found.items())
+                        or "no links (set [classroom] repository in classroom.toml)"
+                    )
+                )
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
 """Checkers for notebook 06 -- spatio-temporal self-attention (the non-local block)."""
+
 from __future__ import annotations
 
 import copy
@@ -19,17 +20,25 @@ def _attention_entries(T: int, H: int, W: int, subsample: bool) -> int:
     return attn.numel()
 
 
-@exercise(notebook="06", reference=_attention_entries, wrong=[
-    lambda T, H, W, s: T * H * W,                                   # one number per position, not per pair
-    lambda T, H, W, s: (T * H * W) ** 2,                            # forgot the subsampled keys
-    lambda T, H, W, s: (T * H * W) * (T * (H // 2) * (W // 2)),     # subsampled keys even when told not to
-    lambda T, H, W, s: (H * W) ** 2 // (4 if s else 1),             # attention inside one frame only
-])
+@exercise(
+    notebook="06",
+    reference=_attention_entries,
+    wrong=[
+        lambda T, H, W, s: T * H * W,  # one number per position, not per pair
+        lambda T, H, W, s: (T * H * W) ** 2,  # forgot the subsampled keys
+        lambda T, H, W, s: (T * H * W) * (T * (H // 2) * (W // 2)),  # subsampled keys even when told not to
+        lambda T, H, W, s: (H * W) ** 2 // (4 if s else 1),  # attention inside one frame only
+    ],
+)
 def check_attention_entries(fn) -> bool:
     """``fn(T, H, W, subsample)`` = entries of the attention map of one clip (queries x keys)."""
-    return check_function(fn, _attention_entries, [(8, 4, 4, False), (8, 4, 4, True), (4, 14, 14, True),
-                                                    (16, 6, 10, False), (1, 2, 2, True)],
-                          "attention_entries", compare=check_scalar)
+    return check_function(
+        fn,
+        _attention_entries,
+        [(8, 4, 4, False), (8, 4, 4, True), (4, 14, 14, True), (16, 6, 10, False), (1, 2, 2, True)],
+        "attention_entries",
+        compare=check_scalar,
+    )
 
 
 def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -38,17 +47,23 @@ def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
 
 def _attend_cases():
     g = torch.Generator().manual_seed(60)
-    return [(torch.randn(5, 4, generator=g), torch.randn(7, 4, generator=g), torch.randn(7, 3, generator=g)),
-            (torch.randn(2, 6, 8, generator=g) * 3, torch.randn(2, 6, 8, generator=g), torch.randn(2, 6, 2, generator=g)),
-            (torch.randn(1, 3, generator=g), torch.randn(3, 3, generator=g), torch.randn(3, 5, generator=g))]
+    return [
+        (torch.randn(5, 4, generator=g), torch.randn(7, 4, generator=g), torch.randn(7, 3, generator=g)),
+        (torch.randn(2, 6, 8, generator=g) * 3, torch.randn(2, 6, 8, generator=g), torch.randn(2, 6, 2, generator=g)),
+        (torch.randn(1, 3, generator=g), torch.randn(3, 3, generator=g), torch.randn(3, 5, generator=g)),
+    ]
 
 
-@exercise(notebook="06", reference=_attend, wrong=[
-    lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2), -1) @ v,                         # no 1/sqrt(d)
-    lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]), -2) @ v,  # softmax over queries
-    lambda q, k, v: (q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])) @ v,                   # no softmax
-    lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2) / q.shape[-1], -1) @ v,             # divided by d
-])
+@exercise(
+    notebook="06",
+    reference=_attend,
+    wrong=[
+        lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2), -1) @ v,  # no 1/sqrt(d)
+        lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]), -2) @ v,  # softmax over queries
+        lambda q, k, v: (q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])) @ v,  # no softmax
+        lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2) / q.shape[-1], -1) @ v,  # divided by d
+    ],
+)
 def check_attend(fn) -> bool:
     """``fn(q (.., N, d), k (.., M, d), v (.., M, e))`` = softmax(q k^T / sqrt(d)) v, shape ``(.., N, e)``."""
     with torch.no_grad():
@@ -58,7 +73,7 @@ def check_attend(fn) -> bool:
 def _pretrained() -> CNN3D:
     torch.manual_seed(61)
     model = CNN3D(classes=3, width=4, time_stride=1)
-    for m in model.modules():                          # a "trained" model: non-trivial batch-norm statistics
+    for m in model.modules():  # a "trained" model: non-trivial batch-norm statistics
         if isinstance(m, nn.BatchNorm3d):
             m.running_mean.uniform_(-0.2, 0.2)
             m.running_var.uniform_(0.5, 2.0)
@@ -75,21 +90,26 @@ def _with_nonlocal(model: CNN3D, after: int) -> CNN3D:
     return new
 
 
-def _fresh_with_nonlocal(model, after):                # a new network: the trained weights are gone
+def _fresh_with_nonlocal(model, after):  # a new network: the trained weights are gone
     return CNN3D(classes=3, width=4, time_stride=1, nonlocal_after=(after,)).eval()
 
 
-def _unit_gain(model, after):                          # "initialized" the block's output norm to one
+def _unit_gain(model, after):  # "initialized" the block's output norm to one
     new = _with_nonlocal(model, after)
     block = next(m for m in new.modules() if isinstance(m, NonLocalBlock))
     nn.init.ones_(block.out[1].weight)
     return new
 
 
-@exercise(notebook="06", reference=_with_nonlocal, wrong=[
-    _fresh_with_nonlocal, _unit_gain,
-    lambda model, after: copy.deepcopy(model),          # no block inserted
-])
+@exercise(
+    notebook="06",
+    reference=_with_nonlocal,
+    wrong=[
+        _fresh_with_nonlocal,
+        _unit_gain,
+        lambda model, after: copy.deepcopy(model),  # no block inserted
+    ],
+)
 def check_with_nonlocal(fn) -> bool:
     """``fn(model, after)``: a copy of a trained ``CNN3D`` with a new ``NonLocalBlock`` after conv block
     ``after``, that computes exactly what the trained model computed."""
@@ -103,11 +123,14 @@ def check_with_nonlocal(fn) -> bool:
             raise ExerciseError(f"with_nonlocal(model, {after}) should return a network, got {type(new).__name__}")
         blocks = [m for m in new.modules() if isinstance(m, NonLocalBlock)]
         if len(blocks) != 1:
-            raise ExerciseError(f"with_nonlocal(model, {after}): expected exactly one NonLocalBlock in the new "
-                                f"network, found {len(blocks)}")
+            raise ExerciseError(
+                f"with_nonlocal(model, {after}): expected exactly one NonLocalBlock in the new "
+                f"network, found {len(blocks)}"
+            )
         if not torch.equal(model(x).detach(), before):
             raise ExerciseError(f"with_nonlocal(model, {after}) changed the trained model it was given: copy it first")
-        check_tensor(new.eval()(x).detach(), before, f"the new network's logits (block after conv block {after})",
-                     atol=1e-6)
+        check_tensor(
+            new.eval()(x).detach(), before, f"the new network's logits (block after conv block {after})", atol=1e-6
+        )
     print("✓ with_nonlocal: one new block, and the trained network's answers are unchanged")
     return True

@@ -1,12 +1,19 @@
 """Checkers for notebook 09 -- temporal action localization: tIoU, greedy matching, interpolated AP."""
+
 from __future__ import annotations
 
-from . import check_equal, check_function, check_scalar, exercise
 from ..localization import interpolated_ap, match_predictions
+from . import check_equal, check_function, check_scalar, exercise
 
 # ------------------------------------------------------------------------------ 1. tIoU of two segments
-_TIOU_CASES = [((0, 10), (5, 15)), ((2, 4), (0, 10)), ((0, 10), (10, 20)), ((0, 10), (30, 40)),
-               ((3.5, 7.0), (3.5, 7.0)), ((0, 4), (1, 9))]
+_TIOU_CASES = [
+    ((0, 10), (5, 15)),
+    ((2, 4), (0, 10)),
+    ((0, 10), (10, 20)),
+    ((0, 10), (30, 40)),
+    ((3.5, 7.0), (3.5, 7.0)),
+    ((0, 4), (1, 9)),
+]
 
 
 def _tiou(a, b) -> float:
@@ -14,15 +21,24 @@ def _tiou(a, b) -> float:
     return inter / ((a[1] - a[0]) + (b[1] - b[0]) - inter)
 
 
-@exercise(notebook="09", reference=_tiou, wrong=[
-    lambda a, b: (min(a[1], b[1]) - max(a[0], b[0])) / (max(a[1], b[1]) - min(a[0], b[0])),   # no clamp: negative when apart
-    lambda a, b: max(0, min(a[1], b[1]) - max(a[0], b[0])) / ((a[1] - a[0]) + (b[1] - b[0])),  # forgot to subtract overlap
-    lambda a, b: max(0, min(a[1], b[1]) - max(a[0], b[0])) / min(a[1] - a[0], b[1] - b[0]),    # over the shorter one
-])
+@exercise(
+    notebook="09",
+    reference=_tiou,
+    wrong=[
+        lambda a, b: (
+            (min(a[1], b[1]) - max(a[0], b[0])) / (max(a[1], b[1]) - min(a[0], b[0]))
+        ),  # no clamp: negative when apart
+        lambda a, b: (
+            max(0, min(a[1], b[1]) - max(a[0], b[0])) / ((a[1] - a[0]) + (b[1] - b[0]))
+        ),  # forgot to subtract overlap
+        lambda a, b: max(0, min(a[1], b[1]) - max(a[0], b[0])) / min(a[1] - a[0], b[1] - b[0]),  # over the shorter one
+    ],
+)
 def check_tiou(fn) -> bool:
     """``fn((start, end), (start, end))`` = temporal IoU, a float in [0, 1]."""
-    return check_function(fn, _tiou, _TIOU_CASES, "tiou",
-                          compare=lambda got, want, name: check_scalar(got, want, name, abs_tol=1e-9))
+    return check_function(
+        fn, _tiou, _TIOU_CASES, "tiou", compare=lambda got, want, name: check_scalar(got, want, name, abs_tol=1e-9)
+    )
 
 
 # ------------------------------------------------------------------------------ 2. greedy matching, one class
@@ -33,7 +49,7 @@ _MATCH_CASES = [
     ([("v", 0, 10, 0.9), ("v", 0, 9, 0.8), ("v", 20, 28, 0.7)], [("v", 0, 10), ("v", 20, 30)], 0.5),
     ([("v", 4, 14, 0.9), ("v", 0, 10, 0.8)], [("v", 0, 10), ("v", 5, 15)], 0.5),
     ([("v", 0, 5, 0.9)], [("v", 0, 10)], 0.5),
-    ([("v", 3, 13, 0.9), ("v", 5, 15, 0.8)], [("v", 0, 10), ("v", 4, 14)], 0.5),   # the first takes the best: (4,14)
+    ([("v", 3, 13, 0.9), ("v", 5, 15, 0.8)], [("v", 0, 10), ("v", 4, 14)], 0.5),  # the first takes the best: (4,14)
     ([("a", 0, 10, 0.9), ("b", 0, 10, 0.8)], [("b", 0, 10)], 0.5),
 ]
 
@@ -46,23 +62,27 @@ def _match(predictions, ground_truth, threshold) -> list[bool]:
     return match_predictions(*_as_rows(predictions, ground_truth), threshold).tolist()
 
 
-def _match_in_list_order(predictions, ground_truth, threshold):          # forgot to sort by score
+def _match_in_list_order(predictions, ground_truth, threshold):  # forgot to sort by score
     used, out = set(), []
     for v, s, e, _ in predictions:
-        best = max(((_tiou((s, e), (gs, ge)), j) for j, (gv, gs, ge) in enumerate(ground_truth)
-                    if gv == v and j not in used), default=(0.0, None))
+        best = max(
+            ((_tiou((s, e), (gs, ge)), j) for j, (gv, gs, ge) in enumerate(ground_truth) if gv == v and j not in used),
+            default=(0.0, None),
+        )
         out.append(best[0] >= threshold)
         if best[0] >= threshold:
             used.add(best[1])
     return out
 
 
-def _match_reusing_ground_truth(predictions, ground_truth, threshold):   # a ground truth matched many times
-    return [any(gv == v and _tiou((s, e), (gs, ge)) >= threshold for gv, gs, ge in ground_truth)
-            for v, s, e, _ in predictions]
+def _match_reusing_ground_truth(predictions, ground_truth, threshold):  # a ground truth matched many times
+    return [
+        any(gv == v and _tiou((s, e), (gs, ge)) >= threshold for gv, gs, ge in ground_truth)
+        for v, s, e, _ in predictions
+    ]
 
 
-def _match_first_above(predictions, ground_truth, threshold):            # first ground truth above, not the best
+def _match_first_above(predictions, ground_truth, threshold):  # first ground truth above, not the best
     order = sorted(range(len(predictions)), key=lambda i: -predictions[i][3])
     used, out = set(), [False] * len(predictions)
     for i in order:
@@ -76,28 +96,39 @@ def _match_first_above(predictions, ground_truth, threshold):            # first
     return out
 
 
-def _match_strict(predictions, ground_truth, threshold):                 # > instead of >=
+def _match_strict(predictions, ground_truth, threshold):  # > instead of >=
     return _match(predictions, ground_truth, min(1.0, threshold + 1e-9))
 
 
-@exercise(notebook="09", reference=_match, wrong=[_match_in_list_order, _match_reusing_ground_truth,
-                                                _match_first_above, _match_strict])
+@exercise(
+    notebook="09",
+    reference=_match,
+    wrong=[_match_in_list_order, _match_reusing_ground_truth, _match_first_above, _match_strict],
+)
 def check_greedy_match(fn) -> bool:
     """``fn(predictions [(video, start, end, score)], ground_truth [(video, start, end)], threshold)`` = a list
     of bools in the order of ``predictions``: True for a true positive (ActivityNet greedy matching)."""
-    return check_function(fn, _match, _MATCH_CASES, "greedy_match",
-                          compare=lambda got, want, name: check_equal(
-                              [bool(x) for x in got] if isinstance(got, (list, tuple)) else got, want, name))
+    return check_function(
+        fn,
+        _match,
+        _MATCH_CASES,
+        "greedy_match",
+        compare=lambda got, want, name: check_equal(
+            [bool(x) for x in got] if isinstance(got, (list, tuple)) else got, want, name
+        ),
+    )
 
 
 # ------------------------------------------------------------------------------ 3. interpolated AP
-_AP_CASES = [([1.0, 0.5, 2 / 3], [0.25, 0.25, 0.5]),
-             ([1.0, 0.5, 1 / 3, 0.5, 0.4], [1 / 3, 1 / 3, 1 / 3, 2 / 3, 2 / 3]),
-             ([0.0, 0.5, 2 / 3, 0.75], [0.0, 1 / 3, 2 / 3, 1.0]),
-             ([1.0, 1.0], [0.5, 1.0])]
+_AP_CASES = [
+    ([1.0, 0.5, 2 / 3], [0.25, 0.25, 0.5]),
+    ([1.0, 0.5, 1 / 3, 0.5, 0.4], [1 / 3, 1 / 3, 1 / 3, 2 / 3, 2 / 3]),
+    ([0.0, 0.5, 2 / 3, 0.75], [0.0, 1 / 3, 2 / 3, 1.0]),
+    ([1.0, 1.0], [0.5, 1.0]),
+]
 
 
-def _raw_ap(precision, recall):                                           # no interpolation
+def _raw_ap(precision, recall):  # no interpolation
     ap, last = 0.0, 0.0
     for p, r in zip(precision, recall):
         ap += (r - last) * p
@@ -105,11 +136,11 @@ def _raw_ap(precision, recall):                                           # no i
     return ap
 
 
-def _mean_precision(precision, recall):                                   # mean precision, no recall weighting
+def _mean_precision(precision, recall):  # mean precision, no recall weighting
     return sum(precision) / len(precision)
 
 
-def _interpolated_from_left(precision, recall):                          # monotone in the wrong direction
+def _interpolated_from_left(precision, recall):  # monotone in the wrong direction
     ap, last, best = 0.0, 0.0, 0.0
     for p, r in zip(precision, recall):
         best = max(best, p) if r == last else p
@@ -121,5 +152,10 @@ def _interpolated_from_left(precision, recall):                          # monot
 @exercise(notebook="09", reference=interpolated_ap, wrong=[_raw_ap, _mean_precision, _interpolated_from_left])
 def check_interpolated_ap(fn) -> bool:
     """``fn(precision, recall)`` (lists in ranked order) = interpolated AP (VOC / ActivityNet)."""
-    return check_function(fn, interpolated_ap, _AP_CASES, "interpolated_ap",
-                          compare=lambda got, want, name: check_scalar(got, want, name, abs_tol=1e-9))
+    return check_function(
+        fn,
+        interpolated_ap,
+        _AP_CASES,
+        "interpolated_ap",
+        compare=lambda got, want, name: check_scalar(got, want, name, abs_tol=1e-9),
+    )

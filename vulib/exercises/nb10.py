@@ -1,4 +1,5 @@
 """Checkers for notebook 10 -- audio and video: spectrograms, the mel scale, correspondence batches."""
+
 from __future__ import annotations
 
 import contextlib
@@ -16,16 +17,26 @@ def _frames_measured(length: int, n_fft: int, hop: int, center: bool) -> int:
     return spectrogram(torch.zeros(length), n_fft=n_fft, hop=hop, center=center).shape[-1]
 
 
-_FRAME_CASES = [(16000, 512, 160, True), (16000, 512, 160, False), (8000, 400, 100, True),
-                (8000, 400, 100, False), (1000, 256, 128, False), (999, 256, 100, True)]
+_FRAME_CASES = [
+    (16000, 512, 160, True),
+    (16000, 512, 160, False),
+    (8000, 400, 100, True),
+    (8000, 400, 100, False),
+    (1000, 256, 128, False),
+    (999, 256, 100, True),
+]
 
 
-@exercise(notebook="10", reference=_frames_measured, wrong=[
-    lambda n, f, h, c: n // h,                                          # forgot the first frame
-    lambda n, f, h, c: 1 + (n - f) // h,                                # ignored the centre padding
-    lambda n, f, h, c: 1 + n // h if not c else 1 + (n - f) // h,       # the two cases swapped
-    lambda n, f, h, c: math.ceil(n / h) + (1 if c else 0),              # rounded up
-])
+@exercise(
+    notebook="10",
+    reference=_frames_measured,
+    wrong=[
+        lambda n, f, h, c: n // h,  # forgot the first frame
+        lambda n, f, h, c: 1 + (n - f) // h,  # ignored the centre padding
+        lambda n, f, h, c: 1 + n // h if not c else 1 + (n - f) // h,  # the two cases swapped
+        lambda n, f, h, c: math.ceil(n / h) + (1 if c else 0),  # rounded up
+    ],
+)
 def check_spectrogram_frames(fn) -> bool:
     """``fn(length, n_fft, hop, center)`` = the number of time frames of the spectrogram."""
     return check_function(fn, _frames_measured, _FRAME_CASES, "spectrogram_frames", compare=check_scalar)
@@ -38,22 +49,34 @@ def _hz_to_mel(f: torch.Tensor) -> torch.Tensor:
 _HZ = torch.tensor([0.0, 100.0, 440.0, 1000.0, 4000.0, 8000.0])
 
 
-@exercise(notebook="10", reference=_hz_to_mel, wrong=[
-    lambda f: 2595.0 * torch.log(1.0 + f / 700.0),                      # natural log instead of log10
-    lambda f: 1127.0 * torch.log10(1.0 + f / 700.0),                    # the natural-log constant with log10
-    lambda f: 2595.0 * torch.log10(f / 700.0).clamp_min(0),             # forgot the 1 +
-    lambda f: f,                                                        # no warping at all
-])
+@exercise(
+    notebook="10",
+    reference=_hz_to_mel,
+    wrong=[
+        lambda f: 2595.0 * torch.log(1.0 + f / 700.0),  # natural log instead of log10
+        lambda f: 1127.0 * torch.log10(1.0 + f / 700.0),  # the natural-log constant with log10
+        lambda f: 2595.0 * torch.log10(f / 700.0).clamp_min(0),  # forgot the 1 +
+        lambda f: f,  # no warping at all
+    ],
+)
 def check_hz_to_mel(fn) -> bool:
     """``fn(f)`` = mels (HTK formula) of frequencies ``f`` in Hz (a tensor)."""
-    return check_function(fn, _hz_to_mel, [(_HZ,), (torch.linspace(20, 7000, 9),)], "hz_to_mel",
-                          compare=lambda a, e, name: check_tensor(a, e, name, rtol=1e-4, atol=1e-3))
+    return check_function(
+        fn,
+        _hz_to_mel,
+        [(_HZ,), (torch.linspace(20, 7000, 9),)],
+        "hz_to_mel",
+        compare=lambda a, e, name: check_tensor(a, e, name, rtol=1e-4, atol=1e-3),
+    )
 
 
 def _batch(video: torch.Tensor, audio: torch.Tensor, shifts: torch.Tensor, per_frame: int):
     wrong = torch.stack([torch.roll(a, int(k) * per_frame, dims=-1) for a, k in zip(audio, shifts)])
-    return (torch.cat([video, video]), torch.cat([audio, wrong]),
-            torch.cat([torch.ones(len(video), dtype=torch.long), torch.zeros(len(video), dtype=torch.long)]))
+    return (
+        torch.cat([video, video]),
+        torch.cat([audio, wrong]),
+        torch.cat([torch.ones(len(video), dtype=torch.long), torch.zeros(len(video), dtype=torch.long)]),
+    )
 
 
 def _batch_cases():
@@ -69,23 +92,43 @@ def _batch_cases():
 
 def _compare_batch(answer, expected, name):
     if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise ExerciseError(f"{name}: expected a triple (video, audio, labels), got {type(answer).__name__}"
-                            + (f" of length {len(answer)}" if isinstance(answer, (tuple, list)) else ""))
-    with contextlib.redirect_stdout(io.StringIO()):          # one ✓ line for the whole triple, not three
+        raise ExerciseError(
+            f"{name}: expected a triple (video, audio, labels), got {type(answer).__name__}"
+            + (f" of length {len(answer)}" if isinstance(answer, (tuple, list)) else "")
+        )
+    with contextlib.redirect_stdout(io.StringIO()):  # one ✓ line for the whole triple, not three
         for a, e, part in zip(answer, expected, ("video", "audio", "labels")):
             check_tensor(a, e, f"{name}: {part}", atol=1e-6)
     return True
 
 
-@exercise(notebook="10", reference=_batch, wrong=[
-    lambda v, a, k, p: (torch.cat([v, v]), torch.cat([a, a]), torch.cat([torch.ones(len(v)), torch.zeros(len(v))]).long()),
-    lambda v, a, k, p: (torch.cat([v, v]), torch.cat([a, torch.stack([torch.roll(x, int(s), -1) for x, s in zip(a, k)])]),
-                        torch.cat([torch.ones(len(v)), torch.zeros(len(v))]).long()),          # shifted by samples
-    lambda v, a, k, p: (torch.cat([v, v]), torch.cat([a, torch.stack([torch.roll(x, int(s) * p, -1) for x, s in zip(a, k)])]),
-                        torch.cat([torch.zeros(len(v)), torch.ones(len(v))]).long()),          # labels swapped
-    lambda v, a, k, p: (torch.cat([v, v]), torch.cat([a, torch.stack([torch.roll(x, int(s) * p, 0) for x, s in zip(a, k)])]),
-                        torch.cat([torch.ones(len(v)), torch.zeros(len(v))]).long()),          # rolled the wrong axis
-])
+@exercise(
+    notebook="10",
+    reference=_batch,
+    wrong=[
+        lambda v, a, k, p: (
+            torch.cat([v, v]),
+            torch.cat([a, a]),
+            torch.cat([torch.ones(len(v)), torch.zeros(len(v))]).long(),
+        ),
+        lambda v, a, k, p: (
+            torch.cat([v, v]),
+            torch.cat([a, torch.stack([torch.roll(x, int(s), -1) for x, s in zip(a, k)])]),
+            torch.cat([torch.ones(len(v)), torch.zeros(len(v))]).long(),
+        ),  # shifted by samples
+        lambda v, a, k, p: (
+            torch.cat([v, v]),
+            torch.cat([a, torch.stack([torch.roll(x, int(s) * p, -1) for x, s in zip(a, k)])]),
+            torch.cat([torch.zeros(len(v)), torch.ones(len(v))]).long(),
+        ),  # labels swapped
+        lambda v, a, k, p: (
+            torch.cat([v, v]),
+            torch.cat([a, torch.stack([torch.roll(x, int(s) * p, 0) for x, s in zip(a, k)])]),
+            torch.cat([torch.ones(len(v)), torch.zeros(len(v))]).long(),
+        ),  # rolled the wrong axis
+    ],
+)
 def check_correspondence_batch(fn) -> bool:
-    """``fn(video (N, C, T, H, W), audio (N, 1, S), shifts (N,), samples_per_frame)`` = positives then shifted negatives."""
+    """``fn(video (N, C, T, H, W), audio (N, 1, S), shifts (N,), samples_per_frame)`` = positives then shifted
+    negatives."""
     return check_function(fn, _batch, _batch_cases(), "correspondence_batch", compare=_compare_batch)

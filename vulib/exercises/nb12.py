@@ -1,4 +1,5 @@
 """Checkers for notebook 12 -- video and language."""
+
 from __future__ import annotations
 
 import torch
@@ -19,12 +20,21 @@ def _scalar(answer, expected, name):
     return check_scalar(answer, float(expected), name, rel_tol=1e-4, abs_tol=1e-6)
 
 
-@exercise(notebook="12", reference=_info_nce, wrong=[
-    lambda s: F.cross_entropy(s, torch.arange(s.shape[0])),                          # one direction only
-    lambda s: 0.5 * (F.cross_entropy(s, torch.zeros(s.shape[0], dtype=torch.long))
-                     + F.cross_entropy(s.T, torch.zeros(s.shape[0], dtype=torch.long))),  # wrong targets
-    lambda s: -s.diagonal().mean(),                                                   # no softmax over the batch
-])
+@exercise(
+    notebook="12",
+    reference=_info_nce,
+    wrong=[
+        lambda s: F.cross_entropy(s, torch.arange(s.shape[0])),  # one direction only
+        lambda s: (
+            0.5
+            * (
+                F.cross_entropy(s, torch.zeros(s.shape[0], dtype=torch.long))
+                + F.cross_entropy(s.T, torch.zeros(s.shape[0], dtype=torch.long))
+            )
+        ),  # wrong targets
+        lambda s: -s.diagonal().mean(),  # no softmax over the batch
+    ],
+)
 def check_info_nce(fn) -> bool:
     """``fn(sim (B, B))`` = symmetric InfoNCE: mean of cross-entropy over rows and over columns, targets = diagonal."""
     return check_function(fn, _info_nce, _SIMS, "info_nce", compare=_scalar)
@@ -37,14 +47,19 @@ def _mask(n_visual: int, n_text: int) -> torch.Tensor:
 
 def _tensor_equal(answer, expected, name):
     from . import check_tensor
+
     return check_tensor(answer, expected, name)
 
 
-@exercise(notebook="12", reference=_mask, wrong=[
-    lambda v, t: torch.ones(v + t, v + t, dtype=torch.bool).tril(-1),                 # blocks the past instead
-    lambda v, t: torch.ones(v + t, v + t, dtype=torch.bool).triu(0),                 # blocks itself too
-    lambda v, t: torch.zeros(v + t, v + t, dtype=torch.bool),                         # sees the future
-])
+@exercise(
+    notebook="12",
+    reference=_mask,
+    wrong=[
+        lambda v, t: torch.ones(v + t, v + t, dtype=torch.bool).tril(-1),  # blocks the past instead
+        lambda v, t: torch.ones(v + t, v + t, dtype=torch.bool).triu(0),  # blocks itself too
+        lambda v, t: torch.zeros(v + t, v + t, dtype=torch.bool),  # sees the future
+    ],
+)
 def check_causal_mask(fn) -> bool:
     """``fn(n_visual, n_text)`` = bool ``(N, N)``, True where attention is blocked (a later position)."""
     return check_function(fn, _mask, [(3, 2), (1, 4), (4, 0), (0, 3)], "causal_mask", compare=_tensor_equal)
@@ -54,13 +69,22 @@ def _tokens(T: int, H: int, W: int, time: int, space: int) -> int:
     return -(-T // time) * -(-H // space) * -(-W // space)
 
 
-@exercise(notebook="12", reference=_tokens, wrong=[
-    lambda T, H, W, t, s: T * H * W // (t * s),                                      # space pooled on one axis
-    lambda T, H, W, t, s: (T // t) * (H // s) * (W // s),                            # floor: drops the edge
-    lambda T, H, W, t, s: T * H * W // (t + s * s),                                  # adds instead of multiplying
-])
+@exercise(
+    notebook="12",
+    reference=_tokens,
+    wrong=[
+        lambda T, H, W, t, s: T * H * W // (t * s),  # space pooled on one axis
+        lambda T, H, W, t, s: (T // t) * (H // s) * (W // s),  # floor: drops the edge
+        lambda T, H, W, t, s: T * H * W // (t + s * s),  # adds instead of multiplying
+    ],
+)
 def check_visual_token_count(fn) -> bool:
     """``fn(T, H, W, time, space)`` = visual tokens after average pooling by ``time`` frames and ``space x space``
     cells, a partial window at an edge still making a token."""
-    return check_function(fn, _tokens, [(16, 16, 16, 1, 1), (16, 16, 16, 4, 2), (8, 4, 4, 8, 4), (7, 5, 5, 2, 2),
-                                        (8, 6, 6, 3, 4)], "token_count", compare=check_equal)
+    return check_function(
+        fn,
+        _tokens,
+        [(16, 16, 16, 1, 1), (16, 16, 16, 4, 2), (8, 4, 4, 8, 4), (7, 5, 5, 2, 2), (8, 6, 6, 3, 4)],
+        "token_count",
+        compare=check_equal,
+    )

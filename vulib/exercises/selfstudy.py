@@ -24,6 +24,7 @@ The file is written atomically (a temporary file beside it, then renamed), so an
 interrupted kernel never leaves half a file; an unreadable file is reported and treated
 as empty.  A failure to write never breaks a checker: it warns once and goes on.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -79,8 +80,7 @@ def load_progress(path: str | Path | None = None) -> dict[str, dict[str, str]]:
             raise ValueError("'passed' is not a mapping of lessons to exercises")
         return {str(k): {str(n): str(t) for n, t in v.items()} for k, v in passed.items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        warnings.warn(f"vulib progress: cannot read {path} ({exc}); starting from an empty record",
-                      stacklevel=2)
+        warnings.warn(f"vulib progress: cannot read {path} ({exc}); starting from an empty record", stacklevel=2)
         return {}
 
 
@@ -123,8 +123,10 @@ def record_pass(notebook: str, name: str) -> bool:
         return True
     except OSError as exc:
         if not _warned:
-            warnings.warn(f"vulib progress: cannot record to {path} ({exc}); set {ENV} to a "
-                          f"writable file, or to 'off'", stacklevel=2)
+            warnings.warn(
+                f"vulib progress: cannot record to {path} ({exc}); set {ENV} to a writable file, or to 'off'",
+                stacklevel=2,
+            )
             _warned = True
         return False
 
@@ -174,13 +176,18 @@ class Progress:
         for lesson, items in self.lessons.items():
             cells = " ".join(
                 f"<span style='white-space:nowrap'>{'✅' if ok else '⬜'} <code>{html.escape(n)}</code></span>"
-                for n, ok in items)
-            rows.append(f"<tr><td>{html.escape(lesson)}</td><td>{sum(ok for _, ok in items)}/{len(items)}</td>"
-                        f"<td style='text-align:left'>{cells}</td></tr>")
-        return (f"<p><b>Exercises done: {self.done} of {self.total}</b> "
-                f"<small>({html.escape(self._where())})</small></p>"
-                "<table><thead><tr><th>lesson</th><th>done</th><th style='text-align:left'>exercises</th>"
-                f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+                for n, ok in items
+            )
+            rows.append(
+                f"<tr><td>{html.escape(lesson)}</td><td>{sum(ok for _, ok in items)}/{len(items)}</td>"
+                f"<td style='text-align:left'>{cells}</td></tr>"
+            )
+        return (
+            f"<p><b>Exercises done: {self.done} of {self.total}</b> "
+            f"<small>({html.escape(self._where())})</small></p>"
+            "<table><thead><tr><th>lesson</th><th>done</th><th style='text-align:left'>exercises</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
 
 
 def progress(reset: bool = False) -> Progress:
@@ -192,7 +199,7 @@ def progress(reset: bool = False) -> Progress:
     Returns:
         A :class:`Progress`: a table in a notebook, readable text in a console.
     """
-    from . import EXERCISES   # the registry; imported here, as this module is imported by it
+    from . import EXERCISES  # the registry; imported here, as this module is imported by it
 
     if reset:
         reset_progress()

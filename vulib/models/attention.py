@@ -4,6 +4,7 @@ Every position of a feature map ``(B, C, T, H, W)`` -- every (frame, row, column
 other position and takes a weighted average of their features, the weights given by how well its
 query matches their keys. Unlike a convolution, the field of one output is the whole clip at once.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,19 +44,20 @@ class NonLocalBlock(nn.Module):
 
     TIME_BIAS_SCALE = 10.0
 
-    def __init__(self, channels: int, inter_channels: int | None = None, subsample: bool = True,
-                 relative_time: int = 0) -> None:
+    def __init__(
+        self, channels: int, *, inter_channels: int | None = None, subsample: bool = True, relative_time: int = 0
+    ) -> None:
         super().__init__()
         if relative_time < 0:
             raise ValueError(f"relative_time must be >= 0 (0 = no time bias), got {relative_time}")
         ci = inter_channels or max(1, channels // 2)
         self.channels, self.inter_channels = channels, ci
-        self.theta = nn.Conv3d(channels, ci, 1)                    # queries
-        self.phi = nn.Conv3d(channels, ci, 1)                      # keys
-        self.g = nn.Conv3d(channels, ci, 1)                        # values
+        self.theta = nn.Conv3d(channels, ci, 1)  # queries
+        self.phi = nn.Conv3d(channels, ci, 1)  # keys
+        self.g = nn.Conv3d(channels, ci, 1)  # values
         self.pool = nn.MaxPool3d((1, 2, 2)) if subsample else nn.Identity()
         self.out = nn.Sequential(nn.Conv3d(ci, channels, 1), nn.BatchNorm3d(channels))
-        nn.init.zeros_(self.out[1].weight)                         # identity at initialization
+        nn.init.zeros_(self.out[1].weight)  # identity at initialization
         nn.init.zeros_(self.out[1].bias)
         self.relative_time = relative_time
         # small random start (0.5 logits): the block is still the identity (zero batch-norm scale), but its
@@ -68,22 +70,22 @@ class NonLocalBlock(nn.Module):
         B, C, T, H, W = x.shape
         if isinstance(self.pool, nn.MaxPool3d) and (H < 2 or W < 2):
             raise ValueError(f"subsample=True pools keys 2x2 in space: needs H, W >= 2, got {H}x{W}")
-        q = self.theta(x).flatten(2).transpose(1, 2)               # (B, N, C')
-        k = self.pool(self.phi(x)).flatten(2)                      # (B, C', M)
-        v = self.pool(self.g(x)).flatten(2).transpose(1, 2)        # (B, M, C')
-        logits = q @ k / math.sqrt(self.inter_channels)           # (B, N, M)
+        q = self.theta(x).flatten(2).transpose(1, 2)  # (B, N, C')
+        k = self.pool(self.phi(x)).flatten(2)  # (B, C', M)
+        v = self.pool(self.g(x)).flatten(2).transpose(1, 2)  # (B, M, C')
+        logits = q @ k / math.sqrt(self.inter_channels)  # (B, N, M)
         if self.time_bias is not None:
             logits = logits + self.offset_bias(T, H * W, k.shape[-1] // T)
-        attn = torch.softmax(logits, dim=-1)                       # (B, N, M): rows sum to 1
+        attn = torch.softmax(logits, dim=-1)  # (B, N, M): rows sum to 1
         y = (attn @ v).transpose(1, 2).reshape(B, self.inter_channels, T, H, W)  # (B, C', T, H, W)
-        z = x + self.out(y)                                        # (B, C, T, H, W)
+        z = x + self.out(y)  # (B, C, T, H, W)
         return (z, attn) if return_attention else z
 
     def offset_bias(self, T: int, per_query_frame: int, per_key_frame: int) -> torch.Tensor:
         """The learned time bias laid out as ``(N, M)``: entry (query, key) is ``b[t_key - t_query]``."""
         if T > self.relative_time:
             raise ValueError(f"this block has a time bias for clips of up to {self.relative_time} frames, got T={T}")
-        tq = torch.arange(T, device=self.time_bias.device).repeat_interleave(per_query_frame)   # (N,)
-        tk = torch.arange(T, device=self.time_bias.device).repeat_interleave(per_key_frame)     # (M,)
-        offset = tk[None, :] - tq[:, None] + self.relative_time - 1                             # (N, M)
+        tq = torch.arange(T, device=self.time_bias.device).repeat_interleave(per_query_frame)  # (N,)
+        tk = torch.arange(T, device=self.time_bias.device).repeat_interleave(per_key_frame)  # (M,)
+        offset = tk[None, :] - tq[:, None] + self.relative_time - 1  # (N, M)
         return self.TIME_BIAS_SCALE * self.time_bias[offset]

@@ -16,6 +16,7 @@ Every model takes ``(video (B, C, T, H, W), mel (B, 1, n_mels, frames))`` and re
 so :func:`vulib.fit` trains it on a dataset whose items are ``((clip, mel), label)``
 (:class:`vulib.audio.AudioVisualDataset`).
 """
+
 from __future__ import annotations
 
 import torch
@@ -23,41 +24,39 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..tensors import check_video
-from .fusion import CNN3D, FrameCNN, _per_frame
+from .backbones import CNN3D, FrameCNN, frame_stack, per_frame
 
 __all__ = ["AudioCNN", "video_embedding", "LateAVFusion", "MidAVFusion", "AVCorrespondence"]
 
 
-def _check_mel(mel: object) -> torch.Tensor:
-    if not isinstance(mel, torch.Tensor) or mel.ndim != 4 or mel.shape[1] != 1 or not mel.is_floating_point():
+def _check_mel(mel: object, channels: int = 1) -> torch.Tensor:
+    if not isinstance(mel, torch.Tensor) or mel.ndim != 4 or mel.shape[1] != channels or not mel.is_floating_point():
         got = tuple(mel.shape) if isinstance(mel, torch.Tensor) else type(mel).__name__
-        raise ValueError(f"expected a log-mel batch of shape (B, 1, n_mels, frames), float, got {got}; "
-                         "make it with vulib.audio.log_mel(wave (B, 1, S), rate)")
+        raise ValueError(
+            f"expected a log-mel batch of shape (B, {channels}, n_mels, frames), float, got {got}; "
+            "make it with vulib.audio.log_mel(wave (B, 1, S), rate)"
+        )
     return mel
 
 
 class AudioCNN(nn.Module):
     """A small 2D CNN on log-mel images: ``(B, 1, M, F) -> (B, K)`` logits (or embeddings).
 
-    Shapes: input batch norm (learns the decibels' offset and scale) -> [conv 3x3 - BN - ReLU - max-pool 2]
-    x 2 -> conv 3x3 - BN - ReLU: feature map ``(B, 2w, M/4, F/4)`` (:meth:`features`) -> global max-pool
-    ``(B, 2w)`` (:meth:`embed`) -> linear ``(B, K)``. :meth:`sequence` keeps time: ``(B, 2w, steps)``.
+    Shapes: input batch norm (learns the decibels' offset and scale) -> the :class:`~vulib.models.FrameCNN`
+    stack (:func:`~vulib.models.backbones.frame_stack`: [conv 3x3 - BN - ReLU - max-pool 2] x 2 -> conv 3x3 -
+    BN - ReLU): feature map ``(B, 2w, M/4, F/4)`` (:meth:`features`) -> global max-pool ``(B, 2w)``
+    (:meth:`embed`) -> linear ``(B, K)``. :meth:`sequence` keeps time: ``(B, 2w, steps)``.
     """
 
-    def __init__(self, classes: int = 2, width: int = 16) -> None:
+    def __init__(self, channels: int = 1, classes: int = 2, *, width: int = 16) -> None:
         super().__init__()
-        self.out_channels = 2 * width
-        self.layers = nn.Sequential(
-            nn.BatchNorm2d(1),
-            nn.Conv2d(1, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(),
-        )
+        self.channels, self.classes, self.out_channels = channels, classes, 2 * width
+        self.layers = frame_stack(channels, width, input_norm=True)
         self.head = nn.Linear(2 * width, classes)
 
     def features(self, mel: torch.Tensor) -> torch.Tensor:
         """Feature map ``(B, 2w, M/4, F/4)`` of log-mel images ``(B, 1, M, F)``."""
-        return self.layers(_check_mel(mel))
+        return self.layers(_check_mel(mel, self.channels))
 
     def embed(self, mel: torch.Tensor) -> torch.Tensor:
         """One vector per sound, ``(B, 2w)``: the feature map max-pooled over frequency and time."""
@@ -65,21 +64,21 @@ class AudioCNN(nn.Module):
 
     def sequence(self, mel: torch.Tensor, steps: int) -> torch.Tensor:
         """One vector per time step, ``(B, 2w, steps)``: max over frequency, then time averaged into ``steps`` bins."""
-        f = self.features(mel).amax(dim=2)                              # (B, 2w, F/4)
-        return F.adaptive_avg_pool1d(f, steps)                          # (B, 2w, steps)
+        f = self.features(mel).amax(dim=2)  # (B, 2w, F/4)
+        return F.adaptive_avg_pool1d(f, steps)  # (B, 2w, steps)
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embed(mel))                               # (B, K)
+        return self.head(self.embed(mel))  # (B, K)
 
 
 def video_embedding(model: CNN3D, video: torch.Tensor) -> torch.Tensor:
-    """The clip embedding of a :class:`~vulib.models.CNN3D` (its features max-pooled over T, H, W): ``(B, 2w)``."""
-    check_video(video, channels=model.channels)
-    return model.features(video).amax(dim=(2, 3, 4))
+    """The clip embedding of a :class:`~vulib.models.CNN3D` (its features max-pooled over T, H, W): ``(B, 2w)``;
+    the same as ``model.embed(video)``."""
+    return model.embed(video)
 
 
 def _log_mean_softmax(*logits: torch.Tensor) -> torch.Tensor:
-    probs = torch.stack([z.float().softmax(-1) for z in logits]).mean(0)       # (B, K)
+    probs = torch.stack([z.float().softmax(-1) for z in logits]).mean(0)  # (B, K)
     return probs.clamp_min(1e-12).log()
 
 
@@ -107,16 +106,17 @@ class MidAVFusion(nn.Module):
     The encoders are the existing ones (their own classifier heads go unused).
     """
 
-    def __init__(self, video_model: CNN3D, audio_model: AudioCNN, classes: int, hidden: int = 64) -> None:
+    def __init__(self, video_model: CNN3D, audio_model: AudioCNN, classes: int = 2, *, hidden: int = 64) -> None:
         super().__init__()
+        self.classes = classes
         self.video_model, self.audio_model = video_model, audio_model
         d = video_model.head.in_features + audio_model.out_channels
         self.head = nn.Sequential(nn.BatchNorm1d(d), nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, classes))
 
     def forward(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
-        v = video_embedding(self.video_model, video)                   # (B, Dv)
-        a = self.audio_model.embed(mel)                                # (B, Da)
-        return self.head(torch.cat([v, a], dim=1))                     # (B, K)
+        v = self.video_model.embed(video)  # (B, Dv)
+        a = self.audio_model.embed(mel)  # (B, Da)
+        return self.head(torch.cat([v, a], dim=1))  # (B, K)
 
 
 class AVCorrespondence(nn.Module):
@@ -138,38 +138,45 @@ class AVCorrespondence(nn.Module):
       Its :meth:`similarity_map` runs the same comparison on each position's sequence over time.
     """
 
-    def __init__(self, temporal: bool = False, channels: int = 3, width: int = 16, dim: int = 32,
-                 hidden: int = 32) -> None:
+    def __init__(
+        self, channels: int = 3, *, temporal: bool = False, width: int = 16, dim: int = 32, hidden: int = 32
+    ) -> None:
         super().__init__()
         self.temporal, self.channels = temporal, channels
-        self.visual = FrameCNN(channels, width)
+        self.visual = FrameCNN(channels, width=width)
         self.audio = AudioCNN(classes=2, width=width)
         self.visual_proj = nn.Conv2d(self.visual.out_channels, dim, 1)
         self.audio_proj = nn.Conv1d(self.audio.out_channels, dim, 1)
         if temporal:
-            self.compare = nn.Sequential(nn.Conv1d(2 * dim, hidden, 3, padding=1), nn.BatchNorm1d(hidden), nn.ReLU(),
-                                         nn.Conv1d(hidden, hidden, 3, padding=1), nn.ReLU())
+            self.compare = nn.Sequential(
+                nn.Conv1d(2 * dim, hidden, 3, padding=1),
+                nn.BatchNorm1d(hidden),
+                nn.ReLU(),
+                nn.Conv1d(hidden, hidden, 3, padding=1),
+                nn.ReLU(),
+            )
             self.head = nn.Linear(hidden, 2)
-        else:                                            # "does this sound fit this visual vector?"
-            self.compare = nn.Sequential(nn.BatchNorm2d(2 * dim), nn.Conv2d(2 * dim, hidden, 1), nn.ReLU(),
-                                         nn.Conv2d(hidden, 1, 1))
+        else:  # "does this sound fit this visual vector?"
+            self.compare = nn.Sequential(
+                nn.BatchNorm2d(2 * dim), nn.Conv2d(2 * dim, hidden, 1), nn.ReLU(), nn.Conv2d(hidden, 1, 1)
+            )
 
     def _visual(self, video: torch.Tensor) -> torch.Tensor:
         check_video(video, channels=self.channels)
-        f = _per_frame(self.visual, video)                             # (B, T, Dv, h, w)
+        f = per_frame(self.visual, video)  # (B, T, Dv, h, w)
         B, T = f.shape[:2]
-        f = self.visual_proj(f.flatten(0, 1))                          # (B*T, dim, h, w)
-        return f.view(B, T, *f.shape[1:])                             # (B, T, dim, h, w)
+        f = self.visual_proj(f.flatten(0, 1))  # (B*T, dim, h, w)
+        return f.view(B, T, *f.shape[1:])  # (B, T, dim, h, w)
 
     def _pooled_towers(self, video: torch.Tensor, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        v = F.relu(self._visual(video)).amax(dim=1)                     # (B, dim, h, w): time pooled away
-        a = self.audio_proj(self.audio.features(mel).amax(dim=2)).amax(dim=2)   # (B, dim): one vector per sound
+        v = F.relu(self._visual(video)).amax(dim=1)  # (B, dim, h, w): time pooled away
+        a = self.audio_proj(self.audio.features(mel).amax(dim=2)).amax(dim=2)  # (B, dim): one vector per sound
         return v, a
 
     def _score(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """Log-odds ``(B, h, w)`` that the sound ``a (B, dim)`` fits the visual vectors ``v (B, dim, h, w)``."""
-        a = a[:, :, None, None].expand(-1, -1, *v.shape[2:])          # (B, dim, h, w): the sound everywhere
-        return self.compare(torch.cat([v, a], dim=1))[:, 0]            # (B, h, w)
+        a = a[:, :, None, None].expand(-1, -1, *v.shape[2:])  # (B, dim, h, w): the sound everywhere
+        return self.compare(torch.cat([v, a], dim=1))[:, 0]  # (B, h, w)
 
     def similarity_map(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
         """How well the sound fits what happens at each position: "yes" log-odds ``(B, H/4, W/4)``.
@@ -181,20 +188,20 @@ class AVCorrespondence(nn.Module):
         if not self.temporal:
             v, a = self._pooled_towers(video, mel)
             return self._score(v, a)
-        v = self._visual(video)                                        # (B, T, dim, h, w)
+        v = self._visual(video)  # (B, T, dim, h, w)
         B, T, D, h, w = v.shape
-        v = v.permute(0, 3, 4, 2, 1).reshape(B * h * w, D, T)          # (B*h*w, dim, T): one sequence per position
-        a = self.audio_proj(self.audio.sequence(mel, T))               # (B, dim, T)
-        a = a.repeat_interleave(h * w, dim=0)                          # (B*h*w, dim, T)
-        z = self.head(self.compare(torch.cat([v, a], dim=1)).amax(dim=2))   # (B*h*w, 2)
+        v = v.permute(0, 3, 4, 2, 1).reshape(B * h * w, D, T)  # (B*h*w, dim, T): one sequence per position
+        a = self.audio_proj(self.audio.sequence(mel, T))  # (B, dim, T)
+        a = a.repeat_interleave(h * w, dim=0)  # (B*h*w, dim, T)
+        z = self.head(self.compare(torch.cat([v, a], dim=1)).amax(dim=2))  # (B*h*w, 2)
         return (z[:, 1] - z[:, 0]).view(B, h, w)
 
     def forward(self, video: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
         if self.temporal:
-            v = self._visual(video).amax(dim=(3, 4)).transpose(1, 2)   # (B, dim, T)
+            v = self._visual(video).amax(dim=(3, 4)).transpose(1, 2)  # (B, dim, T)
             a = self.audio_proj(self.audio.sequence(mel, v.shape[2]))  # (B, dim, T)
-            z = self.compare(torch.cat([v, a], dim=1)).amax(dim=2)     # (B, hidden)
-            return self.head(z)                                        # (B, 2)
+            z = self.compare(torch.cat([v, a], dim=1)).amax(dim=2)  # (B, hidden)
+            return self.head(z)  # (B, 2)
         v, a = self._pooled_towers(video, mel)
-        score = self._score(v.amax(dim=(2, 3), keepdim=True), a)[:, 0, 0]   # (B,): the whole picture's vector
-        return torch.stack([-score / 2, score / 2], dim=1)             # (B, 2): log-odds of "yes" = score
+        score = self._score(v.amax(dim=(2, 3), keepdim=True), a)[:, 0, 0]  # (B,): the whole picture's vector
+        return torch.stack([-score / 2, score / 2], dim=1)  # (B, 2): log-odds of "yes" = score

@@ -16,12 +16,14 @@ Two ways to get temporal modelling for less than a full 3D convolution costs:
 
 Every model takes clips ``(B, C, T, H, W)`` and returns class logits ``(B, K)``.
 """
+
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
 
 from ..tensors import check_video
+from .backbones import CNN3D
 
 __all__ = ["TemporalShift", "TSM", "StreamingTSM", "Conv2Plus1d", "R2Plus1D", "mid_channels_2plus1d"]
 
@@ -45,11 +47,13 @@ class TemporalShift(nn.Module):
     The shift itself is the same in both modes.
     """
 
-    def __init__(self, fold_div: int = 8, mode: str = "residual", online: bool = False) -> None:
+    def __init__(self, *, fold_div: int = 8, mode: str = "residual", online: bool = False) -> None:
         super().__init__()
         if not isinstance(fold_div, int) or fold_div < 2:
-            raise ValueError(f"expected fold_div as an int >= 2 (the fraction 1/fold_div of channels shifted "
-                             f"each way), got {fold_div!r}")
+            raise ValueError(
+                f"expected fold_div as an int >= 2 (the fraction 1/fold_div of channels shifted "
+                f"each way), got {fold_div!r}"
+            )
         if mode not in _MODES:
             raise ValueError(f"expected mode 'residual' or 'inplace', got {mode!r}")
         self.fold_div, self.mode, self.online = fold_div, mode, bool(online)
@@ -61,14 +65,14 @@ class TemporalShift(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, floating=False)
         f = self.fold(x.shape[1])
-        out = torch.zeros_like(x)                                   # (B, C, T, H, W); zeros at the clip ends
+        out = torch.zeros_like(x)  # (B, C, T, H, W); zeros at the clip ends
         if self.online:
-            out[:, :f, 1:] = x[:, :f, :-1]                          # from the past only
+            out[:, :f, 1:] = x[:, :f, :-1]  # from the past only
             out[:, f:] = x[:, f:]
         else:
-            out[:, :f, :-1] = x[:, :f, 1:]                          # from the future
-            out[:, f:2 * f, 1:] = x[:, f:2 * f, :-1]                # from the past
-            out[:, 2 * f:] = x[:, 2 * f:]                           # unchanged
+            out[:, :f, :-1] = x[:, :f, 1:]  # from the future
+            out[:, f : 2 * f, 1:] = x[:, f : 2 * f, :-1]  # from the past
+            out[:, 2 * f :] = x[:, 2 * f :]  # unchanged
         return out
 
     def step(self, x: torch.Tensor, buffer: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -104,8 +108,13 @@ class _ShiftBlock(nn.Module):
     def __init__(self, c: int, shift: TemporalShift | None) -> None:
         super().__init__()
         self.shift = shift
-        self.branch = nn.Sequential(nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
-                                    nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+        self.branch = nn.Sequential(
+            nn.Conv2d(c, c, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.Conv2d(c, c, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c),
+        )
         self.relu = nn.ReLU()
 
     def _shifted(self, x: torch.Tensor, B: int) -> torch.Tensor:
@@ -147,18 +156,30 @@ class TSM(nn.Module):
     Taught in ``notebooks/11_efficient_video.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16, fold_div: int = 8,
-                 mode: str = "residual", online: bool = False, shift: bool = True) -> None:
+    def __init__(
+        self,
+        channels: int = 3,
+        classes: int = 2,
+        *,
+        width: int = 16,
+        fold_div: int = 8,
+        mode: str = "residual",
+        online: bool = False,
+        shift: bool = True,
+    ) -> None:
         super().__init__()
-        self.channels = channels
+        self.channels, self.classes = channels, classes
 
         def make_shift():
-            return TemporalShift(fold_div, mode, online) if shift else None
-        self.stem = nn.Sequential(nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
-                                  nn.ReLU(), nn.MaxPool2d(2))
+            return TemporalShift(fold_div=fold_div, mode=mode, online=online) if shift else None
+
+        self.stem = nn.Sequential(
+            nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2)
+        )
         self.block1 = _ShiftBlock(width, make_shift())
-        self.widen = nn.Sequential(nn.Conv2d(width, 2 * width, 3, padding=1, bias=False), nn.BatchNorm2d(2 * width),
-                                   nn.ReLU(), nn.MaxPool2d(2))
+        self.widen = nn.Sequential(
+            nn.Conv2d(width, 2 * width, 3, padding=1, bias=False), nn.BatchNorm2d(2 * width), nn.ReLU(), nn.MaxPool2d(2)
+        )
         self.block2 = _ShiftBlock(2 * width, make_shift())
         self.head = nn.Linear(2 * width, classes)
 
@@ -170,14 +191,14 @@ class TSM(nn.Module):
         """Per-frame class logits ``(B, T, K)`` (before the average over time)."""
         check_video(x, channels=self.channels)
         B = x.shape[0]
-        f = self.stem(_frames(x))                                   # (B*T, w, H/2, W/2)
+        f = self.stem(_frames(x))  # (B*T, w, H/2, W/2)
         f = self.block1(f, B)
-        f = self.block2(self.widen(f), B)                           # (B*T, 2w, H/4, W/4)
-        f = f.amax(dim=(2, 3)).view(B, -1, f.shape[1])              # (B, T, 2w)
-        return self.head(f)                                         # (B, T, K)
+        f = self.block2(self.widen(f), B)  # (B*T, 2w, H/4, W/4)
+        f = f.amax(dim=(2, 3)).view(B, -1, f.shape[1])  # (B, T, 2w)
+        return self.head(f)  # (B, T, K)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.frame_logits(x).mean(1)                         # (B, K)
+        return self.frame_logits(x).mean(1)  # (B, K)
 
 
 class StreamingTSM(nn.Module):
@@ -218,10 +239,10 @@ class StreamingTSM(nn.Module):
         if frame.ndim != 4 or frame.shape[1] != self.model.channels:
             raise ValueError(f"expected one frame (B, {self.model.channels}, H, W), got {tuple(frame.shape)}")
         m = self.model
-        f = m.stem(frame)                                           # (B, w, H/2, W/2)
+        f = m.stem(frame)  # (B, w, H/2, W/2)
         f, self.buffers[0] = m.block1.step(f, self.buffers[0])
         f, self.buffers[1] = m.block2.step(m.widen(f), self.buffers[1])
-        logits = m.head(f.amax(dim=(2, 3)))                         # (B, K)
+        logits = m.head(f.amax(dim=(2, 3)))  # (B, K)
         self.frames_seen += 1
         self.sum_logits = logits if self.sum_logits is None else self.sum_logits + logits
         return logits
@@ -243,62 +264,56 @@ def _triple(k) -> tuple[int, int, int]:
     return k
 
 
-def mid_channels_2plus1d(in_ch: int, out_ch: int, kernel=(3, 3, 3)) -> int:
+def mid_channels_2plus1d(channels: int, out_channels: int, kernel=(3, 3, 3)) -> int:
     """R(2+1)D's middle width ``M = floor(t*h*w*in*out / (h*w*in + t*out))``: the spatial conv
     (``in*M*h*w`` weights) and the temporal conv (``M*out*t``) together have (at most one middle
     channel fewer than) the ``in*out*t*h*w`` weights of the full 3D convolution."""
     t, h, w = _triple(kernel)
-    return max(1, (t * h * w * in_ch * out_ch) // (h * w * in_ch + t * out_ch))
+    c_in, c_out = channels, out_channels
+    return max(1, (t * h * w * c_in * c_out) // (h * w * c_in + t * c_out))
 
 
 class Conv2Plus1d(nn.Module):
-    """A 3D convolution factorised in space then time: ``(B, in_ch, T, H, W) -> (B, out_ch, T, H, W)``.
+    """A 3D convolution factorised in space then time: ``(B, channels, T, H, W) -> (B, out_channels, T, H, W)``.
 
-    conv ``1 x k_h x k_w`` (in_ch -> M) - BN - ReLU - conv ``k_t x 1 x 1`` (M -> out_ch), with "same"
+    conv ``1 x k_h x k_w`` (channels -> M) - BN - ReLU - conv ``k_t x 1 x 1`` (M -> out_channels), with "same"
     zero padding, no biases (a batch norm follows in the networks that use it). ``mid_channels=None``
     picks ``M`` with :func:`mid_channels_2plus1d` so the weights match the full ``k_t x k_h x k_w`` conv's;
     the extra ReLU in the middle doubles the non-linearities for the same parameter budget.
     """
 
-    def __init__(self, in_ch: int, out_ch: int, kernel=(3, 3, 3), mid_channels: int | None = None) -> None:
+    def __init__(self, channels: int, out_channels: int, *, kernel=(3, 3, 3), mid_channels: int | None = None) -> None:
         super().__init__()
         t, h, w = _triple(kernel)
-        if min(in_ch, out_ch, t, h, w) < 1:
-            raise ValueError(f"expected positive channels and kernel sizes, got in_ch={in_ch}, out_ch={out_ch}, "
-                             f"kernel={kernel!r}")
-        mid = mid_channels_2plus1d(in_ch, out_ch, (t, h, w)) if mid_channels is None else int(mid_channels)
+        if min(channels, out_channels, t, h, w) < 1:
+            raise ValueError(
+                f"expected positive channels and kernel sizes, got channels={channels}, out_channels={out_channels}, "
+                f"kernel={kernel!r}"
+            )
+        mid = mid_channels_2plus1d(channels, out_channels, (t, h, w)) if mid_channels is None else int(mid_channels)
         if mid < 1:
             raise ValueError(f"expected mid_channels >= 1, got {mid_channels}")
         self.mid_channels = mid
-        self.spatial = nn.Conv3d(in_ch, mid, (1, h, w), padding=(0, h // 2, w // 2), bias=False)
+        self.spatial = nn.Conv3d(channels, mid, (1, h, w), padding=(0, h // 2, w // 2), bias=False)
         self.bn = nn.BatchNorm3d(mid)
         self.relu = nn.ReLU()
-        self.temporal = nn.Conv3d(mid, out_ch, (t, 1, 1), padding=(t // 2, 0, 0), bias=False)
+        self.temporal = nn.Conv3d(mid, out_channels, (t, 1, 1), padding=(t // 2, 0, 0), bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.temporal(self.relu(self.bn(self.spatial(x))))   # (B, out_ch, T, H, W)
+        return self.temporal(self.relu(self.bn(self.spatial(x))))  # (B, out_channels, T, H, W)
 
 
-class R2Plus1D(nn.Module):
+class R2Plus1D(CNN3D):
     """:class:`~vulib.models.CNN3D`'s stack with every 3x3x3 conv replaced by a :class:`Conv2Plus1d`.
 
     Shapes: ``(B, C, T, H, W)`` -> (2+1)D conv ``w`` - BN - ReLU -> max-pool 2x2x2 -> (2+1)D conv ``2w`` - BN -
     ReLU -> max-pool 2x2x2 -> (2+1)D conv ``2w`` - BN - ReLU ``(B, 2w, T/4, H/4, W/4)`` -> global max-pool
-    ``(B, 2w)`` -> linear ``(B, K)``. Works for any clip length >= 4.
+    ``(B, 2w)`` (:meth:`~vulib.models.CNN3D.embed`) -> linear ``(B, K)``. Works for any clip length >= 4.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16) -> None:
-        super().__init__()
-        self.channels = channels
-        widths = [width, 2 * width, 2 * width]
-        layers: list[nn.Module] = []
-        for i, (c_in, c_out) in enumerate(zip([channels] + widths[:2], widths)):
-            if i > 0:
-                layers.append(nn.MaxPool3d(2))
-            layers += [Conv2Plus1d(c_in, c_out), nn.BatchNorm3d(c_out), nn.ReLU()]
-        self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(2 * width, classes)
+    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 16) -> None:
+        super().__init__(channels, classes, width=width)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_video(x, channels=self.channels)
-        return self.head(self.features(x).amax(dim=(2, 3, 4)))      # (B, K)
+    def conv(self, c_in: int, c_out: int, kernel: tuple[int, int, int], padding: tuple[int, int, int]) -> nn.Module:
+        """A :class:`Conv2Plus1d` in place of the ``Conv3d`` (its own "same" padding)."""
+        return Conv2Plus1d(c_in, c_out, kernel=kernel)

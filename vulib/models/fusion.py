@@ -10,51 +10,23 @@ in *where* the frames are combined ("fused"):
 * :class:`CNN3D`         -- slowly, throughout: 3D convolutions and 3D pooling ("slow fusion").
 
 To keep the comparison fair, the four 2D models share one small backbone,
-:class:`FrameCNN` (conv - pool - conv), and :class:`CNN3D` is the same stack with 3D kernels.
+:class:`~vulib.models.FrameCNN` (conv - pool - conv), and :class:`~vulib.models.CNN3D` is the same stack with
+3D kernels; both live in :mod:`vulib.models.backbones`, because most later lessons build on them.
 """
+
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
 
 from ..tensors import check_video
-from .attention import NonLocalBlock
+from .backbones import FrameCNN, per_frame
 
-__all__ = ["FrameCNN", "SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D"]
+__all__ = ["SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion"]
 
 
 def _size2(size: int | tuple[int, int]) -> tuple[int, int]:
     return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
-
-
-class FrameCNN(nn.Module):
-    """The shared 2D backbone: ``(N, C_in, H, W) -> (N, 2*width, H/4, W/4)``.
-
-    conv 3x3 (C_in -> w) - ReLU - max-pool 2 - conv 3x3 (w -> 2w) - ReLU - max-pool 2 - conv 3x3 (2w -> 2w) - ReLU.
-    Each output unit sees 18 x 18 input pixels: a whole object of the synthetic tasks.
-    """
-
-    def __init__(self, in_channels: int = 3, width: int = 16) -> None:
-        super().__init__()
-        self.out_channels = 2 * width
-        self.layers = nn.Sequential(
-            nn.Conv2d(in_channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)
-
-
-def _per_frame(backbone: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Apply a 2D network to every frame: ``(B, C, T, H, W) -> (B, T, C', H', W')``."""
-    B, C, T, H, W = x.shape
-    frames = x.transpose(1, 2).reshape(B * T, C, H, W)            # (B*T, C, H, W)
-    f = backbone(frames)                                          # (B*T, C', H', W')
-    return f.view(B, T, *f.shape[1:])                             # (B, T, C', H', W')
 
 
 class SingleFrame(nn.Module):
@@ -71,25 +43,25 @@ class SingleFrame(nn.Module):
     Taught in ``notebooks/01_fusion.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16) -> None:
+    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 16) -> None:
         super().__init__()
-        self.channels = channels
-        self.backbone = FrameCNN(channels, width)
+        self.channels, self.classes = channels, classes
+        self.backbone = FrameCNN(channels, width=width)
         self.head = nn.Linear(self.backbone.out_channels, classes)
 
     def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
         """Per-frame class logits ``(B, T, K)``."""
         check_video(x, channels=self.channels)
-        f = _per_frame(self.backbone, x).amax(dim=(3, 4))          # (B, T, 2w)
-        return self.head(f)                                       # (B, T, K)
+        f = per_frame(self.backbone, x).amax(dim=(3, 4))  # (B, T, 2w)
+        return self.head(f)  # (B, T, K)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:
             check_video(x, channels=self.channels)
             t = torch.randint(0, x.shape[2], (x.shape[0],), device=x.device)
-            frames = x[torch.arange(x.shape[0], device=x.device), :, t]   # (B, C, H, W)
-            return self.frame_logits(frames.unsqueeze(2))[:, 0]          # (B, K)
-        probs = self.frame_logits(x).float().softmax(-1).mean(1)         # (B, K)
+            frames = x[torch.arange(x.shape[0], device=x.device), :, t]  # (B, C, H, W)
+            return self.frame_logits(frames.unsqueeze(2))[:, 0]  # (B, K)
+        probs = self.frame_logits(x).float().softmax(-1).mean(1)  # (B, K)
         return probs.clamp_min(1e-12).log()
 
 
@@ -104,26 +76,38 @@ class LateFusionFC(nn.Module):
     Taught in ``notebooks/01_fusion.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, frames: int = 8, classes: int = 2, width: int = 16,
-                 size: int | tuple[int, int] = 32, hidden: int = 64) -> None:
+    def __init__(
+        self,
+        channels: int = 3,
+        classes: int = 2,
+        *,
+        frames: int = 8,
+        size: int | tuple[int, int] = 32,
+        width: int = 16,
+        hidden: int = 64,
+    ) -> None:
         super().__init__()
+        self.classes = classes
         h, w = _size2(size)
         if h % 8 or w % 8:
             raise ValueError(f"LateFusionFC needs frame sizes divisible by 8, got {h}x{w}")
         self.channels, self.frames, self.size = channels, frames, (h, w)
-        self.backbone = FrameCNN(channels, width)
+        self.backbone = FrameCNN(channels, width=width)
         self.pool = nn.MaxPool2d(2)
         features = frames * self.backbone.out_channels * (h // 8) * (w // 8)
-        self.mlp = nn.Sequential(nn.Flatten(), nn.BatchNorm1d(features), nn.Linear(features, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, classes))
+        self.mlp = nn.Sequential(
+            nn.Flatten(), nn.BatchNorm1d(features), nn.Linear(features, hidden), nn.ReLU(), nn.Linear(hidden, classes)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, channels=self.channels, frames=self.frames)
         if tuple(x.shape[3:]) != self.size:
-            raise ValueError(f"LateFusionFC was built for {self.size[0]}x{self.size[1]} frames, got "
-                             f"{x.shape[3]}x{x.shape[4]}: its MLP's input size depends on the frame size")
-        f = _per_frame(nn.Sequential(self.backbone, self.pool), x)   # (B, T, 2w, H/8, W/8)
-        return self.mlp(f)                                           # (B, K)
+            raise ValueError(
+                f"LateFusionFC was built for {self.size[0]}x{self.size[1]} frames, got "
+                f"{x.shape[3]}x{x.shape[4]}: its MLP's input size depends on the frame size"
+            )
+        f = per_frame(nn.Sequential(self.backbone, self.pool), x)  # (B, T, 2w, H/8, W/8)
+        return self.mlp(f)  # (B, K)
 
 
 class LateFusionPool(nn.Module):
@@ -134,19 +118,23 @@ class LateFusionPool(nn.Module):
     Taught in ``notebooks/01_fusion.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16, hidden: int = 64) -> None:
+    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 16, hidden: int = 64) -> None:
         super().__init__()
-        self.channels = channels
-        self.backbone = FrameCNN(channels, width)
+        self.channels, self.classes = channels, classes
+        self.backbone = FrameCNN(channels, width=width)
         # The mean over T*H*W positions is dominated by the background; batch-normalizing the pooled
         # vector brings the small object-driven differences back to a trainable scale.
-        self.head = nn.Sequential(nn.BatchNorm1d(self.backbone.out_channels),
-                                  nn.Linear(self.backbone.out_channels, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+        self.head = nn.Sequential(
+            nn.BatchNorm1d(self.backbone.out_channels),
+            nn.Linear(self.backbone.out_channels, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, classes),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, channels=self.channels)
-        f = _per_frame(self.backbone, x).mean(dim=(1, 3, 4))        # (B, 2w)
-        return self.head(f)                                        # (B, K)
+        f = per_frame(self.backbone, x).mean(dim=(1, 3, 4))  # (B, 2w)
+        return self.head(f)  # (B, K)
 
 
 class EarlyFusion(nn.Module):
@@ -160,10 +148,10 @@ class EarlyFusion(nn.Module):
     Taught in ``notebooks/01_fusion.ipynb``; its lack of temporal shift-invariance in notebook 03.
     """
 
-    def __init__(self, channels: int = 3, frames: int = 8, classes: int = 2, width: int = 16) -> None:
+    def __init__(self, channels: int = 3, classes: int = 2, *, frames: int = 8, width: int = 16) -> None:
         super().__init__()
-        self.channels, self.frames = channels, frames
-        self.backbone = FrameCNN(channels * frames, width)
+        self.channels, self.classes, self.frames = channels, classes, frames
+        self.backbone = FrameCNN(channels * frames, width=width)
         self.head = nn.Linear(self.backbone.out_channels, classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -172,50 +160,9 @@ class EarlyFusion(nn.Module):
             raise ValueError(
                 f"EarlyFusion was built for clips of T={self.frames} frames, got T={x.shape[2]}: its first "
                 f"layer has one weight per (frame, colour) input channel ({self.channels}x{self.frames}="
-                f"{self.channels * self.frames}), so it cannot take a clip of another length")
+                f"{self.channels * self.frames}), so it cannot take a clip of another length"
+            )
         B, C, T, H, W = x.shape
-        stacked = x.reshape(B, C * T, H, W)                          # (B, C*T, H, W): time folded into channels
-        f = self.backbone(stacked).amax(dim=(2, 3))                  # (B, 2w)
-        return self.head(f)                                          # (B, K)
-
-
-class CNN3D(nn.Module):
-    """A 3D CNN ("slow fusion"): the :class:`FrameCNN` stack with 3D kernels and 3D pooling.
-
-    Shapes: ``(B, C, T, H, W)`` -> conv 3x3x3 ``(B, w, T, H, W)`` - ReLU - max-pool 2x2x2
-    ``(B, w, T/2, H/2, W/2)`` - conv 3x3x3 ``(B, 2w, ...)`` - ReLU - max-pool 2x2x2 ``(B, 2w, T/4, H/4, W/4)`` -
-    conv 3x3x3 - ReLU -> global max-pool ``(B, 2w)`` -> linear ``(B, K)``. Works for any clip length >= 4.
-
-    ``time_kernel`` (temporal size of every kernel), ``time_stride`` (temporal stride of the two
-    poolings) and ``time_padding`` (zero frames added at each end by every conv; default
-    ``time_kernel // 2``; 0 means no unit can tell where it is in the clip) let later notebooks vary
-    how time is handled. ``nonlocal_after`` lists the conv blocks (0, 1, 2) after which a
-    :class:`~vulib.models.NonLocalBlock` is inserted (notebook 06), with a learned bias per
-    frame offset for clips up to ``nonlocal_relative_time`` frames (0: none).
-    Taught in ``notebooks/01_fusion.ipynb`` and ``notebooks/03_3d_convolution.ipynb``.
-    """
-
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16, time_kernel: int = 3,
-                 time_stride: int = 2, time_padding: int | None = None,
-                 nonlocal_after: tuple[int, ...] = (), nonlocal_relative_time: int = 0) -> None:
-        super().__init__()
-        self.channels = channels
-        pt = time_kernel // 2 if time_padding is None else time_padding
-        k, p = (time_kernel, 3, 3), (pt, 1, 1)
-        if any(i not in (0, 1, 2) for i in nonlocal_after):
-            raise ValueError(f"nonlocal_after lists conv blocks 0, 1 or 2, got {nonlocal_after}")
-        widths = [width, 2 * width, 2 * width]
-        layers: list[nn.Module] = []
-        for i, (c_in, c_out) in enumerate(zip([channels] + widths[:2], widths)):
-            if i > 0:
-                layers.append(nn.MaxPool3d((time_stride, 2, 2)))
-            layers += [nn.Conv3d(c_in, c_out, k, padding=p), nn.BatchNorm3d(c_out), nn.ReLU()]
-            if i in nonlocal_after:
-                layers.append(NonLocalBlock(c_out, relative_time=nonlocal_relative_time))
-        self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(2 * width, classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_video(x, channels=self.channels)
-        f = self.features(x).amax(dim=(2, 3, 4))                     # (B, 2w)
-        return self.head(f)                                          # (B, K)
+        stacked = x.reshape(B, C * T, H, W)  # (B, C*T, H, W): time folded into channels
+        f = self.backbone(stacked).amax(dim=(2, 3))  # (B, 2w)
+        return self.head(f)  # (B, K)

@@ -10,6 +10,7 @@ The pieces and their full-size counterparts:
 * :func:`pool_visual_tokens` -- the token budget: PLLaVA's adaptive pooling, SlowFast-LLaVA's two rates;
 * :class:`VideoLM` -- Video-LLaVA / Video-ChatGPT / VideoChat: encoder (frozen) -> projector -> LLM.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,13 +21,22 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from ..data import IndexBatches
 from ..tensors import check_video
-from ..train import fit
-from .fusion import FrameCNN
+from .backbones import FrameCNN, global_max
 
-__all__ = ["TextEncoder", "VideoTextModel", "info_nce", "recall_at_k", "SingleFrameEncoder", "pool_visual_tokens",
-           "visual_token_count", "causal_mask", "CausalBlock", "VideoLM", "next_word_loss", "train_contrastive", "train_videolm"]
+__all__ = [
+    "TextEncoder",
+    "VideoTextModel",
+    "info_nce",
+    "recall_at_k",
+    "SingleFrameEncoder",
+    "pool_visual_tokens",
+    "visual_token_count",
+    "causal_mask",
+    "CausalBlock",
+    "VideoLM",
+    "next_word_loss",
+]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -46,8 +56,9 @@ class TextEncoder(nn.Module):
     layers (padding masked) -> mean over the non-padding positions ``(B, dim)``.
     """
 
-    def __init__(self, vocab_size: int, dim: int = 32, layers: int = 2, heads: int = 4, max_len: int = 32,
-                 pad: int = 0) -> None:
+    def __init__(
+        self, vocab_size: int, *, dim: int = 32, layers: int = 2, heads: int = 4, max_len: int = 32, pad: int = 0
+    ) -> None:
         super().__init__()
         self.pad, self.max_len = pad, max_len
         self.embed = nn.Embedding(vocab_size, dim)
@@ -61,12 +72,12 @@ class TextEncoder(nn.Module):
             raise ValueError(f"expected token ids (B, L) of dtype int64, got {tuple(ids.shape)} {ids.dtype}")
         if ids.shape[1] > self.max_len:
             raise ValueError(f"texts of {ids.shape[1]} tokens are longer than this encoder's max_len={self.max_len}")
-        keep = ids != self.pad                                               # (B, L)
-        h = self.embed(ids) + self.pos[:ids.shape[1]]                        # (B, L, dim)
+        keep = ids != self.pad  # (B, L)
+        h = self.embed(ids) + self.pos[: ids.shape[1]]  # (B, L, dim)
         with _attention_kernel(h):
-            h = self.norm(self.encoder(h, src_key_padding_mask=~keep))       # (B, L, dim)
+            h = self.norm(self.encoder(h, src_key_padding_mask=~keep))  # (B, L, dim)
         w = keep.unsqueeze(-1).float()
-        return (h * w).sum(1) / w.sum(1).clamp_min(1)                       # (B, dim)
+        return (h * w).sum(1) / w.sum(1).clamp_min(1)  # (B, dim)
 
 
 def info_nce(logits: torch.Tensor) -> torch.Tensor:
@@ -83,8 +94,8 @@ def recall_at_k(similarity: torch.Tensor, k: int) -> float:
     the fraction of texts whose own video is among their ``k`` most similar videos."""
     if similarity.ndim != 2 or similarity.shape[0] != similarity.shape[1]:
         raise ValueError(f"expected a square similarity matrix (N, N), got {tuple(similarity.shape)}")
-    own = similarity.diagonal().unsqueeze(1)                                 # (N, 1)
-    rank = (similarity > own).sum(1)                                         # videos scored above the right one
+    own = similarity.diagonal().unsqueeze(1)  # (N, 1)
+    rank = (similarity > own).sum(1)  # videos scored above the right one
     return (rank < k).float().mean().item()
 
 
@@ -97,8 +108,9 @@ class VideoTextModel(nn.Module):
     = cosine similarity x a learned scale (CLIP's temperature, starting at 1 / 0.07).
     """
 
-    def __init__(self, video_encoder: nn.Module, video_dim: int, text_encoder: TextEncoder, text_dim: int,
-                 embed_dim: int = 32) -> None:
+    def __init__(
+        self, video_encoder: nn.Module, video_dim: int, text_encoder: TextEncoder, text_dim: int, *, embed_dim: int = 32
+    ) -> None:
         super().__init__()
         self.video_encoder, self.text_encoder = video_encoder, text_encoder
         self.video_proj, self.text_proj = nn.Linear(video_dim, embed_dim), nn.Linear(text_dim, embed_dim)
@@ -106,15 +118,15 @@ class VideoTextModel(nn.Module):
 
     def encode_video(self, video: torch.Tensor) -> torch.Tensor:
         check_video(video)
-        f = self.video_encoder(video).amax(dim=(2, 3, 4))                    # (B, D)
-        return F.normalize(self.video_proj(f), dim=-1)                       # (B, E)
+        f = global_max(self.video_encoder(video))  # (B, D)
+        return F.normalize(self.video_proj(f), dim=-1)  # (B, E)
 
     def encode_text(self, ids: torch.Tensor) -> torch.Tensor:
-        return F.normalize(self.text_proj(self.text_encoder(ids)), dim=-1)   # (B, E)
+        return F.normalize(self.text_proj(self.text_encoder(ids)), dim=-1)  # (B, E)
 
     def forward(self, video: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         v, t = self.encode_video(video), self.encode_text(ids)
-        return self.logit_scale.exp().clamp(max=100) * v @ t.T               # (B videos, B texts)
+        return self.logit_scale.exp().clamp(max=100) * v @ t.T  # (B videos, B texts)
 
 
 class SingleFrameEncoder(nn.Module):
@@ -125,10 +137,10 @@ class SingleFrameEncoder(nn.Module):
     The backbone is :class:`~vulib.models.FrameCNN`.
     """
 
-    def __init__(self, channels: int = 3, width: int = 8, frame: int | None = None) -> None:
+    def __init__(self, channels: int = 3, *, width: int = 8, frame: int | None = None) -> None:
         super().__init__()
         self.channels, self.frame = channels, frame
-        self.backbone = FrameCNN(channels, width)
+        self.backbone = FrameCNN(channels, width=width)
         self.out_channels = self.backbone.out_channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -140,8 +152,8 @@ class SingleFrameEncoder(nn.Module):
             if not -T <= self.frame < T:
                 raise ValueError(f"frame={self.frame} is outside a clip of {T} frames")
             t = torch.full((B,), self.frame % T, device=x.device)
-        frames = x[torch.arange(B, device=x.device), :, t]                  # (B, C, H, W)
-        return self.backbone(frames).unsqueeze(2)                           # (B, 2w, 1, H/4, W/4)
+        frames = x[torch.arange(B, device=x.device), :, t]  # (B, C, H, W)
+        return self.backbone(frames).unsqueeze(2)  # (B, 2w, 1, H/4, W/4)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -181,8 +193,8 @@ def pool_visual_tokens(features: torch.Tensor, time=1, space=1, pool: str = "avg
     k = (_factor(time, T, "time"), _factor(space, H, "space"), _factor(space, W, "space"))
     if k != (1, 1, 1):
         pooling = F.avg_pool3d if pool == "avg" else F.max_pool3d
-        features = pooling(features, k, stride=k, ceil_mode=True)         # (B, D, T', H', W')
-    return features.flatten(2).transpose(1, 2)                               # (B, N, D)
+        features = pooling(features, k, stride=k, ceil_mode=True)  # (B, D, T', H', W')
+    return features.flatten(2).transpose(1, 2)  # (B, N, D)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -199,7 +211,7 @@ class CausalBlock(nn.Module):
     """One pre-norm transformer block: ``x + attention(norm(x))``, then ``x + MLP(norm(x))``; ``(B, N, dim)``.
     With ``return_attention`` also the attention weights ``(B, N, N)`` (averaged over heads)."""
 
-    def __init__(self, dim: int, heads: int = 4) -> None:
+    def __init__(self, dim: int, *, heads: int = 4) -> None:
         super().__init__()
         self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
         self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
@@ -243,28 +255,42 @@ class VideoLM(nn.Module):
         max_tokens: longest ``[visual; text]`` sequence (size of the position table).
     """
 
-    def __init__(self, encoder: nn.Module, feature_dim: int, vocab_size: int, *, dim: int = 48, layers: int = 2,
-                 heads: int = 4, time=1, space=1, pool: str = "max", max_tokens: int = 256, eos: int = 2) -> None:
+    def __init__(
+        self,
+        encoder: nn.Module,
+        feature_dim: int,
+        vocab_size: int,
+        *,
+        dim: int = 48,
+        layers: int = 2,
+        heads: int = 4,
+        time=1,
+        space=1,
+        pool: str = "max",
+        max_tokens: int = 256,
+        eos: int = 2,
+    ) -> None:
         super().__init__()
         self.encoder = encoder.eval().requires_grad_(False)
         self.time, self.space, self.pool, self.eos = time, space, pool, eos
-        _factor(time, 1 << 30, "time"), _factor(space, 1 << 30, "space")   # validate early
+        _factor(time, 1 << 30, "time"), _factor(space, 1 << 30, "space")  # validate early
         if pool not in POOLS:
             raise ValueError(f"expected pool one of {POOLS}, got {pool!r}")
         # the projector starts by standardizing each feature channel over the data (batch norm): an average over
         # many positions is dominated by the background, and this brings the object's small part back to scale
-        self.projector = nn.Sequential(_TokenNorm(feature_dim), nn.Linear(feature_dim, dim), nn.GELU(),
-                                       nn.Linear(dim, dim))
+        self.projector = nn.Sequential(
+            _TokenNorm(feature_dim), nn.Linear(feature_dim, dim), nn.GELU(), nn.Linear(dim, dim)
+        )
         self.embed = nn.Embedding(vocab_size, dim)
-        self.pos = nn.Parameter(0.5 * torch.randn(max_tokens, dim))       # large enough to tell positions apart early
-        self.segment = nn.Parameter(0.02 * torch.randn(2, dim))                # visual / text
-        self.blocks = nn.ModuleList(CausalBlock(dim, heads) for _ in range(layers))
+        self.pos = nn.Parameter(0.5 * torch.randn(max_tokens, dim))  # large enough to tell positions apart early
+        self.segment = nn.Parameter(0.02 * torch.randn(2, dim))  # visual / text
+        self.blocks = nn.ModuleList(CausalBlock(dim, heads=heads) for _ in range(layers))
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, vocab_size)
 
     def train(self, mode: bool = True) -> "VideoLM":
         super().train(mode)
-        self.encoder.eval()                                                  # frozen: batch norm keeps its statistics
+        self.encoder.eval()  # frozen: batch norm keeps its statistics
         return self
 
     @torch.no_grad()
@@ -283,12 +309,16 @@ class VideoLM(nn.Module):
         ``(B, N+L, N+L)``."""
         if ids.ndim != 2 or ids.shape[0] != features.shape[0]:
             raise ValueError(f"expected text ids (B, L) with B={features.shape[0]}, got {tuple(ids.shape)}")
-        vis = self.visual_tokens(features)                                   # (B, N, dim)
+        vis = self.visual_tokens(features)  # (B, N, dim)
         n, L = vis.shape[1], ids.shape[1]
         if n + L > self.pos.shape[0]:
-            raise ValueError(f"{n} visual + {L} text tokens exceed max_tokens={self.pos.shape[0]}: pool more "
-                             f"(time=, space=) or build the model with a larger max_tokens")
-        x = torch.cat([vis + self.segment[0], self.embed(ids) + self.segment[1]], 1) + self.pos[:n + L]   # (B, N+L, dim)
+            raise ValueError(
+                f"{n} visual + {L} text tokens exceed max_tokens={self.pos.shape[0]}: pool more "
+                f"(time=, space=) or build the model with a larger max_tokens"
+            )
+        x = (
+            torch.cat([vis + self.segment[0], self.embed(ids) + self.segment[1]], 1) + self.pos[: n + L]
+        )  # (B, N+L, dim)
         mask = causal_mask(n, L, x.device)
         attn = None
         for i, block in enumerate(self.blocks):
@@ -296,12 +326,11 @@ class VideoLM(nn.Module):
                 x, attn = block(x, mask, return_attention=True)
             else:
                 x = block(x, mask)
-        logits = self.head(self.norm(x[:, n:]))                              # (B, L, vocab)
+        logits = self.head(self.norm(x[:, n:]))  # (B, L, vocab)
         return (logits, attn) if return_attention else logits
 
     @torch.no_grad()
-    def generate(self, features: torch.Tensor, prompt: torch.Tensor, max_new: int = 16,
-                 return_attention: bool = False):
+    def generate(self, features: torch.Tensor, prompt: torch.Tensor, max_new: int = 16, return_attention: bool = False):
         """Greedy decoding: append the most likely next word until ``<eos>`` (or ``max_new`` words).
 
         ``prompt`` ``(B, P)`` ids (``<bos>`` + question, no padding). Returns the new ids ``(B, <= max_new)``
@@ -315,59 +344,24 @@ class VideoLM(nn.Module):
         for step in range(max_new):
             if return_attention and step == 0:
                 logits, attn = self(features, ids, return_attention=True)
-                first_attn = attn[:, -1, :n]                                  # (B, N)
+                first_attn = attn[:, -1, :n]  # (B, N)
             else:
                 logits = self(features, ids)
-            nxt = logits[:, -1].argmax(-1)                                   # (B,)
+            nxt = logits[:, -1].argmax(-1)  # (B,)
             nxt = torch.where(done, torch.full_like(nxt, self.eos), nxt)
             ids = torch.cat([ids, nxt[:, None]], 1)
             done |= nxt == self.eos
             if done.all():
                 break
         self.train(was)
-        out = ids[:, prompt.shape[1]:]
+        out = ids[:, prompt.shape[1] :]
         return (out, first_attn) if return_attention else out
 
 
 # ------------------------------------------------------------------------------------------------
-# Training: the suite's loop (vulib.fit) with the losses of video and language
+# The loss of the video language model (trained by vulib.train.train_videolm)
 # ------------------------------------------------------------------------------------------------
 def next_word_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Teacher-forcing loss: cross-entropy of next-word logits ``(B, L, V)`` against ``targets`` ``(B, L)``
     (``-100`` = not scored: padding and the prompt's words), averaged over the scored words."""
     return F.cross_entropy(logits.transpose(1, 2), targets)
-
-
-def train_contrastive(model: VideoTextModel, video: torch.Tensor, ids: torch.Tensor, *, epochs: int = 10,
-                      batch_size: int = 64, lr: float = 2e-3, device=None, progress: bool = True,
-                      desc: str = "contrastive") -> list[float]:
-    """Train a :class:`VideoTextModel` with :func:`info_nce` on pairs ``video (N, C, T, H, W)``, ``ids (N, L)``
-    with :func:`vulib.fit` (Adam + cosine schedule). Returns the mean loss per epoch."""
-    if video.shape[0] != ids.shape[0]:
-        raise ValueError(f"expected one text per clip, got {video.shape[0]} clips and {ids.shape[0]} texts")
-    pairs = IndexBatches(len(video), batch_size, lambda b: ((video[b], ids[b]), b))    # y: unused row indices
-    history = fit(model, pairs, epochs=epochs, lr=lr, device=device, progress=progress, desc=desc,
-                  loss_fn=lambda logits, _: info_nce(logits))
-    return history["train_loss"]
-
-
-def train_videolm(model: VideoLM, features: torch.Tensor, clip_index: torch.Tensor, inputs: torch.Tensor,
-                  targets: torch.Tensor, *, epochs: int = 5, batch_size: int = 64, lr: float = 2e-3, device=None,
-                  progress: bool = True, desc: str = "VideoLM") -> list[float]:
-    """Teacher forcing: row ``r`` feeds the visual tokens of ``features[clip_index[r]]`` and ``inputs[r]``
-    ``(L,)`` and scores the next-word logits against ``targets[r]`` (``-100`` = not scored) with
-    :func:`next_word_loss`, trained by :func:`vulib.fit`. Only the projector and the language model learn; the
-    encoder is frozen. Returns the mean loss per epoch."""
-    if not len(clip_index) == len(inputs) == len(targets):
-        raise ValueError(f"expected as many clip indices, inputs and targets, got "
-                         f"{len(clip_index)}, {len(inputs)}, {len(targets)}")
-    lengths = torch.tensor([int((t != -100).nonzero().max()) + 1 for t in targets])   # (M,) tokens up to <eos>
-
-    def rows(b):
-        L = int(lengths[b].max())                                            # no columns of padding only
-        return (features[clip_index[b]], inputs[b, :L]), targets[b, :L]
-    # questions (short) and captions (long) in separate batches: less padding to compute
-    batches = IndexBatches(len(inputs), batch_size, rows, groups=(lengths + 15) // 16)
-    history = fit(model, batches, epochs=epochs, lr=lr, device=device, progress=progress, desc=desc,
-                  loss_fn=next_word_loss)
-    return history["train_loss"]

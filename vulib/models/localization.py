@@ -13,10 +13,11 @@ The pipeline, for long videos ``(B, C, T, H, W)``:
 3. **Anchor-free head** (:class:`LocalizationHead`): a 1D temporal network over the sequence predicts,
    per time step, a score for every class and the distances to the action's start and end; every
    confident step proposes a segment (:func:`decode_segments`), and NMS or Soft-NMS removes the
-   duplicates (:func:`suppress`).
+   duplicates (:func:`vulib.localization.suppress`). The head is trained by :func:`vulib.train.fit_head`.
 
 Segments are ``(start, end, label, score)`` in frames, the rows :mod:`vulib.localization` scores.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,16 +27,22 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from ..device import get_device
-from ..localization import nms, soft_nms
 from ..tensors import check_video
-from ..train import make_optimizer, make_schedule
-from .fusion import CNN3D
+from .backbones import CNN3D
 
-__all__ = ["snippet_clips", "snippet_labels", "SnippetEncoder", "encode_snippets", "sliding_window_segments",
-           "LocalizationHead", "head_targets", "head_loss", "fit_head", "decode_segments", "suppress"]
+__all__ = [
+    "snippet_clips",
+    "snippet_labels",
+    "SnippetEncoder",
+    "encode_snippets",
+    "sliding_window_segments",
+    "LocalizationHead",
+    "head_targets",
+    "head_loss",
+    "decode_segments",
+]
 
 
 # ----------------------------------------------------------------------------------------
@@ -50,14 +57,16 @@ def snippet_clips(video: torch.Tensor, snippet: int = 8, stride: int = 4) -> tor
     """
     check_video(video, "BCTHW")
     if stride < 1 or snippet < stride or (snippet - stride) % 2:
-        raise ValueError(f"expected snippet >= stride >= 1 with an even difference, got snippet={snippet}, stride={stride}")
+        raise ValueError(
+            f"expected snippet >= stride >= 1 with an even difference, got snippet={snippet}, stride={stride}"
+        )
     T = video.shape[2]
     if T < stride:
         raise ValueError(f"a video of {T} frames is shorter than one stride ({stride})")
     pad = (snippet - stride) // 2
-    x = torch.cat([video[:, :, :1]] * pad + [video] + [video[:, :, -1:]] * pad, dim=2)   # (B, C, T + 2 pad, H, W)
+    x = torch.cat([video[:, :, :1]] * pad + [video] + [video[:, :, -1:]] * pad, dim=2)  # (B, C, T + 2 pad, H, W)
     n = T // stride
-    return torch.stack([x[:, :, j * stride:j * stride + snippet] for j in range(n)], dim=1)   # (B, N, C, S, H, W)
+    return torch.stack([x[:, :, j * stride : j * stride + snippet] for j in range(n)], dim=1)  # (B, N, C, S, H, W)
 
 
 def snippet_labels(frame_labels: torch.Tensor, stride: int = 4) -> torch.Tensor:
@@ -66,7 +75,7 @@ def snippet_labels(frame_labels: torch.Tensor, stride: int = 4) -> torch.Tensor:
     if frame_labels.ndim != 2:
         raise ValueError(f"expected frame labels (B, T), got shape {tuple(frame_labels.shape)}")
     n = frame_labels.shape[1] // stride
-    centre = torch.arange(n) * stride + stride // 2                        # (N,)
+    centre = torch.arange(n) * stride + stride // 2  # (N,)
     return frame_labels[:, centre] + 1
 
 
@@ -78,18 +87,20 @@ class SnippetEncoder(CNN3D):
     ``(B, 2 * width)`` (the globally max-pooled last convolution, what the logits are computed from).
     """
 
-    def __init__(self, classes: int, width: int = 8, channels: int = 3) -> None:
-        super().__init__(channels=channels, classes=classes + 1, width=width)
-        self.dim = 2 * width
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        check_video(x, channels=self.channels)
-        return self.features(x).amax(dim=(2, 3, 4))                      # (B, D)
+    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 8) -> None:
+        super().__init__(channels, classes + 1, width=width)
+        self.classes, self.dim = classes, 2 * width
 
 
 @torch.no_grad()
-def encode_snippets(encoder: SnippetEncoder, video: torch.Tensor, snippet: int = 8, stride: int = 4,
-                    batch_size: int = 256, device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def encode_snippets(
+    encoder: SnippetEncoder,
+    video: torch.Tensor,
+    snippet: int = 8,
+    stride: int = 4,
+    batch_size: int = 256,
+    device: torch.device | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Features and class probabilities of every snippet of long videos.
 
     Args:
@@ -103,12 +114,12 @@ def encode_snippets(encoder: SnippetEncoder, video: torch.Tensor, snippet: int =
     encoder.to(device).eval()
     feats, probs = [], []
     for b in range(video.shape[0]):
-        clips = snippet_clips(video[b:b + 1], snippet, stride)[0]           # (N, C, S, H, W)
+        clips = snippet_clips(video[b : b + 1], snippet, stride)[0]  # (N, C, S, H, W)
         f_v, p_v = [], []
         for i in range(0, clips.shape[0], batch_size):
-            f = encoder.embed(clips[i:i + batch_size].to(device))          # (n, D)
+            f = encoder.embed(clips[i : i + batch_size].to(device))  # (n, D)
             f_v.append(f.float().cpu())
-            p_v.append(encoder.head(f).float().softmax(-1).cpu())          # (n, K + 1)
+            p_v.append(encoder.head(f).float().softmax(-1).cpu())  # (n, K + 1)
         feats.append(torch.cat(f_v))
         probs.append(torch.cat(p_v))
     return torch.stack(feats), torch.stack(probs)
@@ -117,8 +128,9 @@ def encode_snippets(encoder: SnippetEncoder, video: torch.Tensor, snippet: int =
 # ----------------------------------------------------------------------------------------
 # (a) The sliding-window baseline
 # ----------------------------------------------------------------------------------------
-def sliding_window_segments(probs: torch.Tensor | np.ndarray, stride: int = 4,
-                            threshold: float = 0.5) -> list[tuple[float, float, int, float]]:
+def sliding_window_segments(
+    probs: torch.Tensor | np.ndarray, stride: int = 4, threshold: float = 0.5
+) -> list[tuple[float, float, int, float]]:
     """Segments from per-snippet class probabilities of one video.
 
     Each snippet gets its most likely class; snippets whose class is an action (not background, index 0)
@@ -135,7 +147,7 @@ def sliding_window_segments(probs: torch.Tensor | np.ndarray, stride: int = 4,
     p = torch.as_tensor(probs, dtype=torch.float32)
     if p.ndim != 2 or p.shape[1] < 2:
         raise ValueError(f"expected probabilities (N, K + 1) with background first, got shape {tuple(p.shape)}")
-    conf, cls = p.max(1)                                                    # (N,), (N,)
+    conf, cls = p.max(1)  # (N,), (N,)
     keep = (cls > 0) & (conf >= threshold)
     out, j, n = [], 0, p.shape[0]
     while j < n:
@@ -145,7 +157,7 @@ def sliding_window_segments(probs: torch.Tensor | np.ndarray, stride: int = 4,
         k = j
         while k + 1 < n and keep[k + 1] and cls[k + 1] == cls[j]:
             k += 1
-        out.append((float(j * stride), float((k + 1) * stride), int(cls[j]) - 1, float(conf[j:k + 1].mean())))
+        out.append((float(j * stride), float((k + 1) * stride), int(cls[j]) - 1, float(conf[j : k + 1].mean())))
         j = k + 1
     return out
 
@@ -166,30 +178,37 @@ class LocalizationHead(nn.Module):
         dim: D, the feature size; classes: K; hidden: h; dilations: of the residual blocks.
     """
 
-    def __init__(self, dim: int, classes: int, hidden: int = 32, dilations: Sequence[int] = (1, 2, 4, 8),
-                 dropout: float = 0.1) -> None:
+    def __init__(
+        self, dim: int, classes: int, *, hidden: int = 32, dilations: Sequence[int] = (1, 2, 4, 8), dropout: float = 0.1
+    ) -> None:
         super().__init__()
         self.dim, self.classes = dim, classes
         self.stem = nn.Sequential(nn.Conv1d(dim, hidden, 1), nn.ReLU())
         self.blocks = nn.ModuleList(
-            nn.Sequential(nn.Conv1d(hidden, hidden, 3, padding=d, dilation=d), nn.GroupNorm(1, hidden), nn.ReLU(),
-                          nn.Dropout(dropout))
-            for d in dilations)
+            nn.Sequential(
+                nn.Conv1d(hidden, hidden, 3, padding=d, dilation=d),
+                nn.GroupNorm(1, hidden),
+                nn.ReLU(),
+                nn.Dropout(dropout),
+            )
+            for d in dilations
+        )
         self.cls = nn.Conv1d(hidden, classes, 3, padding=1)
         self.reg = nn.Conv1d(hidden, 2, 3, padding=1)
-        nn.init.constant_(self.cls.bias, -math.log(99.0))          # start at score 0.01: most steps are background
+        nn.init.constant_(self.cls.bias, -math.log(99.0))  # start at score 0.01: most steps are background
 
     def forward(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if feats.ndim != 3 or feats.shape[2] != self.dim:
             raise ValueError(f"expected snippet features (B, N, D={self.dim}), got shape {tuple(feats.shape)}")
-        x = self.stem(feats.transpose(1, 2))                      # (B, h, N)
+        x = self.stem(feats.transpose(1, 2))  # (B, h, N)
         for block in self.blocks:
-            x = x + block(x)                                      # (B, h, N)
-        return self.cls(x), F.relu(self.reg(x))                   # (B, K, N), (B, 2, N)
+            x = x + block(x)  # (B, h, N)
+        return self.cls(x), F.relu(self.reg(x))  # (B, K, N), (B, 2, N)
 
 
-def head_targets(segments: Sequence[Sequence[tuple]], steps: int, stride: int = 4,
-                 classes: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def head_targets(
+    segments: Sequence[Sequence[tuple]], steps: int, stride: int = 4, classes: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Training targets of the head for videos with ``segments`` (per video ``[(start, end, label), ...]``, frames).
 
     A step ``j`` (centre ``c = j * stride + stride / 2``) inside a segment is positive: its class target is 1
@@ -202,7 +221,7 @@ def head_targets(segments: Sequence[Sequence[tuple]], steps: int, stride: int = 
     B = len(segments)
     cls = torch.zeros(B, K, steps)
     dist = torch.zeros(B, 2, steps)
-    centre = torch.arange(steps) * stride + stride / 2                   # (N,) frames
+    centre = torch.arange(steps) * stride + stride / 2  # (N,) frames
     for b, segs in enumerate(segments):
         for s, e, c in segs:
             inside = (centre >= s) & (centre < e)
@@ -212,8 +231,14 @@ def head_targets(segments: Sequence[Sequence[tuple]], steps: int, stride: int = 
     return cls, dist
 
 
-def head_loss(cls_logits: torch.Tensor, dist: torch.Tensor, cls_target: torch.Tensor,
-              dist_target: torch.Tensor, gamma: float = 2.0, alpha: float = 0.25) -> torch.Tensor:
+def head_loss(
+    cls_logits: torch.Tensor,
+    dist: torch.Tensor,
+    cls_target: torch.Tensor,
+    dist_target: torch.Tensor,
+    gamma: float = 2.0,
+    alpha: float = 0.25,
+) -> torch.Tensor:
     """An ActionFormer-style loss: sigmoid focal loss (Lin et al. 2017) on the class scores of every step plus a
     1D IoU loss (``1 - tIoU`` of the predicted and true segment; ActionFormer uses its distance-IoU variant) on
     the start/end distances of the positive steps, each normalized by the number of positives.
@@ -225,7 +250,7 @@ def head_loss(cls_logits: torch.Tensor, dist: torch.Tensor, cls_target: torch.Te
     p_t = p * cls_target + (1 - p) * (1 - cls_target)
     a_t = alpha * cls_target + (1 - alpha) * (1 - cls_target)
     focal = (a_t * (1 - p_t) ** gamma * ce).sum()
-    pos = cls_target.amax(1) > 0                                          # (B, N)
+    pos = cls_target.amax(1) > 0  # (B, N)
     n_pos = max(1, int(pos.sum()))
     d, g = dist.permute(0, 2, 1)[pos], dist_target.permute(0, 2, 1)[pos]  # (P, 2)
     inter = torch.minimum(d[:, 0], g[:, 0]) + torch.minimum(d[:, 1], g[:, 1])
@@ -234,42 +259,14 @@ def head_loss(cls_logits: torch.Tensor, dist: torch.Tensor, cls_target: torch.Te
     return (focal + iou_loss) / n_pos
 
 
-def fit_head(head: LocalizationHead, feats: torch.Tensor, segments: Sequence[Sequence[tuple]], *,
-             stride: int = 4, epochs: int = 200, lr: float = 3e-3, batch_size: int = 16,
-             weight_decay: float = 1e-4, device: torch.device | None = None, progress: bool = True,
-             seed: int = 0) -> list[float]:
-    """Train the head on snippet features ``(B, N, D)`` of videos with ground-truth ``segments`` (frames).
-
-    Adam with a cosine schedule, shuffled mini-batches of whole videos; returns the mean loss per epoch.
-    (The suite's :func:`vulib.fit` trains classifiers with cross-entropy; this head has its own loss.)
-    """
-    device = device or get_device()
-    head.to(device).train()
-    cls_t, dist_t = head_targets(segments, feats.shape[1], stride, head.classes)
-    opt = make_optimizer(head, lr, weight_decay)
-    steps_per_epoch = math.ceil(feats.shape[0] / batch_size)
-    sched = make_schedule(opt, epochs * steps_per_epoch, "cosine")
-    g = torch.Generator().manual_seed(int(seed))
-    losses = []
-    for _ in tqdm(range(epochs), desc="LocalizationHead", disable=not progress, unit="epoch", mininterval=0.5):
-        order = torch.randperm(feats.shape[0], generator=g)
-        total = 0.0
-        for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size]
-            logits, dist = head(feats[idx].to(device))
-            loss = head_loss(logits.float(), dist.float(), cls_t[idx].to(device), dist_t[idx].to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        losses.append(total / feats.shape[0])
-    head.eval()
-    return losses
-
-
-def decode_segments(cls_logits: torch.Tensor, dist: torch.Tensor, stride: int = 4, frames: int | None = None,
-                    score_threshold: float = 0.05, top_k: int = 200) -> list[tuple[float, float, int, float]]:
+def decode_segments(
+    cls_logits: torch.Tensor,
+    dist: torch.Tensor,
+    stride: int = 4,
+    frames: int | None = None,
+    score_threshold: float = 0.05,
+    top_k: int = 200,
+) -> list[tuple[float, float, int, float]]:
     """Every confident (step, class) of one video as a segment, before any suppression.
 
     Args:
@@ -281,11 +278,12 @@ def decode_segments(cls_logits: torch.Tensor, dist: torch.Tensor, stride: int = 
         ``[(start, end, label, score), ...]`` in frames, best score first.
     """
     if cls_logits.ndim != 2 or dist.shape != (2, cls_logits.shape[1]):
-        raise ValueError(f"expected class logits (K, N) and distances (2, N), got {tuple(cls_logits.shape)} "
-                         f"and {tuple(dist.shape)}")
+        raise ValueError(
+            f"expected class logits (K, N) and distances (2, N), got {tuple(cls_logits.shape)} and {tuple(dist.shape)}"
+        )
     K, N = cls_logits.shape
     T = frames if frames is not None else N * stride
-    scores = torch.sigmoid(cls_logits.float()).flatten()                  # (K * N,), class-major
+    scores = torch.sigmoid(cls_logits.float()).flatten()  # (K * N,), class-major
     keep = torch.nonzero(scores > score_threshold).squeeze(1)
     keep = keep[scores[keep].argsort(descending=True, stable=True)][:top_k]
     out = []
@@ -294,34 +292,8 @@ def decode_segments(cls_logits: torch.Tensor, dist: torch.Tensor, stride: int = 
         centre = j * stride + stride / 2
         s = max(0.0, centre - float(dist[0, j]) * stride)
         e = min(float(T), centre + float(dist[1, j]) * stride)
-        if e - s < 1e-3:                                                  # a zero-length guess is no segment
+        if e - s < 1e-3:  # a zero-length guess is no segment
             e = min(float(T), s + 1.0)
             s = e - 1.0
         out.append((s, e, c, float(scores[i])))
     return out
-
-
-def suppress(segments: Sequence[tuple[float, float, int, float]], method: str = "nms", threshold: float = 0.5,
-             sigma: float = 0.5, max_segments: int = 100) -> list[tuple[float, float, int, float]]:
-    """Remove duplicates among one video's ``(start, end, label, score)`` segments, class by class.
-
-    ``method``: ``"none"`` (keep all), ``"nms"`` (:func:`vulib.localization.nms` at ``threshold``) or
-    ``"soft"`` (:func:`vulib.localization.soft_nms`, Gaussian with ``sigma``). Returns at most
-    ``max_segments`` segments, best score first.
-    """
-    if method not in ("none", "nms", "soft"):
-        raise ValueError(f"expected method 'none', 'nms' or 'soft', got {method!r}")
-    out = []
-    for c in sorted({s[2] for s in segments}):
-        rows = [s for s in segments if s[2] == c]
-        segs = [(s, e) for s, e, _, _ in rows]
-        scores = [sc for *_, sc in rows]
-        if method == "none":
-            out += rows
-        elif method == "nms":
-            out += [rows[i] for i in nms(segs, scores, threshold)]
-        else:
-            idx, new = soft_nms(segs, scores, threshold=0.0, sigma=sigma)
-            out += [(rows[i][0], rows[i][1], c, float(s)) for i, s in zip(idx, new)]
-    out.sort(key=lambda r: -r[3])
-    return out[:max_segments]

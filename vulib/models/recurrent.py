@@ -13,6 +13,7 @@ Both offer ``run(x, state) -> (logits, state)`` so a long video can be processed
 of one piece carried into the next. :func:`sequential_steps` counts how many steps of a model must
 run one after the other -- the price of recurrence compared with a feed-forward 3D CNN.
 """
+
 from __future__ import annotations
 
 from typing import Sequence, Union
@@ -21,7 +22,7 @@ import torch
 import torch.nn as nn
 
 from ..tensors import check_video
-from .fusion import FrameCNN, _per_frame
+from .backbones import FrameCNN, per_frame
 
 __all__ = ["CNNRNN", "ConvGRUCell", "RCN", "sequential_steps"]
 
@@ -55,13 +56,22 @@ class CNNRNN(nn.Module):
     for an LSTM the pair ``(h, c)``. Taught in ``notebooks/05_cnn_rnn.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, width: int = 8, hidden: int = 32,
-                 cell: str = "gru", per_frame: bool = False) -> None:
+    def __init__(
+        self,
+        channels: int = 3,
+        classes: int = 2,
+        *,
+        width: int = 8,
+        hidden: int = 32,
+        cell: str = "gru",
+        per_frame: bool = False,
+    ) -> None:
         super().__init__()
+        self.classes = classes
         if cell not in ("gru", "lstm"):
             raise ValueError(f"expected cell='gru' or cell='lstm', got {cell!r}")
         self.channels, self.hidden, self.cell, self.per_frame = channels, hidden, cell, per_frame
-        self.backbone = FrameCNN(channels, width)
+        self.backbone = FrameCNN(channels, width=width)
         rnn = nn.GRU if cell == "gru" else nn.LSTM
         self.rnn = rnn(self.backbone.out_channels, hidden, batch_first=True)
         self.head = nn.Linear(hidden, classes)
@@ -73,13 +83,15 @@ class CNNRNN(nn.Module):
             parts = list(state) if isinstance(state, (tuple, list)) and len(state) == 2 else [state]
         else:
             what, parts = "a tensor h", [state]
-        if len(parts) != (2 if self.cell == "lstm" else 1) or \
-                not all(isinstance(p, torch.Tensor) and tuple(p.shape) == want for p in parts):
+        if len(parts) != (2 if self.cell == "lstm" else 1) or not all(
+            isinstance(p, torch.Tensor) and tuple(p.shape) == want for p in parts
+        ):
             got = ", ".join(_shape(p) if isinstance(p, torch.Tensor) else type(p).__name__ for p in parts)
             if self.cell == "lstm" and len(parts) == 1:
                 got = f"a single {got}" if isinstance(state, torch.Tensor) else got
-            raise ValueError(f"expected the {self.cell.upper()} state as {what} of shape (1, B, hidden) = "
-                             f"{_shape(want)}, got {got}")
+            raise ValueError(
+                f"expected the {self.cell.upper()} state as {what} of shape (1, B, hidden) = {_shape(want)}, got {got}"
+            )
 
     def _steps(self, x: torch.Tensor, state: RNNState | None) -> tuple[torch.Tensor, RNNState]:
         """The RNN's output at every step ``(B, T, hidden)`` and its final state."""
@@ -87,8 +99,8 @@ class CNNRNN(nn.Module):
         if state is not None:
             self._check_state(state, x.shape[0])
             state = tuple(state) if self.cell == "lstm" else state
-        f = _per_frame(self.backbone, x).amax(dim=(3, 4))             # (B, T, 2w): one vector per frame
-        out, state = self.rnn(f, state)                               # (B, T, hidden), state after step T
+        f = per_frame(self.backbone, x).amax(dim=(3, 4))  # (B, T, 2w): one vector per frame
+        out, state = self.rnn(f, state)  # (B, T, hidden), state after step T
         return out, state
 
     def run(self, x: torch.Tensor, state: RNNState | None = None) -> tuple[torch.Tensor, RNNState]:
@@ -99,12 +111,12 @@ class CNNRNN(nn.Module):
         whole (in eval mode: in training mode BatchNorm's batch statistics depend on the frames seen).
         """
         out, state = self._steps(x, state)
-        logits = self.head(out)                                       # (B, T, K)
-        return (logits if self.per_frame else logits[:, -1]), state   # (B, T, K) or (B, K)
+        logits = self.head(out)  # (B, T, K)
+        return (logits if self.per_frame else logits[:, -1]), state  # (B, T, K) or (B, K)
 
     def frame_logits(self, x: torch.Tensor, state: RNNState | None = None) -> torch.Tensor:
         """Logits after every step ``(B, T, K)``: step t has seen frames ``0..t`` only."""
-        return self.head(self._steps(x, state)[0])                   # (B, T, K)
+        return self.head(self._steps(x, state)[0])  # (B, T, K)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.run(x)[0]
@@ -130,31 +142,32 @@ class ConvGRUCell(nn.Module):
     Taught in ``notebooks/05_cnn_rnn.ipynb``.
     """
 
-    def __init__(self, in_channels: int, hidden_channels: int, kernel_size: int = 3) -> None:
+    def __init__(self, channels: int, hidden_channels: int, *, kernel_size: int = 3) -> None:
         super().__init__()
         if kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"ConvGRUCell needs an odd kernel_size (so padding k//2 keeps H x W), "
-                             f"got {kernel_size}")
-        self.in_channels, self.hidden_channels, self.kernel_size = in_channels, hidden_channels, kernel_size
+            raise ValueError(f"ConvGRUCell needs an odd kernel_size (so padding k//2 keeps H x W), got {kernel_size}")
+        self.channels, self.hidden_channels, self.kernel_size = channels, hidden_channels, kernel_size
         p = kernel_size // 2
-        self.conv_x = nn.Conv2d(in_channels, 3 * hidden_channels, kernel_size, padding=p)
+        self.conv_x = nn.Conv2d(channels, 3 * hidden_channels, kernel_size, padding=p)
         self.conv_h = nn.Conv2d(hidden_channels, 3 * hidden_channels, kernel_size, padding=p)
 
     def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
-        check_video(x, "BCHW", channels=self.in_channels, name="ConvGRUCell input x")
+        check_video(x, "BCHW", channels=self.channels, name="ConvGRUCell input x")
         B, _, H, W = x.shape
         if h is None:
-            h = x.new_zeros(B, self.hidden_channels, H, W)                 # (B, C_h, H, W)
+            h = x.new_zeros(B, self.hidden_channels, H, W)  # (B, C_h, H, W)
         elif not isinstance(h, torch.Tensor) or tuple(h.shape) != (B, self.hidden_channels, H, W):
             got = _shape(h) if isinstance(h, torch.Tensor) else type(h).__name__
-            raise ValueError(f"expected hidden state h of shape (B, C_h, H, W) = "
-                             f"{_shape((B, self.hidden_channels, H, W))} to match x {_shape(x)}, got {got}")
-        x_r, x_z, x_n = self.conv_x(x).chunk(3, dim=1)                     # each (B, C_h, H, W)
-        h_r, h_z, h_n = self.conv_h(h).chunk(3, dim=1)                     # each (B, C_h, H, W)
-        r = torch.sigmoid(x_r + h_r)                                       # reset gate
-        z = torch.sigmoid(x_z + h_z)                                       # update gate
-        n = torch.tanh(x_n + r * h_n)                                      # candidate state
-        return (1 - z) * n + z * h                                         # (B, C_h, H, W)
+            raise ValueError(
+                f"expected hidden state h of shape (B, C_h, H, W) = "
+                f"{_shape((B, self.hidden_channels, H, W))} to match x {_shape(x)}, got {got}"
+            )
+        x_r, x_z, x_n = self.conv_x(x).chunk(3, dim=1)  # each (B, C_h, H, W)
+        h_r, h_z, h_n = self.conv_h(h).chunk(3, dim=1)  # each (B, C_h, H, W)
+        r = torch.sigmoid(x_r + h_r)  # reset gate
+        z = torch.sigmoid(x_z + h_z)  # update gate
+        n = torch.tanh(x_n + r * h_n)  # candidate state
+        return (1 - z) * n + z * h  # (B, C_h, H, W)
 
 
 class RCN(nn.Module):
@@ -173,8 +186,15 @@ class RCN(nn.Module):
     Taught in ``notebooks/05_cnn_rnn.ipynb``.
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, hidden: Sequence[int] = (8, 16),
-                 kernel_size: int = 3, pool: int = 2) -> None:
+    def __init__(
+        self,
+        channels: int = 3,
+        classes: int = 2,
+        *,
+        hidden: Sequence[int] = (8, 16),
+        kernel_size: int = 3,
+        pool: int = 2,
+    ) -> None:
         super().__init__()
         hidden = tuple(int(h) for h in hidden)
         if not hidden:
@@ -183,26 +203,30 @@ class RCN(nn.Module):
             raise ValueError(f"expected pool >= 1 (1: no pooling between layers), got {pool}")
         self.channels, self.hidden, self.pool_size = channels, hidden, pool
         inputs = (channels,) + hidden[:-1]
-        self.cells = nn.ModuleList(ConvGRUCell(i, h, kernel_size) for i, h in zip(inputs, hidden))
+        self.cells = nn.ModuleList(ConvGRUCell(i, h, kernel_size=kernel_size) for i, h in zip(inputs, hidden))
         self.pool = nn.MaxPool2d(pool) if pool > 1 else nn.Identity()
         self.head = nn.Linear(hidden[-1], classes)
 
     def _check_state(self, state: object, x: torch.Tensor) -> list[torch.Tensor]:
         B, _, _, H, W = x.shape
         if not isinstance(state, (list, tuple)) or len(state) != len(self.cells):
-            raise ValueError(f"expected the RCN state as a list of {len(self.cells)} hidden maps (one per layer), "
-                             f"got {type(state).__name__}" + (f" of length {len(state)}"
-                                                             if isinstance(state, (list, tuple)) else ""))
+            raise ValueError(
+                f"expected the RCN state as a list of {len(self.cells)} hidden maps (one per layer), "
+                f"got {type(state).__name__}" + (f" of length {len(state)}" if isinstance(state, (list, tuple)) else "")
+            )
         for l, (h, c) in enumerate(zip(state, self.hidden)):
-            want = (B, c, H // self.pool_size ** l, W // self.pool_size ** l)
+            want = (B, c, H // self.pool_size**l, W // self.pool_size**l)
             if not isinstance(h, torch.Tensor) or tuple(h.shape) != want:
                 got = _shape(h) if isinstance(h, torch.Tensor) else type(h).__name__
-                raise ValueError(f"expected the hidden map of RCN layer {l + 1} of shape (B, C_h, H, W) = "
-                                 f"{_shape(want)} for clip {_shape(x)}, got {got}")
+                raise ValueError(
+                    f"expected the hidden map of RCN layer {l + 1} of shape (B, C_h, H, W) = "
+                    f"{_shape(want)} for clip {_shape(x)}, got {got}"
+                )
         return list(state)
 
-    def run(self, x: torch.Tensor, state: Sequence[torch.Tensor] | None = None
-            ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def run(
+        self, x: torch.Tensor, state: Sequence[torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Continue from ``state`` (None: zeros) over the clip; return ``(logits (B, K), state)``.
 
         ``state`` is a list with one hidden map per layer, layer l's of shape ``(B, h_l, H/p^l, W/p^l)``
@@ -212,18 +236,20 @@ class RCN(nn.Module):
         B, C, T, H, W = x.shape
         shrink = self.pool_size ** (len(self.cells) - 1)
         if H < shrink or W < shrink:
-            raise ValueError(f"RCN with {len(self.cells)} layers and pool={self.pool_size} needs frames of at "
-                             f"least {shrink}x{shrink} pixels, got {H}x{W}")
+            raise ValueError(
+                f"RCN with {len(self.cells)} layers and pool={self.pool_size} needs frames of at "
+                f"least {shrink}x{shrink} pixels, got {H}x{W}"
+            )
         state = [None] * len(self.cells) if state is None else self._check_state(state, x)
-        for t in range(T):                                           # columns of the grid: time steps
-            inp = x[:, :, t]                                         # (B, C, H, W): frame t
-            for l, cell in enumerate(self.cells):                    # rows of the grid: layers
+        for t in range(T):  # columns of the grid: time steps
+            inp = x[:, :, t]  # (B, C, H, W): frame t
+            for l, cell in enumerate(self.cells):  # rows of the grid: layers
                 if l > 0:
-                    inp = self.pool(inp)                             # (B, h_{l-1}, H/p^l, W/p^l)
-                state[l] = cell(inp, state[l])                       # (B, h_l, H/p^l, W/p^l)
+                    inp = self.pool(inp)  # (B, h_{l-1}, H/p^l, W/p^l)
+                state[l] = cell(inp, state[l])  # (B, h_l, H/p^l, W/p^l)
                 inp = state[l]
-        f = state[-1].amax(dim=(2, 3))                               # (B, h_L): global max-pool over space
-        return self.head(f), state                                   # (B, K)
+        f = state[-1].amax(dim=(2, 3))  # (B, h_L): global max-pool over space
+        return self.head(f), state  # (B, K)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.run(x)[0]
@@ -259,8 +285,10 @@ def sequential_steps(model: nn.Module, T: int) -> int:
     if not isinstance(model, nn.Module):
         raise ValueError(f"expected a torch.nn.Module, got {type(model).__name__}")
     if any(isinstance(m, _RECURRENT) for m in model.modules()):
-        raise ValueError(f"sequential_steps does not know how {type(model).__name__} uses its recurrent "
-                         "layers; it handles CNNRNN, RCN and feed-forward models")
+        raise ValueError(
+            f"sequential_steps does not know how {type(model).__name__} uses its recurrent "
+            "layers; it handles CNNRNN, RCN and feed-forward models"
+        )
     depth = sum(isinstance(m, _FEED_FORWARD_LAYERS) for m in model.modules())
     if depth == 0:
         raise ValueError(f"{type(model).__name__} has no convolution or linear layers to count")

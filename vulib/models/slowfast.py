@@ -13,6 +13,7 @@ classifier on the two vectors concatenated. ``pathways="slow"`` or ``"fast"`` bu
 paper's Slow-only and Fast-only baselines) with exactly the same layers.
 Taught in ``notebooks/13_slowfast_x3d.ipynb``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -27,8 +28,9 @@ PATHWAYS = ("slowfast", "slow", "fast")
 
 def _stage(c_in: int, c_out: int, time_kernel: int) -> nn.Sequential:
     """conv ``time_kernel x 3 x 3`` - BN - ReLU: ``(B, c_in, T, H, W) -> (B, c_out, T, H, W)``."""
-    return nn.Sequential(nn.Conv3d(c_in, c_out, (time_kernel, 3, 3), padding=(time_kernel // 2, 1, 1)),
-                         nn.BatchNorm3d(c_out), nn.ReLU())
+    return nn.Sequential(
+        nn.Conv3d(c_in, c_out, (time_kernel, 3, 3), padding=(time_kernel // 2, 1, 1)), nn.BatchNorm3d(c_out), nn.ReLU()
+    )
 
 
 def lateral_connection(fast_channels: int, alpha: int) -> nn.Conv3d:
@@ -58,9 +60,17 @@ class SlowFast(nn.Module):
         slow_time_kernel: the slow pathway's temporal kernel per stage (the paper: 1 early, 3 in the last stages).
     """
 
-    def __init__(self, channels: int = 3, classes: int = 2, *, width: int = 16, alpha: int = 4,
-                 beta: float = 0.25, pathways: str = "slowfast",
-                 slow_time_kernel: tuple[int, int, int] = (1, 1, 3)) -> None:
+    def __init__(
+        self,
+        channels: int = 3,
+        classes: int = 2,
+        *,
+        width: int = 16,
+        alpha: int = 4,
+        beta: float = 0.25,
+        pathways: str = "slowfast",
+        slow_time_kernel: tuple[int, int, int] = (1, 1, 3),
+    ) -> None:
         super().__init__()
         if pathways not in PATHWAYS:
             raise ValueError(f"pathways must be one of {PATHWAYS}, got {pathways!r}")
@@ -73,12 +83,16 @@ class SlowFast(nn.Module):
         self.slow_width, self.fast_width = w, f
         use_slow, use_fast = pathways != "fast", pathways != "slow"
         lateral = pathways == "slowfast"
-        self.pool = nn.MaxPool3d((1, 2, 2))                                  # space only: time is never pooled
+        self.pool = nn.MaxPool3d((1, 2, 2))  # space only: time is never pooled
         if use_slow:
-            extra = (2 * f, 4 * f) if lateral else (0, 0)                   # channels the laterals add
-            self.slow = nn.ModuleList([_stage(channels, w, slow_time_kernel[0]),
-                                       _stage(w + extra[0], 2 * w, slow_time_kernel[1]),
-                                       _stage(2 * w + extra[1], 2 * w, slow_time_kernel[2])])
+            extra = (2 * f, 4 * f) if lateral else (0, 0)  # channels the laterals add
+            self.slow = nn.ModuleList(
+                [
+                    _stage(channels, w, slow_time_kernel[0]),
+                    _stage(w + extra[0], 2 * w, slow_time_kernel[1]),
+                    _stage(2 * w + extra[1], 2 * w, slow_time_kernel[2]),
+                ]
+            )
         if use_fast:
             self.fast = nn.ModuleList([_stage(channels, f, 3), _stage(f, 2 * f, 3), _stage(2 * f, 2 * f, 3)])
         if lateral:
@@ -90,21 +104,22 @@ class SlowFast(nn.Module):
         """The clip embedding ``(B, 2w + 2f)`` (one pathway: ``2w`` or ``2f``), each pathway max-pooled."""
         check_video(x, channels=self.channels)
         if x.shape[2] % self.alpha:
-            raise ValueError(f"expected a clip whose frames T are a multiple of alpha = {self.alpha}, "
-                             f"got T = {x.shape[2]}")
-        s = x[:, :, :: self.alpha] if hasattr(self, "slow") else None   # (B, C, T/a, H, W)
-        fa = x if hasattr(self, "fast") else None                       # (B, C, T, H, W)
+            raise ValueError(
+                f"expected a clip whose frames T are a multiple of alpha = {self.alpha}, got T = {x.shape[2]}"
+            )
+        s = x[:, :, :: self.alpha] if hasattr(self, "slow") else None  # (B, C, T/a, H, W)
+        fa = x if hasattr(self, "fast") else None  # (B, C, T, H, W)
         for i in range(3):
             if i > 0:
                 s = self.pool(s) if s is not None else None
                 fa = self.pool(fa) if fa is not None else None
-            fa = self.fast[i](fa) if fa is not None else None           # (B, f_i, T, H_i, W_i)
+            fa = self.fast[i](fa) if fa is not None else None  # (B, f_i, T, H_i, W_i)
             if s is not None:
-                s = self.slow[i](s)                                     # (B, w_i, T/a, H_i, W_i)
+                s = self.slow[i](s)  # (B, w_i, T/a, H_i, W_i)
                 if hasattr(self, "lateral") and i < 2:
-                    s = torch.cat([s, self.lateral[i](fa)], dim=1)      # (B, w_i + 2 f_i, T/a, H_i, W_i)
+                    s = torch.cat([s, self.lateral[i](fa)], dim=1)  # (B, w_i + 2 f_i, T/a, H_i, W_i)
         parts = [p.amax(dim=(2, 3, 4)) for p in (s, fa) if p is not None]
-        return torch.cat(parts, dim=1)                                  # (B, 2w + 2f)
+        return torch.cat(parts, dim=1)  # (B, 2w + 2f)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embed(x))                                 # (B, classes)
+        return self.head(self.embed(x))  # (B, classes)

@@ -3,6 +3,7 @@
 A *spatial* stream sees RGB frames (appearance), a *temporal* stream sees a stack of optical-flow
 fields (motion); each is trained on its own, and their class probabilities are averaged.
 """
+
 from __future__ import annotations
 
 import torch
@@ -34,10 +35,11 @@ class TwoStream(nn.Module):
         check_video(video, name="video")
         check_video(flow, channels=2, name="flow stack")
         if video.shape[0] != flow.shape[0]:
-            raise ValueError(f"video and flow must hold the same clips, got batches of {video.shape[0]} "
-                             f"and {flow.shape[0]}")
+            raise ValueError(
+                f"video and flow must hold the same clips, got batches of {video.shape[0]} and {flow.shape[0]}"
+            )
         return self.spatial(video).float().softmax(-1), self.temporal(flow).float().softmax(-1)
 
     def forward(self, video: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         p_spatial, p_temporal = self.stream_probs(video, flow)
-        return ((p_spatial + p_temporal) / 2).clamp_min(1e-12).log()   # (B, K)
+        return ((p_spatial + p_temporal) / 2).clamp_min(1e-12).log()  # (B, K)
