@@ -65,6 +65,7 @@ def store(path: Path) -> float:
         os.environ.clear()
         os.environ.update(saved_env)
     notebook_meta.apply(nb)
+    notebook_meta.apply_alt_text(nb, path.name)  # the figures' text alternatives (notebooks/alt_text.toml)
     tmp = path.with_suffix(".ipynb.tmp")
     tmp.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
     tmp.replace(path)  # atomic on one file system: never half-written

@@ -117,13 +117,9 @@ def test_alt_text_lookup_on_a_small_notebook(tmp_path):
     assert notebook_meta.apply_alt_text(nb, "x.ipynb", table) == 0  # nothing left to do
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the notebooks' output metadata does not hold the alt texts yet: "
-    "run `python scripts/notebook_meta.py` (metadata only, no re-execution), then remove this "
-    "xfail.  Re-storing a notebook's outputs (scripts/store_outputs.py) drops them: run it again.",
-)
 def test_alt_text_is_copied_into_the_notebooks_output_metadata():
+    """``scripts/notebook_meta.py`` (and ``store_outputs.py``, which applies it) put each figure's text alternative
+    into its output's metadata, where JupyterLab and nbconvert can read it."""
     table = _alt_text.load()
     missing = [
         d for path in LESSONS for d in notebook_meta.alt_text_differences(nbformat.read(path, 4), path.name, table)
@@ -206,7 +202,7 @@ def test_only_perceptually_uniform_or_diverging_colour_maps():
 
 def _colour_only_flow_cells():
     """Lesson cells that draw optical flow as colour (``flow_to_color`` shown with imshow or as an
-    animation) without drawing arrows (``quiver``, ``draw_arrows``, ``vulib.flow.show_flow``) anywhere."""
+    animation) without drawing arrows (``quiver``, ``draw_arrows``, ``vulib.flow.show_flow`` or ``flow_pictures``)."""
     out = []
     for path in LESSONS:
         for i, cell in _code_cells(path):
@@ -214,7 +210,7 @@ def _colour_only_flow_cells():
             shown = re.search(
                 r"imshow\(\s*flow_to_color|flow_to_color\(.*\n?.*animate_clips|animate_clips\(.*flow", src
             ) or ("flow_to_color" in src and "animate_clips" in src)
-            if shown and not re.search(r"quiver|draw_arrows|show_flow", src):
+            if shown and not re.search(r"quiver|draw_arrows|show_flow|flow_pictures", src):
                 out.append(f"{path.name} cell {i} (id {cell.get('id')}): {src.splitlines()[0][:70]}")
     return out
 
@@ -239,23 +235,18 @@ def test_vulib_draws_flow_with_arrows_by_default():
         show_flow(ax, flow[None])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lesson 04 draws flow by hue alone in two cells: the real clip's "
-    "Lucas-Kanade animation (id cdb89021) and the flat square (id d18adbf3).  Fix: draw with "
-    "vulib.flow.show_flow (colour + arrows), or add draw_arrows(...) to those panels / frames; then "
-    "re-store lesson 04 and remove this xfail.  (The comparison grid, id fdab39b1, has arrows on the "
-    "true flow only; its estimate rows would read better with arrows too.)",
-)
 def test_flow_colour_is_always_paired_with_arrows_in_the_lessons():
     offenders = _colour_only_flow_cells()
     assert not offenders, "flow shown by hue alone:\n" + "\n".join(offenders)
 
 
-def test_the_flow_check_finds_what_it_should():
-    """Guards the xfail above: it must fail for the named cells, not because the pattern broke."""
-    found = _colour_only_flow_cells()
-    assert any("04_optical_flow" in f for f in found), found
+def test_the_flow_check_finds_what_it_should(tmp_path, monkeypatch):
+    """The check above must still find a colour-only flow picture when there is one."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("ax.imshow(flow_to_color(f))")])
+    bad = tmp_path / "99_bad.ipynb"
+    nbformat.write(nb, bad)
+    monkeypatch.setattr(sys.modules[__name__], "LESSONS", [bad])
+    assert _colour_only_flow_cells(), "a colour-only flow cell was not found"
 
 
 # --------------------------------------------------------------------------- document structure

@@ -39,6 +39,7 @@ __all__ = [
     "color_wheel",
     "stack_flow",
     "show_flow",
+    "flow_pictures",
     "shifted_texture",
     "spatial_gradients",
 ]
@@ -369,6 +370,7 @@ def show_flow(
     step: int | None = None,
     min_speed: float = 0.2,
     arrow_color: str = "black",
+    arrow_scale: float = 1.0,
 ):
     """Draw one flow field ``(2, H, W)`` on a matplotlib ``ax``: the colour picture of
     :func:`flow_to_color` *and*, by default, arrows every ``step`` pixels.
@@ -377,7 +379,8 @@ def show_flow(
     the arrows say the same thing in a form that survives both (WCAG 1.4.1, use of colour).  Arrows
     are drawn where the speed exceeds ``min_speed`` pixels, in image coordinates (y points down), at
     their true length.  ``step`` defaults to about 10 arrows across.  Pass ``arrows=False`` only where
-    the figure gives the direction in another way.  Returns the ``AxesImage``.
+    the figure gives the direction in another way.  ``arrow_scale`` lengthens every arrow by that factor (for a
+    flow of a pixel or less, whose true-length arrows look like dots).  Returns the ``AxesImage``.
     """
     if not (isinstance(flow, torch.Tensor) and flow.ndim == 3 and flow.shape[0] == 2):
         raise ValueError(
@@ -403,12 +406,43 @@ def show_flow(
                 color=arrow_color,
                 angles="xy",
                 scale_units="xy",
-                scale=1,
+                scale=1 / arrow_scale,
                 width=0.012,
                 headwidth=3,
             )
     ax.set_xticks([]), ax.set_yticks([])
     return im
+
+
+def flow_pictures(flow: torch.Tensor, *, max_magnitude: float | None = None, pixels: int = 96) -> torch.Tensor:
+    """A flow *video* drawn for the eye: ``(2, T, H, W) -> (3, T, pixels, pixels)`` RGB in ``[0, 1]``.
+
+    Each frame is :func:`show_flow`'s picture (colour **and** arrows) rendered off screen, so an animation of
+    flow (``vulib.viz.animate_clips``) never tells direction by hue alone. ``max_magnitude`` is shared by all
+    frames (default: the largest speed of the clip), so colours compare across time.
+    """
+    if not (isinstance(flow, torch.Tensor) and flow.ndim == 4 and flow.shape[0] == 2):
+        got = tuple(flow.shape) if isinstance(flow, torch.Tensor) else type(flow).__name__
+        raise ValueError(f"expected a flow clip of shape (2, T, H, W), got {got}")
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    flow = flow.detach().float().cpu()
+    if max_magnitude is None:
+        max_magnitude = max(float(torch.hypot(flow[0], flow[1]).max()), 1e-6)
+    fig = Figure(figsize=(1, 1), dpi=pixels)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    frames = []
+    for t in range(flow.shape[1]):
+        ax.clear()
+        show_flow(ax, flow[:, t], max_magnitude=max_magnitude)
+        ax.set_axis_off()
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())[..., :3].copy()  # (pixels, pixels, 3) uint8
+        frames.append(torch.from_numpy(rgba))
+    return torch.stack(frames).permute(3, 0, 1, 2).float() / 255  # (3, T, pixels, pixels)
 
 
 def stack_flow(flows: torch.Tensor) -> torch.Tensor:
