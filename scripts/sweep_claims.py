@@ -414,61 +414,60 @@ def write_table() -> None:
 TIMED = re.compile(r"\bms\b|\w_ms\b")  # claims on measured milliseconds differ on every run
 
 
-def carry_over(path: Path) -> str:
-    """Carry the records of ``path``'s newest older code over to its current code, if they still hold.
+def _verdicts(claims: dict) -> dict:
+    """What must match bit for bit: each claim's record, or only its verdict for a claim on timings."""
+    return {
+        k: {f: v.get(f) for f in (("ok",) if TIMED.search(k) else ("ok", "left", "right", "margin"))}
+        for k, v in claims.items()
+    }
 
-    Runs the current lesson on one seed that the older records have and compares every claim's record
-    (``ok``, ``left``, ``right``, ``margin``; only ``ok`` for a claim on timings) exactly; the older records are
-    copied (with ``carried_from`` and ``probe_seed``) only when all of them are identical and the claims are the
-    same set. Returns a report line.
+
+def carry_over(path: Path) -> str:
+    """Carry the records of ``path``'s older code versions over to its current code, where they still hold.
+
+    For each older code (newest first) with seeds the current code lacks, one seed is compared: a seed already
+    recorded for the current code if there is one, else a new run of the current lesson. Every claim's record
+    (``ok``, ``left``, ``right``, ``margin``; only ``ok`` for a claim on timings) must be identical and the
+    claims the same set; only then are that code's records copied (with ``carried_from`` and ``probe_seed``).
+    Returns one report line per older code.
     """
     import nbformat
 
     digest = code_hash(nbformat.read(path, as_version=4))
     recs = records_of(path.name)
-    have = {r["seed"] for r in recs if r["code"] == digest}
-    older: dict[str, list[dict]] = {}
-    for r in recs:  # the newest older code: the last one appended
-        if r["code"] != digest:
-            older.setdefault(r["code"], []).append(r)
-    if not older:
+    codes = list(dict.fromkeys(r["code"] for r in reversed(recs) if r["code"] != digest))  # newest first
+    if not codes:
         return f"{path.name}: no records of older code"
-    old_code = [r["code"] for r in recs if r["code"] != digest][-1]
-    group = {r["seed"]: r for r in older[old_code]}
-    todo = sorted(set(group) - have)
-    if not todo:
-        return f"{path.name}: every seed of code {old_code} is already recorded for the current code"
-    probe = min(group)
-    new = next((r for r in recs if r["code"] == digest and r["seed"] == probe), None) or run_lesson(path, probe)
-    if new is not None and not any(r is new for r in recs):
-        append_record(new)
-    old = group[probe]
-
-    def strip(claims: dict) -> dict:  # a timed claim (``max(ms) < 100``) is compared by verdict only
-        return {
-            k: {f: v.get(f) for f in (("ok",) if TIMED.search(k) else ("ok", "left", "right", "margin"))}
-            for k, v in claims.items()
-        }
-
-    if strip(new["claims"]) != strip(old["claims"]) or new["errors"]:
-        diff = sorted(
-            k
-            for k in set(new["claims"]) | set(old["claims"])
-            if strip(new["claims"]).get(k) != strip(old["claims"]).get(k)
-        )
-        return (
-            f"{path.name}: NOT carried over: seed {probe} differs from code {old_code} in "
-            f"{len(diff)} claim(s), e.g. {diff[:2]}; sweep again"
-        )
-    for seed in todo:
-        if seed == probe:
+    lines = []
+    for old_code in codes:
+        current = {r["seed"]: r for r in records_of(path.name) if r["code"] == digest}
+        group = {r["seed"]: r for r in recs if r["code"] == old_code}
+        todo = sorted(set(group) - set(current))
+        if not todo:
+            lines.append(f"{path.name}: every seed of code {old_code} is already recorded for the current code")
             continue
-        rec = dict(group[seed], code=digest, carried_from=old_code, probe_seed=probe)
-        append_record(rec)
-    return (
-        f"{path.name}: {len(todo) - (probe in todo)} records carried over from code {old_code} "
-        f"(seed {probe} identical in all {len(new['claims'])} claims)"
-    )
+        shared = sorted(set(group) & set(current))
+        probe = shared[0] if shared else min(group)
+        new = current.get(probe) or run_lesson(path, probe)
+        if probe not in current:
+            append_record(new)
+        old = group[probe]
+        if _verdicts(new["claims"]) != _verdicts(old["claims"]) or new["errors"]:
+            a, b = _verdicts(new["claims"]), _verdicts(old["claims"])
+            diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            lines.append(
+                f"{path.name}: NOT carried over: seed {probe} differs from code {old_code} in "
+                f"{len(diff)} claim(s), e.g. {diff[:2]}; sweep again"
+            )
+            continue
+        for seed in todo:
+            if seed != probe:
+                append_record(dict(group[seed], code=digest, carried_from=old_code, probe_seed=probe))
+        lines.append(
+            f"{path.name}: {len([t for t in todo if t != probe])} records carried over from code {old_code} "
+            f"(seed {probe} identical in all {len(new['claims'])} claims)"
+        )
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
