@@ -446,3 +446,14 @@ def test_notebook_00_student_version_stops_exactly_at_exercises():
     student = make_student_notebook(instructor, source_name="notebooks/" + NOTEBOOK_00.name)
     errors = execute(student, NOTEBOOK_00.parent)
     assert_only_exercises_raise(instructor, errors, student)
+
+
+def test_a_passed_checker_shows_nothing_after_its_tick_line():
+    """A notebook checker's cell shows its ✓ line only: the value it returns is true and equal to True, but
+    displays nothing (no stray ``Out: True`` under every exercise)."""
+    from vulib.exercises import EXERCISES, Passed
+
+    entry = EXERCISES["check_clip_starts"]
+    passed = entry.checker(entry.reference)
+    assert isinstance(passed, Passed) and bool(passed) and passed == True  # noqa: E712
+    assert passed._ipython_display_() is None

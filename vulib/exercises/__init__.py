@@ -47,6 +47,7 @@ import torch
 
 __all__ = [
     "ExerciseError",
+    "Passed",
     "check_tensor",
     "check_scalar",
     "check_equal",
@@ -502,6 +503,29 @@ EXERCISES: dict[str, Exercise] = {}
 """Every registered exercise: checker name -> :class:`Exercise`."""
 
 
+class Passed:
+    """What a notebook checker returns when the answer is right: true, equal to ``True``, and silent.
+
+    The checker has already printed its ``✓`` line; a plain ``True`` as the cell's last value would add a stray
+    ``Out: True`` under it in every exercise. IPython calls ``_ipython_display_`` instead of printing a result,
+    and this one shows nothing.
+    """
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return other is True or isinstance(other, Passed)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return "True"
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def exercise(
     *, notebook: str, reference: Any, wrong: Sequence[Any], name: str | None = None
 ) -> Callable[[Callable], Callable]:
@@ -538,7 +562,7 @@ def exercise(
         def checked(*args: Any, **kwargs: Any) -> Any:
             result = checker(*args, **kwargs)  # raises ExerciseError on a wrong answer
             record_pass(str(notebook), key)
-            return result
+            return Passed() if result is True else result
 
         EXERCISES[key] = Exercise(checked, list(wrong), str(notebook), reference)
         return checked
