@@ -198,14 +198,14 @@ def pipeline_diagram(
     cols = max(len(shapes) for _, shapes, _, _ in rows)
     fig = new_figure(figsize=(width, 0.35 + 1.05 * len(rows) + (0.4 if title else 0)))
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(-1.45, cols - 0.45)
+    ax.set_xlim(-1.05, cols - 0.45)
     ax.set_ylim(len(rows) - 0.45, -0.75 if title else -0.5)
     ax.set_axis_off()
     apart, merged = "#d9ecf7", "#fbe3bd"  # light tints of COLORS[0] (blue) and COLORS[1] (orange)
     for r, (name, shapes, steps, fuse) in enumerate(rows):
         if len(steps) != len(shapes) - 1:
             raise ValueError(f"row {name!r}: {len(shapes)} shapes need {len(shapes) - 1} steps, got {len(steps)}")
-        ax.text(-1.4, r, name, ha="left", va="center", fontsize=11, fontweight="bold")
+        ax.text(-1.0, r + 0.12, name, ha="left", va="center", fontsize=11, fontweight="bold")
         for i, shape in enumerate(shapes):
             done = fuse is not None and i > fuse
             ax.text(i, r + 0.12, shape, ha="center", va="center", fontsize=10, family="monospace",
@@ -218,7 +218,7 @@ def pipeline_diagram(
             ax.text(i + 0.5, r - 0.2, step, ha="center", va="bottom", fontsize=9,
                     color=COLORS[5] if fusing else "#333333", fontweight="bold" if fusing else "normal")  # fmt: skip
     if title:
-        ax.text(-1.4, -0.6, title, ha="left", va="center", fontsize=12)
+        ax.text(-1.0, -0.6, title, ha="left", va="center", fontsize=12)
     return fig
 
 
