@@ -189,7 +189,9 @@ def check_direction_score(fn) -> bool:
     except Exception as exc:
         raise ExerciseError(f"direction_score: raised {type(exc).__name__}: {exc}") from exc
     if score.shape != (len(b),):
-        raise ExerciseError(f"direction_score: expected one score per clip, shape ({len(b)},), got {tuple(score.shape)}")
+        raise ExerciseError(
+            f"direction_score: expected one score per clip, shape ({len(b)},), got {tuple(score.shape)}"
+        )
     acc = ((score > 0) == (b.labels == 0)).float().mean().item()
     if acc < 0.95:
         hint = (
@@ -200,7 +202,8 @@ def check_direction_score(fn) -> bool:
             else ""
         )
         raise ExerciseError(
-            f"direction_score: its sign gives the right direction for {acc:.0%} of 120 clips; expected at least 95%{hint}"
+            f"direction_score: its sign gives the right direction for {acc:.0%} of 120 clips; "
+            f"expected at least 95%{hint}"
         )
     print("✓ direction_score: correct")
     return True

@@ -7,7 +7,6 @@ import functools
 import torch
 
 from ..cost import layer_table
-
 from ..models import CNN3D, EarlyFusion, LateFusionFC, LateFusionPool, SingleFrame
 from . import ExerciseError, check_equal, check_function, check_scalar, exercise
 

@@ -41,7 +41,9 @@ def _erf_uniform(layers: int, k: int) -> float:  # as if every frame of the fiel
     wrong=[
         _erf_uniform,
         lambda L, k: 1.0,  # everything inside the field
-        lambda L, k: _centre_gradient([1] * L, k).max().item() / _centre_gradient([1] * L, k).sum().item(),  # centre frame
+        lambda L, k: (
+            _centre_gradient([1] * L, k).max().item() / _centre_gradient([1] * L, k).sum().item()
+        ),  # centre frame
     ],
 )
 def check_erf_share(fn) -> bool:

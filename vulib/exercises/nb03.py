@@ -22,7 +22,9 @@ def _layers() -> dict[str, torch.nn.Module]:
             "max-pool 2 in time": nn.MaxPool3d((2, 1, 1)),
             "global max-pool": nn.AdaptiveMaxPool3d(1),
             "early fusion's first layer": nn.Conv3d(1, 1, (_SHIFT_T, 1, 1)),
-            "conv, ReLU, global max-pool": nn.Sequential(nn.Conv3d(1, 2, (3, 1, 1)), nn.ReLU(), nn.AdaptiveMaxPool3d(1)),
+            "conv, ReLU, global max-pool": nn.Sequential(
+                nn.Conv3d(1, 2, (3, 1, 1)), nn.ReLU(), nn.AdaptiveMaxPool3d(1)
+            ),
         }
     return {name: layer.eval() for name, layer in layers.items()}
 
@@ -85,7 +87,9 @@ def check_shift_behaviour(fn) -> bool:
             except NotImplementedError:
                 raise
             except Exception as exc:
-                raise ExerciseError(f"shift_behaviour: {name}, shift {shift}: raised {type(exc).__name__}: {exc}") from exc
+                raise ExerciseError(
+                    f"shift_behaviour: {name}, shift {shift}: raised {type(exc).__name__}: {exc}"
+                ) from exc
             if got not in ("unchanged", "shifts", "changes"):
                 raise ExerciseError(f'shift_behaviour: expected "unchanged", "shifts" or "changes", got {got!r}')
             if got != want:
