@@ -56,10 +56,14 @@ _EVERYTHING_DOUBLES = {name: (1.0, 2.0) for name in _COST_MODELS}
 def check_cost_growth(answer) -> bool:
     """``answer``: per model, (parameters, multiply-adds) at T=16 divided by the same at T=8, rounded to 2 decimals
     (width 32, 24x24 frames), compared with what ``vulib.cost.layer_table`` measures."""
-    if not isinstance(answer, dict) or set(answer) != set(_COST_MODELS):
+    if not isinstance(answer, dict):
+        raise ExerciseError(f"cost_growth: expected a dict from model name to a pair, got {type(answer).__name__}")
+    if set(answer) != set(_COST_MODELS):  # names only the learner's own extra keys, never the missing ones
+        extra, missing = sorted(set(answer) - set(_COST_MODELS)), len(set(_COST_MODELS) - set(answer))
         raise ExerciseError(
-            f"cost_growth: expected a dict with one entry per model, keys {sorted(_COST_MODELS)}, got "
-            f"{sorted(answer) if isinstance(answer, dict) else type(answer).__name__}"
+            "cost_growth: expected one entry for each of the five models named in the exercise"
+            + (f"; {missing} missing" if missing else "")
+            + (f"; unexpected keys {extra}" if extra else "")
         )
     measured, problems = _cost_growth(), []
     for name in _COST_MODELS:
