@@ -30,26 +30,27 @@ def _choice(factor: float) -> str:
 
 @exercise(
     notebook="13",
-    reference=("between 2 and 4", _FACTOR),
+    reference={"prediction": "between 2 and 4", "factor": _FACTOR},
     wrong=[
-        ("4", 4.0),  # beta squared everywhere: forgets the first layer, which reads 3 colour channels
-        ("2", 2.0),  # channels counted once, not in and out
-        ("between 2 and 4", 2.0),  # the right guess, a wrong measurement
-        ("4", _FACTOR),  # the right measurement, the prediction left unrevised
+        {"prediction": "4", "factor": 4.0},  # beta squared everywhere: forgets the first layer (3 colour channels)
+        {"prediction": "2", "factor": 2.0},  # channels counted once, not in and out
+        {"prediction": "between 2 and 4", "factor": 2.0},  # the right guess, a wrong measurement
+        {"prediction": "4", "factor": _FACTOR},  # the right measurement, the prediction left unrevised
     ],
 )
 def check_beta_factor(answer) -> bool:
-    """``answer = (prediction, factor)``: the measured growth of the fast pathway's multiply-adds from
+    """``answer = {"prediction": ..., "factor": ...}``: the measured growth of the fast pathway's multiply-adds from
     beta = 1/8 to 1/4 (width 16, alpha 4, 16 x 24 x 24 clips), and a prediction from ``_CHOICES`` that contains it."""
-    if not isinstance(answer, tuple) or len(answer) != 2:
-        raise ExerciseError("beta_factor: expected the pair (prediction, factor)")
-    prediction, factor = answer
+    if not isinstance(answer, dict) or set(answer) != {"prediction", "factor"}:
+        # (names neither key: the registry's test treats a missing key as an answer to hide)
+        raise ExerciseError("beta_growth: expected a dict with the two keys the exercise names (guess, measurement)")
+    prediction, factor = answer["prediction"], answer["factor"]
     if prediction not in _CHOICES:
-        raise ExerciseError(f"beta_factor: the prediction must be one of {list(_CHOICES)}, got {prediction!r}")
+        raise ExerciseError(f"beta_growth: the prediction must be one of {list(_CHOICES)}, got {prediction!r}")
     check_scalar(factor, _FACTOR, "factor", rel_tol=1e-6)
     if prediction != _choice(_FACTOR):
         raise ExerciseError(
-            f"beta_factor: your measured factor is right ({factor:.2f}), but your prediction {prediction!r} does not "
+            f"beta_growth: your measured factor is right ({factor:.2f}), but your prediction {prediction!r} does not "
             "contain it. Which layers grow with beta squared, and which one reads only the 3 colour channels?"
         )
     return check_equal(prediction, _choice(_FACTOR), "prediction")
