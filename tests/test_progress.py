@@ -60,7 +60,7 @@ def test_progress_shows_each_lesson_as_text_and_html(record):
     assert "Exercises done: 1 of 45" in text and str(record) in text
     line01 = next(line for line in text.splitlines() if line.strip().startswith("01 "))
     assert "1/4" in line01 and "✓ order_blind" in line01 and "· first_fc_params" in line01
-    assert sorted(shown.lessons) == [f"{i:02d}" for i in range(13)]
+    assert sorted(shown.lessons) == [f"{i:02d}" for i in range(14)]
     page = shown._repr_html_()
     assert "<table>" in page and "order_blind" in page and "1/4" in page
 
@@ -146,4 +146,4 @@ def test_progress_command_line_runs_without_home(tmp_path):
         text=True,
         timeout=120,
     )
-    assert out.returncode == 0 and "Exercises done: 0 of 42" in out.stdout, out.stderr
+    assert out.returncode == 0 and "Exercises done: 0 of 45" in out.stdout, out.stderr
