@@ -32,12 +32,13 @@ CASES = [
     WidgetCase("08_video_transformers.ipynb", control="frame"),  # a video transformer's attention maps
     WidgetCase("09_action_localization.ipynb", control=0),  # detection timeline: score threshold (pre-rendered)
 ]
-# Lessons 10-12, run by tests/test_browser_later.py (a file of its own, so that the test command's two
+# Lessons 10-13, run by tests/test_browser_later.py (a file of its own, so that the test command's two
 # workers, which take whole files, run them beside the cases above instead of after them).
 LATER_CASES = [
     WidgetCase("10_audio.ipynb", control="clip", audio=True),  # sound source map: frames, sound, heat map; players load
     WidgetCase("11_efficient_video.ipynb", control="clips/video"),  # budget explorer (Explorer)
     WidgetCase("12_video_language.ipynb", control="clip"),  # ask the video (clip slider + question dropdown)
+    WidgetCase("13_slowfast_x3d.ipynb", control="β (channel ratio)"),  # pathways explorer (Explorer)
 ]
 
 

@@ -26,7 +26,9 @@ from .c3d import C3D
 from .efficient import TSM, R2Plus1D
 from .fusion import EarlyFusion, LateFusionFC, LateFusionPool, SingleFrame
 from .recurrent import CNNRNN, RCN
+from .slowfast import SlowFast
 from .video_vit import VideoViT
+from .x3d import X3D
 
 __all__ = ["ModelEntry", "MODELS", "available_models", "build_model"]
 
@@ -60,6 +62,12 @@ MODELS: dict[str, ModelEntry] = {
     "video_vit": ModelEntry(
         VideoViT, ("frames", "size"), "a video transformer on tubelet tokens, joint attention by default (notebook 08)"
     ),
+    "slowfast": ModelEntry(
+        SlowFast,
+        (),
+        "slow (every alpha-th frame, wide) and fast (every frame, narrow) pathways, laterals (notebook 13)",
+    ),
+    "x3d": ModelEntry(X3D, (), "a small X3D: bottleneck blocks with depthwise 3D convolutions (notebook 13)"),
 }
 
 

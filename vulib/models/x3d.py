@@ -113,12 +113,15 @@ class X3D(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.expand = nn.Sequential(nn.Conv3d(4 * w, 8 * w, 1, bias=False), nn.BatchNorm3d(8 * w), nn.ReLU())
         self.head = nn.Linear(8 * w, classes)
+        # channels-last memory (C innermost): the CPU's 3D convolutions train about 1.5x faster this way
+        self.to(memory_format=torch.channels_last_3d)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The clip embedding ``(B, 8w)``: the last feature map averaged over time and space."""
         check_video(x, channels=self.channels)
         if x.shape[-1] % 4 or x.shape[-2] % 4:
             raise ValueError(f"expected frames whose height and width are multiples of 4, got {tuple(x.shape[-2:])}")
+        x = x.contiguous(memory_format=torch.channels_last_3d)  # same values, channels stored innermost
         return self.expand(self.blocks(self.stem(x))).mean(dim=(2, 3, 4))  # (B, 8w)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
