@@ -33,26 +33,6 @@ def check_inflate_weight_mean(fn) -> bool:
     return check_function(fn, _mean, _KERNELS, "inflate_weight_mean")
 
 
-def _center(w2d: torch.Tensor, kt: int) -> torch.Tensor:
-    slices = [torch.zeros_like(w2d)] * kt
-    slices[kt // 2] = w2d
-    return torch.stack(slices, dim=2)
-
-
-@exercise(
-    notebook="07",
-    reference=_center,
-    wrong=[
-        lambda w, kt: torch.stack([w] + [torch.zeros_like(w)] * (kt - 1), dim=2),  # first slice, not the middle
-        _mean,  # mean, not center
-        lambda w, kt: torch.stack([w / kt] + [torch.zeros_like(w)] * (kt - 1), dim=2)[:, :, ::-1].contiguous(),
-    ],
-)
-def check_inflate_weight_center(fn) -> bool:
-    """``fn(w2d, kt)`` = center-inflated kernel: ``w2d`` in slice ``kt // 2``, zeros elsewhere."""
-    return check_function(fn, _center, _KERNELS, "inflate_weight_center")
-
-
 @torch.no_grad()
 def _measured_damage(depth: int, kt: int, T: int = 24) -> int:
     """Measured: a stack of ``depth`` mean-inflated ``kt x 3 x 3`` convolutions (ReLU after each) with *zero*
@@ -93,3 +73,68 @@ def check_zero_padding_damage(fn) -> bool:
         "zero_padding_damage (your prediction vs the measured count)",
         compare=check_scalar,
     )
+
+
+def _small_cnn(seed: int) -> torch.nn.Sequential:
+    """An image CNN shaped like the lesson's (conv, batch norm, ReLU, pool; global max-pool, flatten, linear)."""
+    nn = torch.nn
+    torch.manual_seed(seed)
+    net = nn.Sequential(
+        nn.Conv2d(3, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+        nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(8, 4),
+    )  # fmt: skip
+    with torch.no_grad():  # batch-norm statistics as if trained
+        for m in net:
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 1.5)
+    return net.eval()
+
+
+def _center_cases():
+    g = torch.Generator().manual_seed(71)
+    return [(_small_cnn(s), torch.rand(b, 3, t, 12, 12, generator=g)) for s, b, t in [(1, 2, 5), (2, 1, 8), (3, 3, 2)]]
+
+
+@torch.no_grad()
+def _center_network_output(cnn2d: torch.nn.Sequential, clip: torch.Tensor) -> torch.Tensor:
+    """What the center-inflated copy of ``cnn2d`` answers on ``clip`` (B, C, T, H, W): measured by inflating it."""
+    from ..inflate import inflate_model
+
+    return inflate_model(cnn2d, time_kernel=3, mode="center").eval()(clip)
+
+
+def _frames(clip: torch.Tensor) -> torch.Tensor:
+    B, C, T, H, W = clip.shape
+    return clip.transpose(1, 2).reshape(B * T, C, H, W)  # (B*T, C, H, W)
+
+
+def _center_from_2d(cnn2d, clip):
+    B, T = clip.shape[0], clip.shape[2]
+    features = cnn2d[:-3](_frames(clip))  # every frame through the 2D layers: (B*T, F, h, w)
+    pooled = features.amax(dim=(2, 3)).view(B, T, -1).amax(dim=1)  # max over space, then over time: (B, F)
+    return cnn2d[-1](pooled)  # (B, K)
+
+
+@exercise(
+    notebook="07",
+    reference=_center_from_2d,
+    wrong=[
+        lambda net, clip: net(clip[:, :, clip.shape[2] // 2]),  # the middle frame only
+        lambda net, clip: net(_frames(clip)).view(clip.shape[0], clip.shape[2], -1).mean(1),  # averaged logits
+        lambda net, clip: net(_frames(clip)).view(clip.shape[0], clip.shape[2], -1).amax(1),  # max of the logits
+        lambda net, clip: net(clip.mean(2)),  # the 2D network on the average frame
+    ],
+)
+def check_center_from_2d(fn) -> bool:
+    """``fn(cnn2d, clip (B, C, T, H, W))``: the center-inflated network's logits ``(B, K)``, computed with the 2D
+    network's own layers only. Compared with the output of ``vulib.inflate_model(cnn2d, mode="center")``."""
+    with torch.no_grad():
+        return check_function(fn, _center_network_output, _center_cases(), "center_from_2d", compare=_close)
+
+
+def _close(answer, expected, name):
+    from . import check_tensor
+
+    return check_tensor(answer, expected, name, atol=1e-5)
