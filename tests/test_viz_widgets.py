@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from vulib import make_clips
-from vulib.viz import animate_clips, show_clips, show_frames, strip_image
+from vulib.viz import animate_clips, block_diagram, show_clips, show_frames, strip_image
 from vulib.widgets import Explorer, all_positions, static_twin
 
 
@@ -23,6 +23,20 @@ def test_show_frames_and_clips(batch):
         show_frames(batch.video[0], frames=[0, 8])
     with pytest.raises(ValueError, match=r"\(C, T, H, W\)"):
         show_frames(batch.video)
+
+
+def test_block_diagram_draws_boxes_and_arrows_between_their_edges():
+    boxes = {"x": (0.0, 2.0, "x (B, C, T, H, W)"), "y": (0.0, 0.0, "y (B, F, T, H, W)"), "w": (-1.0, 0.0, "w")}
+    ax = block_diagram(boxes, [("x", "y"), ("w", "y")], figsize=(4, 3), title="t")
+    assert sorted(t.get_text() for t in ax.texts if t.get_text()) == sorted(b[2] for b in boxes.values())
+    arrows = [a for a in ax.texts if not a.get_text()]
+    assert len(arrows) == 2
+    (x_start, y_start), (x_end, y_end) = arrows[0].xyann, arrows[0].xy  # x above y: bottom edge to top edge
+    assert abs(x_start) < 1e-9 and abs(x_end) < 1e-9 and 0.0 < y_end < y_start < 2.0
+    (_, y_side), (x_side, _) = arrows[1].xyann, arrows[1].xy  # w level with y: side to side
+    assert abs(y_side) < 1e-9 and -1.0 < x_side < 0.0
+    with pytest.raises(KeyError):
+        block_diagram(boxes, [("x", "nowhere")])
 
 
 def test_animation_is_self_contained_and_small(batch):

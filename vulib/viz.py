@@ -37,6 +37,7 @@ __all__ = [
     "CVD_MATRICES",
     "SEQUENTIAL_CMAPS",
     "DIVERGING_CMAPS",
+    "block_diagram",
 ]
 
 # Okabe-Ito: a colour-blind-safe palette used for every line and bar in the suite.
@@ -83,6 +84,67 @@ def new_figure(**kwargs) -> Figure:
     fig = plt.figure(**kwargs)
     plt.close(fig)
     return fig
+
+
+def block_diagram(
+    boxes: dict[str, tuple[float, float, str]],
+    arrows: Sequence[tuple[str, str]],
+    *,
+    ax=None,
+    figsize: tuple[float, float] = (9.0, 6.0),
+    title: str | None = None,
+    fontsize: int = 11,
+):
+    """Draw a block diagram of a network: labelled boxes joined by arrows (e.g. with tensor shapes in the boxes).
+
+    An arrow leaves its source box at the middle of the side facing the target and enters the target the same
+    way (bottom to top when the target is lower, side to side when it is level).
+
+    Args:
+        boxes: name -> ``(x, y, text)``: the centre of each box (any data units; y grows upwards) and its text.
+        arrows: ``(from, to)`` pairs of box names.
+        ax: axes to draw on (default: a new figure of ``figsize``).
+        title: drawn above the diagram.
+        fontsize: of the box texts.
+
+    Returns:
+        The axes (the figure is ``ax.figure``).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    xs = [x for x, _, _ in boxes.values()]
+    ys = [y for _, y, _ in boxes.values()]
+    pad_x, pad_y = 0.15 * (max(xs) - min(xs) or 1.0), 0.08 * (max(ys) - min(ys) or 1.0)
+    ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
+    ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
+    ax.axis("off")
+    style = dict(boxstyle="round,pad=0.45", fc="#F2F2F2", ec=COLORS[0], lw=1.4)
+    texts = {
+        n: ax.text(x, y, t, ha="center", va="center", fontsize=fontsize, bbox=style) for n, (x, y, t) in boxes.items()
+    }
+    ax.figure.canvas.draw()  # lay the boxes out, to know their extents
+    to_data = ax.transData.inverted()
+    extent = {
+        n: to_data.transform(t.get_bbox_patch().get_window_extent()) for n, t in texts.items()
+    }  # [[x0, y0], [x1, y1]]
+
+    def anchor(name: str, dx: float, dy: float) -> tuple[float, float]:
+        (x0, y0), (x1, y1) = extent[name]
+        if abs(dy) > 0.5 * abs(dx) * (y1 - y0) / max(x1 - x0, 1e-9) or dx == 0:  # mostly vertical
+            return ((x0 + x1) / 2, y0 if dy < 0 else y1)
+        return (x0 if dx < 0 else x1, (y0 + y1) / 2)
+
+    for src, dst in arrows:
+        (sx, sy), (tx, ty) = boxes[src][:2], boxes[dst][:2]
+        ax.annotate(
+            "",
+            xy=anchor(dst, sx - tx, sy - ty),
+            xytext=anchor(src, tx - sx, ty - sy),
+            arrowprops=dict(arrowstyle="-|>", color="#333333", lw=1.3, mutation_scale=14, shrinkA=1, shrinkB=1),
+        )
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1)
+    return ax
 
 
 def _frames_of(clip: torch.Tensor) -> np.ndarray:

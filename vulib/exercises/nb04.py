@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from ..flow import flow_to_color, stack_flow
+from ..flow import flow_to_color, lucas_kanade
 from . import check_function, check_tensor, exercise
 
 
@@ -87,24 +87,65 @@ def check_flow_color(fn) -> bool:
     )
 
 
-def _flows():
-    g = torch.Generator().manual_seed(41)
-    return [
-        torch.randn(2, 2, 3, 4, 5, generator=g),
-        torch.randn(1, 2, 1, 3, 3, generator=g),
-        torch.randn(3, 2, 5, 2, 2, generator=g),
-    ]
+def _stripes(normal: tuple[float, float], motion: tuple[float, float], size: int = 48, period: float = 8.0):
+    """Two frames ``(1, 3, size, size)`` of sinusoidal stripes whose brightness varies along ``normal`` only,
+    the second moved by ``motion`` = (u, v) pixels: nothing inside a window shows motion along the stripes."""
+    ys, xs = torch.meshgrid(
+        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
+    )
+    n = torch.tensor(normal, dtype=torch.float32)
+    n = n / n.norm()
+
+    def frame(dx: float, dy: float) -> torch.Tensor:
+        return (0.5 + 0.4 * torch.sin(2 * math.pi * ((xs - dx) * n[0] + (ys - dy) * n[1]) / period)).expand(3, -1, -1)
+
+    return frame(0.0, 0.0)[None], frame(*motion)[None]
+
+
+def _measured_flow(motion, normal) -> torch.Tensor:
+    """What ``vulib.flow.lucas_kanade`` measures on moving stripes: its mean flow away from the borders ``(2,)``."""
+    a, b = _stripes(normal, motion)
+    return lucas_kanade(a, b)[0, :, 12:-12, 12:-12].mean((1, 2))
+
+
+def _normal_flow(motion, normal) -> tuple[float, float]:
+    n = torch.tensor(normal, dtype=torch.float64)
+    n = n / n.norm()
+    along = float(torch.tensor(motion, dtype=torch.float64) @ n)
+    return (along * float(n[0]), along * float(n[1]))
+
+
+def _tangent(motion, normal):  # the part along the stripes: exactly what the window cannot see
+    u, v = _normal_flow(motion, normal)
+    return (motion[0] - u, motion[1] - v)
+
+
+_STRIPE_CASES = [
+    ((0.6, 0.4), (1, 0)),
+    ((0.6, 0.4), (0, 1)),
+    ((0.5, -0.3), (1, 1)),
+    ((0.5, 0.5), (1, 1)),
+    ((0.3, 0.5), (1, -1)),
+]
 
 
 @exercise(
     notebook="04",
-    reference=stack_flow,
+    reference=_normal_flow,
     wrong=[
-        lambda f: f.reshape(f.shape[0], -1, *f.shape[-2:]),  # all u's, then all v's
-        lambda f: f.sum(2),  # summed over time: 2 channels
-        lambda f: f.permute(0, 2, 1, 3, 4).flip(2).reshape(f.shape[0], -1, *f.shape[-2:]),  # v before u
+        lambda m, n: tuple(m),  # the true motion: the aperture hides part of it
+        lambda m, n: (0.0, 0.0),  # "no reliable flow at all"
+        _tangent,  # the component along the stripes
+        lambda m, n: (m[0] * n[0] + m[1] * n[1]) * torch.tensor(n, dtype=torch.float64),  # n not made unit length
     ],
 )
-def check_stack_flow(fn) -> bool:
-    """``fn(flows (B, 2, L, H, W))`` = ``(B, 2L, H, W)`` with channels u_0, v_0, u_1, v_1, ..."""
-    return check_function(fn, stack_flow, _flows(), "stack")
+def check_aperture_flow(fn) -> bool:
+    """``fn(motion (u, v), normal (nx, ny))``: the flow Lucas--Kanade measures on stripes varying along ``normal``
+    that move by ``motion``. Compared with the flow ``vulib.flow.lucas_kanade`` actually measures (to 0.05 px)."""
+    return check_function(
+        lambda m, n: torch.as_tensor(fn(m, n), dtype=torch.float32).flatten(),
+        _measured_flow,
+        _STRIPE_CASES,
+        "aperture_flow (your prediction vs the flow Lucas–Kanade measures)",
+        compare=lambda a, b, name: check_tensor(a, b, name, atol=0.05),
+    )

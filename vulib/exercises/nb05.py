@@ -4,55 +4,47 @@ from __future__ import annotations
 
 import torch
 
-from ..models import RCN, ConvGRUCell, sequential_steps
+from ..models import CNNRNN, RCN, sequential_steps
 from . import check_function, check_scalar, exercise
 
 
-def _cells():
+@torch.no_grad()
+def _measured_informed_steps(T: int, onset: int) -> int:
+    """Measured: how many of a CNN + RNN's ``T`` per-frame predictions change when frames ``onset`` .. ``T - 1``
+    change (what a second flash starting at ``onset`` can reach)."""
+    g = torch.Generator().manual_seed(50 + T + onset)
     torch.manual_seed(5)
-    return [ConvGRUCell(3, 4, kernel_size=3), ConvGRUCell(2, 5, kernel_size=1)]
+    model = CNNRNN(classes=2, width=4, hidden=8, per_frame=True).eval()
+    x = torch.rand(1, 3, T, 8, 8, generator=g)  # (1, C, T, H, W)
+    changed = x.clone()
+    changed[:, :, onset:] = torch.rand(1, 3, T - onset, 8, 8, generator=g)
+    diff = (model(x) - model(changed)).abs().amax(-1)[0]  # (T,): change of each step's logits
+    return int((diff > 0).sum())
 
 
-def _inputs():
-    g = torch.Generator().manual_seed(6)
-    c1, c2 = _cells()
-    return [
-        (c1, torch.randn(2, 3, 6, 7, generator=g), torch.randn(2, 4, 6, 7, generator=g)),
-        (c2, torch.randn(1, 2, 3, 3, generator=g), torch.randn(1, 5, 3, 3, generator=g)),
-    ]
-
-
-def _reference_step(cell: ConvGRUCell, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    return cell(x, h)
-
-
-def _swapped_gates(cell, x, h):  # keeps the new state where it should keep the old one
-    xr, xz, xn = cell.conv_x(x).chunk(3, 1)
-    hr, hz, hn = cell.conv_h(h).chunk(3, 1)
-    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-    return z * torch.tanh(xn + r * hn) + (1 - z) * h
-
-
-def _no_reset(cell, x, h):  # forgot the reset gate
-    xr, xz, xn = cell.conv_x(x).chunk(3, 1)
-    hr, hz, hn = cell.conv_h(h).chunk(3, 1)
-    z = torch.sigmoid(xz + hz)
-    return (1 - z) * torch.tanh(xn + hn) + z * h
+_ONSETS = [(12, 3), (12, 11), (20, 8), (8, 0), (32, 20)]
 
 
 @exercise(
     notebook="05",
-    reference=_reference_step,
+    reference=lambda T, onset: T - onset,
     wrong=[
-        _swapped_gates,
-        _no_reset,
-        lambda cell, x, h: torch.tanh(cell.conv_x(x).chunk(3, 1)[2]),  # ignored the hidden state
+        lambda T, onset: T - onset - 1,  # the prediction at the onset frame itself already sees it
+        lambda T, onset: onset,  # counted the steps before the flash
+        lambda T, onset: T,  # "a recurrent network sees the whole clip at every step"
+        lambda T, onset: 1,  # only the last state
     ],
 )
-def check_convgru_step(fn) -> bool:
-    """``fn(cell, x, h)`` must compute ``ConvGRUCell.forward`` from ``cell.conv_x`` and ``cell.conv_h``."""
-    with torch.no_grad():
-        return check_function(fn, _reference_step, _inputs(), "convgru_step")
+def check_informed_steps(fn) -> bool:
+    """``fn(T, onset)``: how many of the ``T`` per-frame predictions of a (one-directional) CNN + RNN can depend
+    on an event that starts at frame ``onset``. Compared with a measurement on ``CNNRNN(per_frame=True)``."""
+    return check_function(
+        fn,
+        _measured_informed_steps,
+        _ONSETS,
+        "informed_steps (your prediction vs the measured count)",
+        compare=check_scalar,
+    )
 
 
 def _recurrent_steps(T: int, layers: int) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
 
 import torch
 import torch.nn as nn
@@ -41,33 +40,61 @@ def check_attention_entries(fn) -> bool:
     )
 
 
-def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    return torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]), dim=-1) @ v
+@torch.no_grad()
+def _reverse_error(bias: torch.Tensor, T: int) -> float:
+    """Max |block(reversed clip) - reversed block(clip)| for a trained-looking non-local block whose time bias
+    ``b[Δt]`` (``Δt = -(T-1) .. T-1``) is ``bias``: 0 means the block cannot tell a clip from its reverse."""
+    torch.manual_seed(61)
+    block = NonLocalBlock(8, relative_time=T).eval()
+    block.out[1].weight.fill_(1.0)  # as if trained: a fresh block is the identity
+    block.time_bias.copy_(bias / block.TIME_BIAS_SCALE)
+    x = torch.randn(2, 8, T, 4, 4, generator=torch.Generator().manual_seed(62))  # (B, C, T, H, W)
+    r = torch.arange(T - 1, -1, -1)
+    return (block(x[:, :, r]) - block(x)[:, :, r]).abs().max().item()
 
 
-def _attend_cases():
-    g = torch.Generator().manual_seed(60)
-    return [
-        (torch.randn(5, 4, generator=g), torch.randn(7, 4, generator=g), torch.randn(7, 3, generator=g)),
-        (torch.randn(2, 6, 8, generator=g) * 3, torch.randn(2, 6, 8, generator=g), torch.randn(2, 6, 2, generator=g)),
-        (torch.randn(1, 3, generator=g), torch.randn(3, 3, generator=g), torch.randn(3, 5, generator=g)),
-    ]
+def _symmetric_bias(T: int) -> torch.Tensor:
+    return -torch.arange(-(T - 1), T, dtype=torch.float32).abs() / 2  # favours near frames, before = after
 
 
 @exercise(
     notebook="06",
-    reference=_attend,
+    reference=_symmetric_bias,
     wrong=[
-        lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2), -1) @ v,  # no 1/sqrt(d)
-        lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]), -2) @ v,  # softmax over queries
-        lambda q, k, v: (q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])) @ v,  # no softmax
-        lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2) / q.shape[-1], -1) @ v,  # divided by d
+        lambda T: torch.zeros(2 * T - 1),  # order-blind, but not a bias at all
+        lambda T: torch.arange(-(T - 1), T, dtype=torch.float32) / T,  # a ramp: prefers later keys
+        lambda T: (torch.arange(-(T - 1), T) > 0).float(),  # only "after" favoured
+        lambda T: -torch.arange(0, T, dtype=torch.float32).abs(),  # only the offsets 0 .. T-1: wrong length
     ],
 )
-def check_attend(fn) -> bool:
-    """``fn(q (.., N, d), k (.., M, d), v (.., M, e))`` = softmax(q k^T / sqrt(d)) v, shape ``(.., N, e)``."""
-    with torch.no_grad():
-        return check_function(fn, _attend, _attend_cases(), "attend")
+def check_order_blind_bias(fn) -> bool:
+    """``fn(T)``: a *non-constant* time bias ``(2T - 1,)`` under which a non-local block still cannot tell a clip
+    from its time-reversed copy (tested on a block for T = 4 and T = 7)."""
+    for T in (4, 7):
+        try:
+            bias = torch.as_tensor(fn(T), dtype=torch.float32)
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            raise ExerciseError(f"order_blind_bias: fn({T}) raised {type(exc).__name__}: {exc}") from exc
+        if bias.shape != (2 * T - 1,):
+            raise ExerciseError(
+                f"order_blind_bias: for T = {T} the bias needs one value per offset Δt = -{T - 1} .. {T - 1}, "
+                f"shape ({2 * T - 1},); got {tuple(bias.shape)}"
+            )
+        if float(bias.max() - bias.min()) < 0.1:
+            raise ExerciseError(
+                f"order_blind_bias: for T = {T} the bias is (nearly) constant: a constant adds the same to every "
+                "score and changes nothing. Find one that does change the weights"
+            )
+        err = _reverse_error(bias, T)
+        if err > 1e-4:
+            raise ExerciseError(
+                f"order_blind_bias: for T = {T} the block's output on the reversed clip differs from its reversed "
+                f"output by up to {err:.3g}: this bias lets the block tell before from after"
+            )
+    print("✓ order_blind_bias: non-constant, and the block still cannot tell a clip from its reverse (T = 4, 7)")
+    return True
 
 
 def _pretrained() -> CNN3D:

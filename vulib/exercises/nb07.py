@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import check_function, exercise
+from . import check_function, check_scalar, exercise
 
 _g = torch.Generator().manual_seed(7)
 _KERNELS = [
@@ -33,65 +33,108 @@ def check_inflate_weight_mean(fn) -> bool:
     return check_function(fn, _mean, _KERNELS, "inflate_weight_mean")
 
 
-def _center(w2d: torch.Tensor, kt: int) -> torch.Tensor:
-    slices = [torch.zeros_like(w2d)] * kt
-    slices[kt // 2] = w2d
-    return torch.stack(slices, dim=2)
+@torch.no_grad()
+def _measured_damage(depth: int, kt: int, T: int = 24) -> int:
+    """Measured: a stack of ``depth`` mean-inflated ``kt x 3 x 3`` convolutions (ReLU after each) with *zero*
+    temporal padding, on a boring video of ``T`` frames: how many frames at the start differ from the 2D answer."""
+    g = torch.Generator().manual_seed(70 + 10 * depth + kt)
+    image = torch.rand(1, 3, 12, 12, generator=g)
+    x2, x3 = image, image.unsqueeze(2).expand(1, 3, T, 12, 12)  # (1, C, H, W), (1, C, T, H, W)
+    for i in range(depth):
+        c = 3 if i == 0 else 4
+        w = torch.randn(4, c, 3, 3, generator=g) / (9 * c) ** 0.5
+        x2 = F.relu(F.conv2d(x2, w, padding=1))
+        x3 = F.relu(F.conv3d(x3, _mean(w, kt), padding=(kt // 2, 1, 1)))  # zeros before and after the clip
+    err = (x3 - x2.unsqueeze(2)).abs().amax(dim=(0, 1, 3, 4)) / x2.abs().max()  # (T,) relative error per frame
+    off = (err > 1e-5).tolist()
+    return off.index(False) if False in off else T
+
+
+_DEPTHS = [(1, 3), (2, 3), (4, 3), (1, 5), (3, 5), (2, 7)]
 
 
 @exercise(
     notebook="07",
-    reference=_center,
+    reference=lambda depth, kt: depth * (kt // 2),
     wrong=[
-        lambda w, kt: torch.stack([w] + [torch.zeros_like(w)] * (kt - 1), dim=2),  # first slice, not the middle
-        _mean,  # mean, not center
-        lambda w, kt: torch.stack([w / kt] + [torch.zeros_like(w)] * (kt - 1), dim=2)[:, :, ::-1].contiguous(),
+        lambda depth, kt: kt // 2,  # only the first layer sees the padding
+        lambda depth, kt: depth * (kt - 1),  # both ends counted together
+        lambda depth, kt: depth,  # ignores the kernel's length
+        lambda depth, kt: 0,  # "mean inflation is exact on boring videos"
     ],
 )
-def check_inflate_weight_center(fn) -> bool:
-    """``fn(w2d, kt)`` = center-inflated kernel: ``w2d`` in slice ``kt // 2``, zeros elsewhere."""
-    return check_function(fn, _center, _KERNELS, "inflate_weight_center")
-
-
-def _boring_outputs(pad_fn, kt: int) -> torch.Tensor:
-    """Max |3D - 2D| over frames when a boring video is padded by ``pad_fn`` and mean-inflated-convolved."""
-    g = torch.Generator().manual_seed(kt)
-    image = torch.rand(1, 2, 6, 6, generator=g)
-    w2 = torch.randn(3, 2, 3, 3, generator=g)
-    boring = image.unsqueeze(2).expand(1, 2, 5, 6, 6).contiguous()
-    padded = pad_fn(boring, kt)
-    out3 = F.conv3d(padded, _mean(w2, kt), padding=(0, 1, 1))
-    out2 = F.conv2d(image, w2, padding=1)
-    if out3.shape[2] != boring.shape[2]:
-        return torch.tensor([float("inf"), float(out3.shape[2])])  # wrong number of frames
-    return (out3 - out2.unsqueeze(2)).abs().amax(dim=(0, 1, 3, 4))  # error per frame
-
-
-def _pad_reference(x: torch.Tensor, kt: int) -> torch.Tensor:
-    return torch.cat([x[:, :, :1]] * (kt // 2) + [x] + [x[:, :, -1:]] * (kt // 2), dim=2)
-
-
-@exercise(
-    notebook="07",
-    reference=_pad_reference,
-    wrong=[
-        lambda x, kt: F.pad(x, (0, 0, 0, 0, kt // 2, kt // 2)),  # zero padding: dim ends
-        lambda x, kt: F.pad(x, (kt // 2, kt // 2, 0, 0, 0, 0), mode="replicate"),  # padded width, not time
-        lambda x, kt: x,  # no padding: clip shrinks
-    ],
-)
-def check_pad_time_for_boring(fn) -> bool:
-    """``fn(x (B, C, T, H, W), kt)``: after it, a mean-inflated conv gives the 2D answer at every frame."""
+def check_zero_padding_damage(fn) -> bool:
+    """``fn(depth, kt)``: frames at *each* end of a boring video that a ``depth``-layer mean-inflated network with
+    temporal kernel ``kt`` and zero temporal padding gets wrong. Compared with a measurement on such networks."""
     return check_function(
-        lambda kt: _boring_outputs(fn, kt),
-        lambda kt: torch.zeros(5),
-        [(3,), (5,)],
-        "pad_time_for_boring (error per frame vs the 2D answer)",
-        compare=_per_frame_zero,
+        fn,
+        _measured_damage,
+        _DEPTHS,
+        "zero_padding_damage (your prediction vs the measured count)",
+        compare=check_scalar,
     )
 
 
-def _per_frame_zero(answer, expected, name):
+def _small_cnn(seed: int) -> torch.nn.Sequential:
+    """An image CNN shaped like the lesson's (conv, batch norm, ReLU, pool; global max-pool, flatten, linear)."""
+    nn = torch.nn
+    torch.manual_seed(seed)
+    net = nn.Sequential(
+        nn.Conv2d(3, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+        nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(8, 4),
+    )  # fmt: skip
+    with torch.no_grad():  # batch-norm statistics as if trained
+        for m in net:
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 1.5)
+    return net.eval()
+
+
+def _center_cases():
+    g = torch.Generator().manual_seed(71)
+    return [(_small_cnn(s), torch.rand(b, 3, t, 12, 12, generator=g)) for s, b, t in [(1, 2, 5), (2, 1, 8), (3, 3, 2)]]
+
+
+@torch.no_grad()
+def _center_network_output(cnn2d: torch.nn.Sequential, clip: torch.Tensor) -> torch.Tensor:
+    """What the center-inflated copy of ``cnn2d`` answers on ``clip`` (B, C, T, H, W): measured by inflating it."""
+    from ..inflate import inflate_model
+
+    return inflate_model(cnn2d, time_kernel=3, mode="center").eval()(clip)
+
+
+def _frames(clip: torch.Tensor) -> torch.Tensor:
+    B, C, T, H, W = clip.shape
+    return clip.transpose(1, 2).reshape(B * T, C, H, W)  # (B*T, C, H, W)
+
+
+def _center_from_2d(cnn2d, clip):
+    B, T = clip.shape[0], clip.shape[2]
+    features = cnn2d[:-3](_frames(clip))  # every frame through the 2D layers: (B*T, F, h, w)
+    pooled = features.amax(dim=(2, 3)).view(B, T, -1).amax(dim=1)  # max over space, then over time: (B, F)
+    return cnn2d[-1](pooled)  # (B, K)
+
+
+@exercise(
+    notebook="07",
+    reference=_center_from_2d,
+    wrong=[
+        lambda net, clip: net(clip[:, :, clip.shape[2] // 2]),  # the middle frame only
+        lambda net, clip: net(_frames(clip)).view(clip.shape[0], clip.shape[2], -1).mean(1),  # averaged logits
+        lambda net, clip: net(_frames(clip)).view(clip.shape[0], clip.shape[2], -1).amax(1),  # max of the logits
+        lambda net, clip: net(clip.mean(2)),  # the 2D network on the average frame
+    ],
+)
+def check_center_from_2d(fn) -> bool:
+    """``fn(cnn2d, clip (B, C, T, H, W))``: the center-inflated network's logits ``(B, K)``, computed with the 2D
+    network's own layers only. Compared with the output of ``vulib.inflate_model(cnn2d, mode="center")``."""
+    with torch.no_grad():
+        return check_function(fn, _center_network_output, _center_cases(), "center_from_2d", compare=_close)
+
+
+def _close(answer, expected, name):
     from . import check_tensor
 
     return check_tensor(answer, expected, name, atol=1e-5)
