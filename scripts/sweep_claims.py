@@ -21,7 +21,9 @@ a change to ``vulib`` that can move results needs the lesson's records deleted a
 A change of the lesson's code that cannot move its numbers (an import path, a checker call moved into a cell of
 its own) need not cost a new sweep: ``--carry-over`` re-runs the current code on one seed of the older records
 and, only when every recorded claim comes out **bit for bit** the same, copies those records to the current
-code (each copy says which code and probe seed it was carried from).
+code (each copy says which code and probe seed it was carried from).  A claim whose *bound* was restated
+(``x >= 15 * c`` -> ``x >= 10 * c``) is carried too when its measured side is bit-identical on the probe and
+both bounds are constants (see ``rebound``): each record is re-judged against the new bound.
 ``docs/claims.md`` is regenerated after every run: per claim, the bound, the seeds swept, the margin's
 min / 5th percentile / median / max, and the failures.  ``tests/test_claims_table.py`` fails when an
 asserted claim of a lesson is missing from the table.
@@ -422,6 +424,62 @@ def _verdicts(claims: dict) -> dict:
     }
 
 
+def _sides(key: str):
+    """A comparison claim's (left source, op, right expression); None for a claim that is no comparison."""
+    expr = ast.parse(key, mode="eval").body
+    if not (isinstance(expr, ast.Compare) and len(expr.ops) == 1):
+        return None
+    return ast.unparse(expr.left), OPS[type(expr.ops[0])], expr.comparators[0]
+
+
+def _constant_bound(expr: ast.expr) -> bool:
+    """A bound made of numbers, names and subscripts (``0.25``, ``10 * chance[1]``, ``CHANCE['motion']``): no call."""
+    allowed = (ast.Constant, ast.Name, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load)
+    return all(isinstance(n, allowed) for n in ast.walk(expr))
+
+
+def rebound(new: dict, old: dict, group: dict) -> dict | None:
+    """Claims whose bound changed but whose measured side did not: new key -> old key, or None if not safe.
+
+    A claim ``x >= 15 * c`` restated as ``x >= 10 * c`` measures the same ``x``: its records can be carried
+    when (1) the probe's ``x`` is bit-identical to the old record's, (2) the old bound had one value on every
+    recorded seed, and (3) the new bound is a constant expression (numbers, names, subscripts; no call), so it
+    too has one value, the probe's.  Each carried record is then re-judged against the new bound.
+    """
+    gone = [k for k in old["claims"] if k not in new["claims"]]
+    pairs = {}
+    for key in (k for k in new["claims"] if k not in old["claims"]):
+        sides = _sides(key)
+        if sides is None or TIMED.search(key) or not _constant_bound(sides[2]):
+            return None
+        match = [g for g in gone if (_sides(g) or (None,))[0] == sides[0]]
+        if len(match) != 1 or new["claims"][key].get("left") != old["claims"][match[0]].get("left"):
+            return None
+        if len({json.dumps(r["claims"].get(match[0], {}).get("right")) for r in group.values()}) != 1:
+            return None
+        pairs[key] = match[0]
+    if len(pairs) != len(gone):
+        return None
+    return pairs
+
+
+def _rejudged(claims: dict, pairs: dict, probe_claims: dict) -> dict:
+    """``claims`` (an old record's) with each re-bounded claim judged against the new bound."""
+    out = {k: v for k, v in claims.items() if k not in pairs.values()}
+    for key, was in pairs.items():
+        left, op = claims[was]["left"], _sides(key)[1]
+        right = probe_claims[key]["right"]
+        out[key] = {
+            "ok": evaluate(op, left, right),
+            "op": op,
+            "left": left,
+            "right": right,
+            "margin": margin(op, left, right),
+            "rebound_from": was,
+        }
+    return out
+
+
 def carry_over(path: Path) -> str:
     """Carry the records of ``path``'s older code versions over to its current code, where they still hold.
 
@@ -452,6 +510,9 @@ def carry_over(path: Path) -> str:
         if probe not in current:
             append_record(new)
         old = group[probe]
+        pairs = rebound(new, old, group) or {}
+        if pairs:  # compare the probe with its own old record re-judged against the new bounds
+            old = dict(old, claims=_rejudged(old["claims"], pairs, new["claims"]))
         if _verdicts(new["claims"]) != _verdicts(old["claims"]) or new["errors"]:
             a, b = _verdicts(new["claims"]), _verdicts(old["claims"])
             diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
@@ -462,10 +523,15 @@ def carry_over(path: Path) -> str:
             continue
         for seed in todo:
             if seed != probe:
-                append_record(dict(group[seed], code=digest, carried_from=old_code, probe_seed=probe))
+                rec = dict(group[seed], code=digest, carried_from=old_code, probe_seed=probe)
+                if pairs:
+                    rec["claims"] = _rejudged(rec["claims"], pairs, new["claims"])
+                append_record(rec)
         lines.append(
             f"{path.name}: {len([t for t in todo if t != probe])} records carried over from code {old_code} "
-            f"(seed {probe} identical in all {len(new['claims'])} claims)"
+            f"(seed {probe} identical in all {len(new['claims'])} claims"
+            + (f"; re-judged against new bounds: {sorted(pairs)}" if pairs else "")
+            + ")"
         )
     return "\n".join(lines)
 

@@ -94,3 +94,43 @@ def test_carry_over_copies_records_only_when_the_probe_is_bit_identical(tmp_path
     else:
         assert "NOT carried over" in report and "acc >= 0.5" in report, report
         assert [r["seed"] for r in now] == [0]  # only the probe run itself is kept
+
+
+def _rebound_rec(code, seed, acc, key, bound, op=">="):
+    rec = _rec(code, seed, acc)
+    del rec["claims"]["acc >= 0.5"]
+    ok = sweep_claims.evaluate(op, acc, bound)
+    rec["claims"][key] = {
+        "ok": ok,
+        "op": op,
+        "left": acc,
+        "right": bound,
+        "margin": sweep_claims.margin(op, acc, bound),
+    }
+    return rec
+
+
+@pytest.mark.parametrize("new_bound, left_moves, carried", [("0.55", False, True), ("0.55", True, False)])
+def test_carry_over_rejudges_a_restated_bound(tmp_path, monkeypatch, new_bound, left_moves, carried):
+    monkeypatch.setattr(sweep_claims, "RECORDS", tmp_path / "claims")
+    path = _lesson(tmp_path, f"import vulib\nassert acc > {new_bound}")
+    for seed, acc in ((0, 0.75), (1, 0.52), (2, 0.9)):
+        sweep_claims.append_record(_rebound_rec("old", seed, acc, "acc >= 0.6", 0.6))
+    digest = sweep_claims.code_hash(nbformat.read(path, as_version=4))
+    probe_acc = 0.7500001 if left_moves else 0.75
+    monkeypatch.setattr(
+        sweep_claims,
+        "run_lesson",
+        lambda p, s: _rebound_rec(digest, s, probe_acc, f"acc > {new_bound}", float(new_bound), op=">"),
+    )
+    report = sweep_claims.carry_over(path)
+    now = {r["seed"]: r for r in sweep_claims.records_of(path.name) if r["code"] == digest}
+    if carried:
+        assert "re-judged against new bounds" in report, report
+        assert sorted(now) == [0, 1, 2]
+        claim = now[1]["claims"]["acc > 0.55"]  # 0.52 failed the old bound 0.6 and fails the new one too
+        assert claim["ok"] is False and abs(claim["margin"] + 0.03) < 1e-9 and claim["rebound_from"] == "acc >= 0.6"
+        assert now[2]["claims"]["acc > 0.55"]["ok"] is True and "acc >= 0.6" not in now[2]["claims"]
+    else:
+        assert "NOT carried over" in report, report
+        assert sorted(now) == [0]
