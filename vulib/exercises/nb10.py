@@ -135,6 +135,9 @@ def check_correspondence_batch(fn) -> bool:
     return check_function(fn, _batch, _batch_cases(), "correspondence_batch", compare=_compare_batch)
 
 
+EXERCISE_WORDS = ("bat", "pat", "mat", "fat", "sat", "boot")  # the vocabulary the learner predicts for
+
+
 def _lips_ceiling(words, speaker) -> float:
     """The best a lip-reader can do on ``words`` (equally many clips each): distinct mouths / words."""
     mouths = [mouth_frames(w, speaker) for w in words]
@@ -165,12 +168,25 @@ def _ceiling_cases():
         lambda w, s: 1.0,  # every word told apart
     ],
 )
-def check_lips_ceiling(fn) -> bool:
-    """``fn(words, speaker)`` = the best accuracy of a lip-reader on ``words``: distinct mouths / number of words."""
-    return check_function(
+def check_lips_ceiling(fn, prediction=None) -> bool:
+    """``fn(words, speaker)`` = the best accuracy of a lip-reader on ``words``: distinct mouths / number of words.
+
+    ``prediction``: the learner's number for :data:`EXERCISE_WORDS`, written before the code; shown beside the
+    measured value (a prediction is not graded: being surprised is the point).
+    """
+    check_function(
         fn,
         _lips_ceiling,
         _ceiling_cases(),
         "lips_ceiling",
         compare=lambda a, e, name: check_scalar(a, e, name, rel_tol=1e-6),
     )
+    speaker = draw_speaker(torch.Generator().manual_seed(0))
+    mouths = [mouth_frames(w, speaker) for w in EXERCISE_WORDS]
+    distinct = sum(not any(torch.equal(m, o) for o in mouths[:i]) for i, m in enumerate(mouths))
+    measured = f"{distinct} different mouths for {len(EXERCISE_WORDS)} words: {distinct}/{len(EXERCISE_WORDS)}"
+    if prediction is None:
+        print(f"measured: {measured} (write your prediction in `prediction` first, then compare)")
+    else:
+        print(f"your prediction: {prediction}; measured: {measured}")
+    return True
