@@ -146,4 +146,4 @@ def test_progress_command_line_runs_without_home(tmp_path):
         text=True,
         timeout=120,
     )
-    assert out.returncode == 0 and "Exercises done: 0 of 41" in out.stdout, out.stderr
+    assert out.returncode == 0 and "Exercises done: 0 of 42" in out.stdout, out.stderr
