@@ -36,6 +36,7 @@ CASES = [
 # workers, which take whole files, run them beside the cases above instead of after them).
 LATER_CASES = [
     WidgetCase("10_audio.ipynb", control="clip", audio=True),  # sound source map: frames, sound, heat map; players load
+    WidgetCase("10_audio.ipynb", control="SNR", audio=True),  # speech explorer: mouth frames, noisy log-mel, player
     WidgetCase("11_efficient_video.ipynb", control="clips/video"),  # budget explorer (Explorer)
     WidgetCase("12_video_language.ipynb", control="clip"),  # ask the video (clip slider + question dropdown)
     WidgetCase("13_slowfast_x3d.ipynb", control="β (channel ratio)"),  # pathways explorer (Explorer)

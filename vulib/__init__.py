@@ -6,7 +6,7 @@ Each module is one concept, in the order the course meets them:
   from the environment);
 * :mod:`vulib.tensors` -- video layouts ``(B, C, T, H, W)`` / ``(T, H, W, C)`` and input checks;
 * :mod:`vulib.synthetic` -- synthetic videos whose label depends on what a lesson needs (a package: clips,
-  batches, untrimmed videos, sound, captions);
+  batches, untrimmed videos, sound, speech, captions);
 * :mod:`vulib.data`, :mod:`vulib.train` -- datasets, loaders and the one training loop (with the trainers of
   the models that are not plain classifiers);
 * :mod:`vulib.clips` -- training on short clips, and averaging clip predictions over a whole video;

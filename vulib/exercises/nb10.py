@@ -1,4 +1,4 @@
-"""Checkers for notebook 10 -- audio and video: spectrograms, the mel scale, correspondence batches."""
+"""Checkers for notebook 10 -- audio and video: spectrograms, the mel scale, correspondence batches, lip-reading."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import math
 import torch
 
 from ..audio import spectrogram
+from ..synthetic.speech import PHONEMES, WORDS, draw_speaker, mouth_frames
 from . import ExerciseError, check_function, check_scalar, check_tensor, exercise
 
 
@@ -132,3 +133,60 @@ def check_correspondence_batch(fn) -> bool:
     """``fn(video (N, C, T, H, W), audio (N, 1, S), shifts (N,), samples_per_frame)`` = positives then shifted
     negatives."""
     return check_function(fn, _batch, _batch_cases(), "correspondence_batch", compare=_compare_batch)
+
+
+EXERCISE_WORDS = ("bat", "pat", "mat", "fat", "sat", "boot")  # the vocabulary the learner predicts for
+
+
+def _lips_ceiling(words, speaker) -> float:
+    """The best a lip-reader can do on ``words`` (equally many clips each): distinct mouths / words."""
+    mouths = [mouth_frames(w, speaker) for w in words]
+    distinct = [m for i, m in enumerate(mouths) if not any(torch.equal(m, o) for o in mouths[:i])]
+    return len(distinct) / len(words)
+
+
+def _ceiling_cases():
+    speakers = [draw_speaker(torch.Generator().manual_seed(s)) for s in (0, 7)]
+    vocabularies = [
+        ("bat", "pat", "mat", "fat", "sat", "boot"),
+        WORDS,
+        ("fat", "vat"),
+        ("beet", "boot", "sat"),
+        ("bat", "beet", "boot", "pat"),
+    ]
+    return [(v, sp) for v in vocabularies for sp in speakers]
+
+
+@exercise(
+    notebook="10",
+    reference=_lips_ceiling,
+    wrong=[
+        lambda w, s: 1 / len(w),  # chance: as if every word looked alike
+        lambda w, s: len({x[0] for x in w}) / len(w),  # grouped by spelling, not by the mouth
+        lambda w, s: len({PHONEMES[x][1] for x in w}) / len(w),  # only the vowel seen
+        lambda w, s: float(len({x[0] for x in w} | {PHONEMES[x][1] for x in w})),  # a count, not an accuracy
+        lambda w, s: 1.0,  # every word told apart
+    ],
+)
+def check_lips_ceiling(fn, prediction=None) -> bool:
+    """``fn(words, speaker)`` = the best accuracy of a lip-reader on ``words``: distinct mouths / number of words.
+
+    ``prediction``: the learner's number for :data:`EXERCISE_WORDS`, written before the code; shown beside the
+    measured value (a prediction is not graded: being surprised is the point).
+    """
+    check_function(
+        fn,
+        _lips_ceiling,
+        _ceiling_cases(),
+        "lips_ceiling",
+        compare=lambda a, e, name: check_scalar(a, e, name, rel_tol=1e-6),
+    )
+    speaker = draw_speaker(torch.Generator().manual_seed(0))
+    mouths = [mouth_frames(w, speaker) for w in EXERCISE_WORDS]
+    distinct = sum(not any(torch.equal(m, o) for o in mouths[:i]) for i, m in enumerate(mouths))
+    measured = f"{distinct} different mouths for {len(EXERCISE_WORDS)} words: {distinct}/{len(EXERCISE_WORDS)}"
+    if prediction is None:
+        print(f"measured: {measured} (write your prediction in `prediction` first, then compare)")
+    else:
+        print(f"your prediction: {prediction}; measured: {measured}")
+    return True

@@ -30,6 +30,8 @@ The package, one module per part:
 * :mod:`vulib.synthetic.batches` -- :func:`make_clips` and :func:`make_scenes`, for any registered task;
 * :mod:`vulib.synthetic.untrimmed` -- long videos with several actions (notebook 09);
 * :mod:`vulib.synthetic.sound` -- sound tracks and the audio-visual tasks (notebook 10);
+* :mod:`vulib.synthetic.speech` -- spoken words: a talking mouth and its synthesised voice, noise at a chosen
+  SNR (notebook 10);
 * :mod:`vulib.synthetic.captions` -- the captioned scenes of notebook 12.
 
 They are imported in this order, which is also the order of :data:`TASKS`.
@@ -40,6 +42,7 @@ from __future__ import annotations
 from .clips import FLASH_HUES, SHAPES, TASKS, Obj, Scene, Task, VideoBatch, register_task, render_scenes
 from .untrimmed import UNTRIMMED_CLASSES, UntrimmedBatch, make_untrimmed
 from .sound import KIND_HUES, PITCHES, TIMBRES, Soundtrack, Tone, render_sound
+from .speech import VISEME_GROUPS, WORDS, SpeechBatch, add_noise, make_speech, mouth_frames, speak
 from .captions import CAPTION_COLORS, CAPTION_DIRECTIONS, caption_facts_of_label
 from .batches import make_clips, make_scenes
 
@@ -57,3 +60,4 @@ __all__ = [
     "UntrimmedBatch",
 ]
 __all__ += ["TIMBRES", "KIND_HUES", "PITCHES", "Tone", "Soundtrack", "render_sound"]
+__all__ += ["WORDS", "VISEME_GROUPS", "SpeechBatch", "make_speech", "speak", "mouth_frames", "add_noise"]
