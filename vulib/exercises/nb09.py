@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..localization import interpolated_ap, match_predictions
-from . import check_equal, check_function, check_scalar, exercise
+from ..localization import average_precision, interpolated_ap, match_predictions
+from . import check_equal, check_function, check_scalar, exercise, report_prediction
 
 # ------------------------------------------------------------------------------ 1. tIoU of two segments
 _TIOU_CASES = [
@@ -159,3 +159,48 @@ def check_interpolated_ap(fn) -> bool:
         "interpolated_ap",
         compare=lambda got, want, name: check_scalar(got, want, name, abs_tol=1e-9),
     )
+
+
+# ---------------------------------------------------------------- exercise 4 (predict, then measure): where a miss ranks
+
+_TRUTHS = [("a", 0, 10, "x"), ("a", 20, 30, "x"), ("b", 0, 5, "x")]
+_PREDS = [("a", 1, 10, "x", 0.9), ("a", 0, 9, "x", 0.8), ("b", 10, 20, "x", 0.7), ("a", 20, 28, "x", 0.6)]
+_PREDS += [("c", 0, 5, "x", 0.5)]
+_OTHER_TRUTHS = [(0, 10, 30, "x"), (1, 0, 20, "x")]
+_OTHER_PREDS = [(0, 12, 30, "x", 0.8), (1, 40, 60, "x", 0.6), (1, 2, 20, "x", 0.4)]
+
+
+def _ap_with_fp(preds, truths, score: float) -> float:
+    return average_precision(list(preds) + [("nowhere", 0, 10, "x", score)], truths, 0.5)
+
+
+def _word(ap: float, before: float) -> str:
+    return "lower" if ap < before - 1e-12 else "higher" if ap > before + 1e-12 else "same"
+
+
+@exercise(
+    notebook="09",
+    reference=_ap_with_fp,
+    wrong=[
+        lambda p, t, s: average_precision(list(p), t, 0.5),  # the false positive never added
+        lambda p, t, s: average_precision(list(p) + [("nowhere", 0, 10, "x", 1 - s)], t, 0.5),  # score inverted
+        lambda p, t, s: average_precision(list(p) + [(p[0][0], *p[0][1:4], s)], t, 0.5),  # a duplicate, not a miss
+    ],
+)
+def check_ap_with_false_positive(fn, prediction=None) -> bool:
+    """``fn(preds, truths, score)`` = AP at tIoU 0.5 of ``preds`` plus one false positive scored ``score``.
+    ``prediction``: the learner's guess, ``("lower" | "same" | "higher")`` for a top-scored and a bottom-scored false
+    positive added to section 2's five predictions (printed beside the measurement, not graded)."""
+    cases = [(_PREDS, _TRUTHS, s) for s in (0.95, 0.05, 0.65)] + [(_OTHER_PREDS, _OTHER_TRUTHS, s) for s in (0.5, 0.1)]
+    check_function(
+        fn, _ap_with_fp, cases, "ap_with_false_positive", compare=lambda a, e, name: check_scalar(a, e, name, rel_tol=1e-9)
+    )
+    before = average_precision(_PREDS, _TRUTHS, 0.5)
+    measured = (_word(_ap_with_fp(_PREDS, _TRUTHS, 0.95), before), _word(_ap_with_fp(_PREDS, _TRUTHS, 0.05), before))
+    report_prediction(
+        tuple(prediction) if isinstance(prediction, (list, tuple)) else prediction,
+        measured,
+        "a false positive at the top, at the bottom",
+        "AP only counts precision where recall rises: a miss below the last hit changes no such point",
+    )
+    return True
