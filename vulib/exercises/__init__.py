@@ -83,7 +83,6 @@ def report_prediction(
         print(f"  {what}: you predicted {prediction!r}, measured {measured!r}: a surprise worth a minute; {where}")
 
 
-
 def _fmt_num(x: float | int) -> str:
     """A short, readable number: ``1500000000`` -> ``1.5e9``, ``0.25`` -> ``0.25``."""
     if isinstance(x, (bool, np.bool_)):

@@ -161,7 +161,7 @@ def check_interpolated_ap(fn) -> bool:
     )
 
 
-# ---------------------------------------------------------------- exercise 4 (predict, then measure): where a miss ranks
+# ------------------------------------------------------ exercise 4 (predict, then measure): where a miss ranks
 
 _TRUTHS = [("a", 0, 10, "x"), ("a", 20, 30, "x"), ("b", 0, 5, "x")]
 _PREDS = [("a", 1, 10, "x", 0.9), ("a", 0, 9, "x", 0.8), ("b", 10, 20, "x", 0.7), ("a", 20, 28, "x", 0.6)]
@@ -193,7 +193,11 @@ def check_ap_with_false_positive(fn, prediction=None) -> bool:
     positive added to section 2's five predictions (printed beside the measurement, not graded)."""
     cases = [(_PREDS, _TRUTHS, s) for s in (0.95, 0.05, 0.65)] + [(_OTHER_PREDS, _OTHER_TRUTHS, s) for s in (0.5, 0.1)]
     check_function(
-        fn, _ap_with_fp, cases, "ap_with_false_positive", compare=lambda a, e, name: check_scalar(a, e, name, rel_tol=1e-9)
+        fn,
+        _ap_with_fp,
+        cases,
+        "ap_with_false_positive",
+        compare=lambda a, e, name: check_scalar(a, e, name, rel_tol=1e-9),
     )
     before = average_precision(_PREDS, _TRUTHS, 0.5)
     measured = (_word(_ap_with_fp(_PREDS, _TRUTHS, 0.95), before), _word(_ap_with_fp(_PREDS, _TRUTHS, 0.05), before))
