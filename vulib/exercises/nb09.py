@@ -1,4 +1,4 @@
-"""Checkers for notebook 09 -- temporal action localization: tIoU, greedy matching, interpolated AP."""
+"""Checkers for notebook 09 -- temporal action localization: tIoU, greedy matching, 11-point AP, a false positive."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def check_greedy_match(fn) -> bool:
     )
 
 
-# ------------------------------------------------------------------------------ 3. interpolated AP
+# ------------------------------------------------------------------------------ 3. 11-point interpolated AP
 _AP_CASES = [
     ([1.0, 0.5, 2 / 3], [0.25, 0.25, 0.5]),
     ([1.0, 0.5, 1 / 3, 0.5, 0.4], [1 / 3, 1 / 3, 1 / 3, 2 / 3, 2 / 3]),
@@ -149,14 +149,42 @@ def _interpolated_from_left(precision, recall):  # monotone in the wrong directi
     return ap
 
 
-@exercise(notebook="09", reference=interpolated_ap, wrong=[_raw_ap, _mean_precision, _interpolated_from_left])
-def check_interpolated_ap(fn) -> bool:
-    """``fn(precision, recall)`` (lists in ranked order) = interpolated AP (VOC / ActivityNet)."""
+def _eleven_point(precision, recall) -> float:
+    total = 0.0
+    for k in range(11):  # recall levels 0, 0.1, ..., 1.0
+        reached = [p for p, r in zip(precision, recall) if r >= k / 10 - 1e-9]
+        total += max(reached) if reached else 0.0
+    return total / 11
+
+
+def _eleven_ten_levels(precision, recall):  # levels 0.1 ... 1.0 only: the level 0 forgotten
+    return sum(max([p for p, r in zip(precision, recall) if r >= k / 10 - 1e-9] or [0.0]) for k in range(1, 11)) / 10
+
+
+def _eleven_at_level(precision, recall):  # the precision where recall first reaches the level, not the best beyond
+    total = 0.0
+    for k in range(11):
+        first = [p for p, r in zip(precision, recall) if r >= k / 10 - 1e-9]
+        total += first[0] if first else 0.0
+    return total / 11
+
+
+_AP11_CASES = _AP_CASES + [([1.0, 0.5, 2 / 3, 0.5, 0.6], [0.2, 0.2, 0.4, 0.4, 0.6])]
+
+
+@exercise(
+    notebook="09",
+    reference=_eleven_point,
+    wrong=[interpolated_ap, _eleven_ten_levels, _eleven_at_level, _raw_ap, _interpolated_from_left],
+)
+def check_eleven_point_ap(fn) -> bool:
+    """``fn(precision, recall)`` (lists in ranked order) = 11-point interpolated AP (PASCAL VOC 2007): the mean over
+    the recall levels 0, 0.1, ..., 1 of the best precision at any recall at or above the level (0 if none)."""
     return check_function(
         fn,
-        interpolated_ap,
-        _AP_CASES,
-        "interpolated_ap",
+        _eleven_point,
+        _AP11_CASES,
+        "eleven_point_ap",
         compare=lambda got, want, name: check_scalar(got, want, name, abs_tol=1e-9),
     )
 
