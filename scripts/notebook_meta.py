@@ -22,8 +22,9 @@ JupyterLab and ``jupyter nbconvert --to slides`` both read ``slide_type``):
 The notebook's ``rise`` metadata picks RISE's ``white`` theme (its default, ``simple``, loads fonts
 from Google: not offline) and lets long slides scroll.
 
-A code cell whose first line is ``# draw: <what it draws>`` only draws (figure or widget plumbing):
-it starts collapsed (``jupyter.source_hidden``); the book and the slides fold it behind
+A code cell whose first line is ``# draw: <what it draws>`` only draws (figure or widget plumbing), and one
+whose first line is ``# plumbing: <what it does>`` only keeps the lesson running (a redraw-timing check, freeing
+memory): either starts collapsed (``jupyter.source_hidden``); the book and the slides fold it behind
 "Show code (<what it draws>)".
 
 nbgrader's cell metadata (schema version 3), from the exercise structure that
@@ -62,7 +63,7 @@ import _alt_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG = 18
-DRAW = re.compile(r"^#\s*draw:", re.IGNORECASE)
+DRAW = re.compile(r"^#\s*(draw|plumbing):", re.IGNORECASE)
 ASSERT = re.compile(r"^assert\b", re.MULTILINE)
 RISE = {"theme": "white", "scroll": True}
 SOLUTION = re.compile(r"^[ \t]*#+\s*BEGIN SOLUTION\s*$", re.MULTILINE)

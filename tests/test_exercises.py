@@ -453,7 +453,7 @@ def test_a_passed_checker_shows_nothing_after_its_tick_line():
     displays nothing (no stray ``Out: True`` under every exercise)."""
     from vulib.exercises import EXERCISES, Passed
 
-    entry = EXERCISES["check_clip_starts"]
+    entry = EXERCISES["check_p_clip_sees"]
     passed = entry.checker(entry.reference)
     assert isinstance(passed, Passed) and bool(passed) and passed == True  # noqa: E712
     assert passed._ipython_display_() is None

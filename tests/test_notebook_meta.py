@@ -37,6 +37,7 @@ def test_rules_on_a_small_lesson(tmp_path):
             v4.new_code_cell("\n".join(f"x{i} = {i}" for i in range(meta.LONG + 1))),
             v4.new_markdown_cell("### A subsection"),
             v4.new_markdown_cell("**Exercise 1.** Write `f`."),
+            v4.new_code_cell("# plumbing: free memory\ndel acc"),
         ]
     )
     assert meta.slide_types(nb) == [
@@ -49,6 +50,7 @@ def test_rules_on_a_small_lesson(tmp_path):
         "subslide",
         "subslide",
         "subslide",
+        "-",
     ]
     path = tmp_path / "99_small.ipynb"
     nbformat.write(nb, path)
@@ -57,6 +59,7 @@ def test_rules_on_a_small_lesson(tmp_path):
     assert meta.main(["--check", str(path)]) == 0
     nb2 = nbformat.read(path, 4)
     assert nb2.cells[5].metadata["jupyter"]["source_hidden"] is True
+    assert nb2.cells[9].metadata["jupyter"]["source_hidden"] is True  # a '# plumbing:' cell folds too
     assert "jupyter" not in nb2.cells[3].metadata
     assert nb2.metadata["rise"]["theme"] == "white"
     assert [c.source for c in nb2.cells] == [c.source for c in nb.cells]  # metadata only

@@ -31,16 +31,16 @@ def passes(path):
 
 
 def test_a_right_answer_is_recorded_a_wrong_one_is_not(record):
-    entry = EXERCISES["check_clip_starts"]
+    entry = EXERCISES["check_p_clip_sees"]
     with pytest.raises(ExerciseError):
         entry.checker(entry.wrong[0])
     assert not record.exists()
     passed = entry.checker(entry.reference)
     assert passed and passed == True and repr(passed) == "True"  # noqa: E712 (a Passed, equal to True)
-    assert list(passes(record)) == ["00"] and list(passes(record)["00"]) == ["check_clip_starts"]
-    stamp = passes(record)["00"]["check_clip_starts"]
+    assert list(passes(record)) == ["00"] and list(passes(record)["00"]) == ["check_p_clip_sees"]
+    stamp = passes(record)["00"]["check_p_clip_sees"]
     entry.checker(entry.reference)  # a second pass keeps the first time
-    assert passes(record)["00"]["check_clip_starts"] == stamp
+    assert passes(record)["00"]["check_p_clip_sees"] == stamp
     assert not list(record.parent.glob(".progress-*"))  # no temporary file left behind
 
 
@@ -48,28 +48,28 @@ def test_every_registered_checker_records(record):
     for name, entry in EXERCISES.items():
         entry.checker(entry.reference)
     done = passes(record)
-    assert sum(len(v) for v in done.values()) == len(EXERCISES) == 42
+    assert sum(len(v) for v in done.values()) == len(EXERCISES) == 41
     shown = ex.progress()
-    assert (shown.done, shown.total) == (42, 42)
+    assert (shown.done, shown.total) == (41, 41)
 
 
 def test_progress_shows_each_lesson_as_text_and_html(record):
     EXERCISES["check_order_blind"].checker(EXERCISES["check_order_blind"].reference)
     shown = ex.progress()
     text = repr(shown)
-    assert "Exercises done: 1 of 42" in text and str(record) in text
+    assert "Exercises done: 1 of 41" in text and str(record) in text
     line01 = next(line for line in text.splitlines() if line.strip().startswith("01 "))
-    assert "1/4" in line01 and "✓ order_blind" in line01 and "· first_fc_params" in line01
+    assert "1/3" in line01 and "✓ order_blind" in line01 and "· cost_growth" in line01
     assert sorted(shown.lessons) == [f"{i:02d}" for i in range(13)]
     page = shown._repr_html_()
-    assert "<table>" in page and "order_blind" in page and "1/4" in page
+    assert "<table>" in page and "order_blind" in page and "1/3" in page
 
 
 def test_reset_forgets_everything(record):
-    EXERCISES["check_clip_starts"].checker(EXERCISES["check_clip_starts"].reference)
+    EXERCISES["check_p_clip_sees"].checker(EXERCISES["check_p_clip_sees"].reference)
     assert ex.progress().done == 1
     assert ex.progress(reset=True).done == 0 and not record.exists()
-    EXERCISES["check_clip_starts"].checker(EXERCISES["check_clip_starts"].reference)
+    EXERCISES["check_p_clip_sees"].checker(EXERCISES["check_p_clip_sees"].reference)
     assert ex.reset_progress() == record and ex.progress().done == 0
 
 
@@ -78,7 +78,7 @@ def test_off_records_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert progress_mod.progress_file() is None
-    EXERCISES["check_clip_starts"].checker(EXERCISES["check_clip_starts"].reference)
+    EXERCISES["check_p_clip_sees"].checker(EXERCISES["check_p_clip_sees"].reference)
     assert not any(tmp_path.rglob("*.json"))
     assert "recording is off" in repr(ex.progress())
 
@@ -99,8 +99,8 @@ def test_a_damaged_file_is_reported_and_replaced(record):
     with pytest.warns(UserWarning, match="cannot read"):
         assert ex.progress().done == 0
     with pytest.warns(UserWarning, match="cannot read"):
-        EXERCISES["check_clip_starts"].checker(EXERCISES["check_clip_starts"].reference)
-    assert list(passes(record)["00"]) == ["check_clip_starts"]
+        EXERCISES["check_p_clip_sees"].checker(EXERCISES["check_p_clip_sees"].reference)
+    assert list(passes(record)["00"]) == ["check_p_clip_sees"]
 
 
 def test_an_unwritable_place_warns_and_the_checker_still_passes(tmp_path, monkeypatch):
@@ -109,7 +109,7 @@ def test_an_unwritable_place_warns_and_the_checker_still_passes(tmp_path, monkey
     monkeypatch.setenv("VULIB_PROGRESS_FILE", str(blocker / "progress.json"))  # a folder that is a file
     monkeypatch.setattr(progress_mod, "_warned", False)
     with pytest.warns(UserWarning, match="cannot record"):
-        assert EXERCISES["check_clip_starts"].checker(EXERCISES["check_clip_starts"].reference)
+        assert EXERCISES["check_p_clip_sees"].checker(EXERCISES["check_p_clip_sees"].reference)
 
 
 def test_the_test_run_never_writes_to_home():
@@ -125,16 +125,16 @@ def test_a_pass_in_a_notebook_kernel_is_recorded(record, tmp_path, monkeypatch):
     nb = v4.new_notebook(
         cells=[
             v4.new_code_cell("from vulib.exercises import nb02 as ex\nimport vulib.exercises as exercises"),
-            v4.new_code_cell("ex.check_early_fusion_temporal_field(lambda T, layer: T)"),
+            v4.new_code_cell("ex.check_layers_to_see_clip(lambda T, k: -(-(T - 1) // (k - 1)))"),
             v4.new_code_cell("exercises.progress()"),
         ]
     )
     monkeypatch.setenv("PYTHONPATH", str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
     shown = nb.cells[2].outputs[0]["data"]
-    assert "text/html" in shown and "early_fusion_temporal_field" in shown["text/html"]
-    assert "Exercises done: 1 of 42" in shown["text/plain"]
-    assert list(passes(record)["02"]) == ["check_early_fusion_temporal_field"]
+    assert "text/html" in shown and "layers_to_see_clip" in shown["text/html"]
+    assert "Exercises done: 1 of 41" in shown["text/plain"]
+    assert list(passes(record)["02"]) == ["check_layers_to_see_clip"]
 
 
 def test_progress_command_line_runs_without_home(tmp_path):
@@ -146,4 +146,4 @@ def test_progress_command_line_runs_without_home(tmp_path):
         text=True,
         timeout=120,
     )
-    assert out.returncode == 0 and "Exercises done: 0 of 42" in out.stdout, out.stderr
+    assert out.returncode == 0 and "Exercises done: 0 of 41" in out.stdout, out.stderr

@@ -24,6 +24,7 @@ from .tensors import check_video, to_display_layout
 __all__ = [
     "show_frames",
     "show_clips",
+    "pipeline_diagram",
     "animate_clips",
     "strip_image",
     "new_figure",
@@ -177,6 +178,49 @@ def show_clips(
             axes[b, 0].set_ylabel(str(labels[b]), rotation=0, ha="right", va="center", fontsize=11)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def pipeline_diagram(
+    rows: Sequence[tuple[str, Sequence[str], Sequence[str], int | None]],
+    *,
+    title: str | None = None,
+    width: float = 13.5,
+) -> Figure:
+    """Networks as rows of tensor shapes joined by labelled arrows (notebook 01's fusion schemes).
+
+    Args:
+        rows: one ``(name, shapes, steps, fuse)`` per network: ``shapes`` are the tensor shapes in order (text,
+            e.g. ``"(B, 3, 8, 24, 24)"``), ``steps[i]`` is the operation from ``shapes[i]`` to ``shapes[i + 1]``,
+            and ``fuse`` is the index of the step where the frames first meet (``None``: they never do). Shapes
+            before that step are drawn in one colour (frames still apart), after it in another (time merged).
+        title: a title above the rows.
+        width: figure width in inches.
+    """
+    cols = max(len(shapes) for _, shapes, _, _ in rows)
+    fig = new_figure(figsize=(width, 0.35 + 1.05 * len(rows) + (0.4 if title else 0)))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-1.05, cols - 0.45)
+    ax.set_ylim(len(rows) - 0.45, -0.75 if title else -0.5)
+    ax.set_axis_off()
+    apart, merged = "#d9ecf7", "#fbe3bd"  # light tints of COLORS[0] (blue) and COLORS[1] (orange)
+    for r, (name, shapes, steps, fuse) in enumerate(rows):
+        if len(steps) != len(shapes) - 1:
+            raise ValueError(f"row {name!r}: {len(shapes)} shapes need {len(shapes) - 1} steps, got {len(steps)}")
+        ax.text(-1.0, r + 0.12, name, ha="left", va="center", fontsize=11, fontweight="bold")
+        for i, shape in enumerate(shapes):
+            done = fuse is not None and i > fuse
+            ax.text(i, r + 0.12, shape, ha="center", va="center", fontsize=10, family="monospace",
+                    bbox=dict(boxstyle="round,pad=0.3", fc=merged if done else apart, ec="#555555"))  # fmt: skip
+        for i, step in enumerate(steps):
+            fusing = i == fuse
+            ax.annotate("", xy=(i + 0.63, r + 0.12), xytext=(i + 0.37, r + 0.12),
+                        arrowprops=dict(arrowstyle="->", lw=2.2 if fusing else 1.2,
+                                        color=COLORS[5] if fusing else "#555555"))  # fmt: skip
+            ax.text(i + 0.5, r - 0.2, step, ha="center", va="bottom", fontsize=9,
+                    color=COLORS[5] if fusing else "#333333", fontweight="bold" if fusing else "normal")  # fmt: skip
+    if title:
+        ax.text(-1.0, -0.6, title, ha="left", va="center", fontsize=12)
     return fig
 
 

@@ -2,56 +2,113 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
+from ..cost import layer_table
 from ..models import CNN3D, EarlyFusion, LateFusionFC, LateFusionPool, SingleFrame
 from . import ExerciseError, check_equal, check_function, check_scalar, exercise
 
-_CASES_FC = [(8, 16, 3, 3, 64), (16, 512, 7, 7, 4096), (1, 1, 1, 1, 1), (4, 32, 2, 5, 10)]
+# --------------------------------------------------------------------------- 1 · what doubling the clip costs
+_COST_FRAMES, _COST_SIZE, _COST_WIDTH = (8, 16), 24, 32
+_COST_MODELS = {
+    "SingleFrame": lambda T: SingleFrame(width=_COST_WIDTH),
+    "LateFusionFC": lambda T: LateFusionFC(frames=T, width=_COST_WIDTH, size=_COST_SIZE),
+    "LateFusionPool": lambda T: LateFusionPool(width=_COST_WIDTH),
+    "EarlyFusion": lambda T: EarlyFusion(frames=T, width=_COST_WIDTH),
+    "CNN3D": lambda T: CNN3D(width=_COST_WIDTH),
+}
 
 
-def _first_fc_params(T: int, channels: int, height: int, width: int, hidden: int) -> int:
-    layer = torch.nn.Linear(T * channels * height * width, hidden, device="meta")  # shapes only, no memory
-    return sum(p.numel() for p in layer.parameters())
+@functools.lru_cache(maxsize=1)
+def _cost_growth() -> dict[str, tuple[float, float]]:
+    """Measured: (parameters at T=16 / at T=8, multiply-adds at T=16 / at T=8) of each model, width 32, 24x24."""
+    out = {}
+    for name, make in _COST_MODELS.items():
+        (p8, m8), (p16, m16) = (
+            (sum(r.params for r in rows), sum(r.macs for r in rows))
+            for rows in (layer_table(make(T), (3, T, _COST_SIZE, _COST_SIZE)) for T in _COST_FRAMES)
+        )
+        out[name] = (round(p16 / p8, 2), round(m16 / m8, 2))
+    return out
 
 
-@exercise(
-    notebook="01",
-    reference=_first_fc_params,
-    wrong=[
-        lambda T, c, h, w, n: T * c * h * w * n,  # forgot the biases
-        lambda T, c, h, w, n: c * h * w * n + n,  # one frame instead of T
-        lambda T, c, h, w, n: (T + c + h + w) * n + n,  # added the sizes instead of multiplying
-    ],
-)
-def check_first_fc_params(fn) -> bool:
-    """``fn(T, channels, height, width, hidden)`` = parameters of a linear layer from T flattened maps to ``hidden``."""
-    return check_function(fn, _first_fc_params, _CASES_FC, "first_fc_params", compare=check_scalar)
-
-
-def _fold(x: torch.Tensor) -> torch.Tensor:
-    B, C, T, H, W = x.shape
-    return x.reshape(B, C * T, H, W)
-
-
-_CLIPS = [
-    (torch.arange(2 * 3 * 4 * 2 * 2, dtype=torch.float32).view(2, 3, 4, 2, 2),),
-    (torch.rand(1, 3, 8, 5, 6, generator=torch.Generator().manual_seed(0)),),
-]
+_EVERYTHING_DOUBLES = {name: (1.0, 2.0) for name in _COST_MODELS}
 
 
 @exercise(
     notebook="01",
-    reference=_fold,
+    reference={
+        "SingleFrame": (1.0, 2.0),
+        "LateFusionFC": (1.84, 2.0),
+        "LateFusionPool": (1.0, 2.0),
+        "EarlyFusion": (1.11, 1.5),
+        "CNN3D": (1.0, 2.0),
+    },
     wrong=[
-        lambda x: x.transpose(1, 2).reshape(x.shape[0], -1, x.shape[3], x.shape[4]),  # time-major channel order
-        lambda x: x.flatten(1, 2).transpose(1, 1).mean(1, keepdim=True),  # averaged the frames away
-        lambda x: x[:, :, 0],  # kept only the first frame
+        _EVERYTHING_DOUBLES,  # "twice the frames, twice everything"
+        {**_EVERYTHING_DOUBLES, "LateFusionFC": (2.0, 2.0)},  # right for late fusion, early fusion's cost doubled
+        {**_EVERYTHING_DOUBLES, "EarlyFusion": (2.0, 2.0)},  # early fusion's parameters doubled too
+        {name: (2.0, 2.0) for name in _COST_MODELS},  # parameters grow with the clip everywhere
     ],
 )
-def check_fold_time_into_channels(fn) -> bool:
-    """``fn(x (B, C, T, H, W))`` must return ``(B, C*T, H, W)`` with channel ``c*T + t`` = colour c of frame t."""
-    return check_function(fn, _fold, _CLIPS, "fold_time_into_channels")
+def check_cost_growth(answer) -> bool:
+    """``answer``: per model, (parameters, multiply-adds) at T=16 divided by the same at T=8, rounded to 2 decimals
+    (width 32, 24x24 frames), compared with what ``vulib.cost.layer_table`` measures."""
+    if not isinstance(answer, dict):
+        raise ExerciseError(f"cost_growth: expected a dict from model name to a pair, got {type(answer).__name__}")
+    if set(answer) != set(_COST_MODELS):  # names only the learner's own extra keys, never the missing ones
+        extra, missing = sorted(set(answer) - set(_COST_MODELS)), len(set(_COST_MODELS) - set(answer))
+        raise ExerciseError(
+            "cost_growth: expected one entry for each of the five models named in the exercise"
+            + (f"; {missing} missing" if missing else "")
+            + (f"; unexpected keys {extra}" if extra else "")
+        )
+    measured, problems = _cost_growth(), []
+    for name in _COST_MODELS:
+        try:
+            got = tuple(float(v) for v in answer[name])
+        except (TypeError, ValueError):
+            raise ExerciseError(f"cost_growth: {name}: expected a pair of numbers, got {answer[name]!r}") from None
+        if len(got) != 2:
+            raise ExerciseError(f"cost_growth: {name}: expected a pair (parameters ratio, multiply-adds ratio)")
+        for what, g, e in zip(("parameters", "multiply-adds"), got, measured[name]):
+            if abs(g - e) > 0.015:
+                problems.append(f"{name}'s {what} ratio {g:g} is too {'high' if g > e else 'low'}")
+    if problems:
+        raise ExerciseError(
+            "cost_growth: " + "; ".join(problems) + " (measure each model at both lengths with vulib.cost.layer_table)"
+        )
+    print("✓ cost_growth: correct")
+    return True
+
+
+# --------------------------------------------------------------------------- 2 · two frames far apart
+def _apparent_shift(speed: float, gap: int, size: int) -> float:
+    """The displacement between two frames ``gap`` apart of an object moving ``speed`` px per frame to the right on
+    a torus ``size`` px wide, as the shortest way round: in (-size/2, size/2]; negative = it seems to move left."""
+    d = (speed * gap) % size
+    return d - size if d > size / 2 else d
+
+
+_CASES_SHIFT = [(1.5, 1, 24), (1.5, 15, 24), (2.0, 15, 24), (1.0, 15, 24), (3.0, 5, 24), (1.0, 7, 32), (2.5, 20, 32)]
+
+
+@exercise(
+    notebook="01",
+    reference=_apparent_shift,
+    wrong=[
+        lambda v, g, s: v * g,  # forgot the wrap-around
+        lambda v, g, s: (v * g) % s,  # wrapped, but not the shortest way round
+        lambda v, g, s: -((v * g) % s),  # the sign convention reversed
+    ],
+)
+def check_apparent_shift(fn) -> bool:
+    """``fn(speed, gap, size)`` = the signed displacement two frames ``gap`` apart show, on a torus."""
+    return check_function(
+        fn, _apparent_shift, _CASES_SHIFT, "apparent_shift", compare=lambda a, e, n: check_scalar(a, e, n, abs_tol=1e-6)
+    )
 
 
 _NAMES = {
@@ -112,27 +169,3 @@ def check_order_blind(answer) -> bool:
             )
         raise ExerciseError("order_blind: " + "; ".join(parts))
     return check_equal(sorted(answer), sorted(measured), "order_blind")
-
-
-def _weight_shape(T: int, channels: int, width: int) -> tuple:
-    return tuple(EarlyFusion(channels=channels, frames=T, width=width).backbone.layers[0].weight.shape)
-
-
-@exercise(
-    notebook="01",
-    reference=_weight_shape,
-    wrong=[
-        lambda T, c, w: (w, c, 3, 3),  # forgot the frames
-        lambda T, c, w: (c * T, w, 3, 3),  # in and out swapped
-        lambda T, c, w: (w, c, T, 3, 3),  # a 3D kernel: that is the 3D CNN, not early fusion
-    ],
-)
-def check_early_first_weight_shape(fn) -> bool:
-    """``fn(T, channels, width)`` = shape of early fusion's first conv weight."""
-    return check_function(
-        lambda *a: tuple(fn(*a)),
-        _weight_shape,
-        [(8, 3, 8), (16, 3, 64), (4, 1, 2)],
-        "early_first_weight_shape",
-        compare=check_equal,
-    )

@@ -2,42 +2,59 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn as nn
 
 from ..fields import receptive_field
 from . import check_function, check_scalar, exercise
 
 
-def _field_size(kernels, strides) -> int:
-    """Measured with vulib.receptive_field on a Conv1d/MaxPool1d stack along time."""
-    layers = [nn.Conv1d(1, 1, k, stride=s) for k, s in zip(kernels, strides)]
-    length = 1
-    for k, s in reversed(list(zip(kernels, strides))):  # an input just long enough for one output unit
-        length = (length - 1) * s + k
-    return receptive_field(nn.Sequential(*layers), (1, length, 1, 1))[-1].size_unclipped[0]
+def _centre_gradient(dilations, k: int) -> torch.Tensor:
+    """Gradient of the centre output unit with respect to each input frame, for a stack of 1-D (temporal)
+    convolutions with kernel ``k``, these dilations, stride 1, no padding, every weight 1, no bias: ``(n,)``
+    over the ``n = 1 + sum(d (k - 1))`` frames of its theoretical field."""
+    net = nn.Sequential(*[nn.Conv1d(1, 1, k, dilation=d, bias=False) for d in dilations]).double()
+    for conv in net:
+        nn.init.constant_(conv.weight, 1.0)
+    n = 1 + sum(d * (k - 1) for d in dilations)
+    x = torch.zeros(1, 1, n, dtype=torch.float64, requires_grad=True)
+    net(x)[0, 0, 0].backward()  # the input is exactly one field long: one output unit
+    return x.grad[0, 0]
 
 
-_CASES_FIELD = [
-    ([3, 3, 3], [1, 1, 1]),
-    ([3, 2, 3], [1, 2, 1]),
-    ([7, 3, 3, 3], [2, 2, 1, 2]),
-    ([1], [1]),
-    ([5, 5], [3, 1]),
-]
+def _erf_share(layers: int, k: int) -> float:
+    """Share of the centre unit's gradient on the middle half of its field: the frames within ``(n - 1) // 4`` of
+    the centre, ``n = 1 + layers (k - 1)`` (measured by back-propagation)."""
+    g = _centre_gradient([1] * layers, k)
+    c, r = len(g) // 2, (len(g) - 1) // 4
+    return (g[c - r : c + r + 1].sum() / g.sum()).item()
+
+
+def _erf_uniform(layers: int, k: int) -> float:  # as if every frame of the field counted the same
+    n = 1 + layers * (k - 1)
+    return (2 * ((n - 1) // 4) + 1) / n
 
 
 @exercise(
     notebook="02",
-    reference=_field_size,
+    reference=_erf_share,
     wrong=[
-        lambda ks, ss: sum(ks) - len(ks) + 1,  # ignored the strides (jump)
-        lambda ks, ss: max(ks),  # only the largest kernel
-        lambda ks, ss: sum(k * s for k, s in zip(ks, ss)),  # multiplied each kernel by its own stride
+        _erf_uniform,
+        lambda L, k: 1.0,  # everything inside the field
+        lambda L, k: (
+            _centre_gradient([1] * L, k).max().item() / _centre_gradient([1] * L, k).sum().item()
+        ),  # centre frame
     ],
 )
-def check_field_size(fn) -> bool:
-    """``fn(kernels, strides)`` = unclipped receptive-field size of the stack along one axis."""
-    return check_function(fn, _field_size, _CASES_FIELD, "field_size", compare=check_scalar)
+def check_erf_share(fn) -> bool:
+    """``fn(layers, k)`` = share of the centre unit's gradient on the middle half of its theoretical field."""
+    return check_function(
+        fn,
+        _erf_share,
+        [(1, 3), (2, 3), (4, 3), (8, 3), (16, 3), (3, 5)],
+        "erf_share",
+        compare=lambda a, e, n: check_scalar(a, e, n, abs_tol=1e-4),
+    )
 
 
 def _layers_to_see(T: int, k: int) -> int:
@@ -70,25 +87,26 @@ def check_layers_to_see_clip(fn) -> bool:
     )
 
 
-def _early_t(T: int, layer: int) -> int:
-    net = nn.Sequential(
-        nn.Conv3d(1, 1, (T, 3, 3), padding=(0, 1, 1)),
-        *[nn.Conv3d(1, 1, (1, 3, 3), padding=(0, 1, 1)) for _ in range(layer - 1)],
-    )
-    return receptive_field(net, (1, T, 8, 8))[layer - 1].size[0]
+def _frames_reached(dilations, k: int) -> int:
+    """How many input frames reach the centre unit of a dilated temporal stack (a nonzero gradient)."""
+    return int((_centre_gradient(list(dilations), k) > 0).sum())
 
 
 @exercise(
     notebook="02",
-    reference=_early_t,
+    reference=_frames_reached,
     wrong=[
-        lambda T, layer: 3 * layer,  # as if it were a 3D CNN
-        lambda T, layer: 1,  # as if it were late fusion
-        lambda T, layer: T if layer == 1 else 1,  # thought time is lost after layer 1
+        lambda ds, k: 1 + sum(d * (k - 1) for d in ds),  # the recurrence's box: every frame inside it
+        lambda ds, k: 1 + len(ds) * (k - 1),  # ignored the dilation
+        lambda ds, k: k ** len(ds),  # counted paths, not frames
     ],
 )
-def check_early_fusion_temporal_field(fn) -> bool:
-    """``fn(T, layer)`` = temporal field (frames) of early fusion's layer ``layer``."""
+def check_frames_reached(fn) -> bool:
+    """``fn(dilations, k)`` = number of input frames with a nonzero gradient at the centre unit."""
     return check_function(
-        fn, _early_t, [(16, 1), (16, 3), (8, 2), (20, 4)], "early_fusion_temporal_field", compare=check_scalar
+        lambda ds, k: fn(list(ds), k),
+        _frames_reached,
+        [((1, 1, 1), 3), ((2, 2, 2), 3), ((1, 2, 4), 3), ((2, 4, 8), 3), ((3, 3), 3), ((1, 3), 2), ((4, 2, 1), 3)],
+        "frames_reached",
+        compare=check_scalar,
     )

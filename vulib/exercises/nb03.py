@@ -3,65 +3,156 @@
 from __future__ import annotations
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
-from ..cost import layer_table
-from . import ExerciseError, check_equal, check_function, check_scalar, exercise
+from . import ExerciseError, check_equal, check_function, exercise
 
-_g = torch.Generator().manual_seed(3)
-_X = torch.randn(2, 5, 6, 7, generator=_g)  # (C, T, H, W)
-_W = torch.randn(2, 3, 2, 3, generator=_g)  # (C, kt, kh, kw)
-_CASES_OUT = [(_X, _W, 0, 0, 0), (_X, _W, 2, 4, 4), (_X, _W, 1, 3, 2)]
+# --------------------------------------------------------------------------- 1 · equivariant, invariant, neither
+_SHIFT_T = 12
 
 
-def _conv3d_output(x: torch.Tensor, weight: torch.Tensor, t: int, h: int, w: int) -> torch.Tensor:
-    return F.conv3d(x[None], weight[None])[0, 0, t, h, w]
+def _layers() -> dict[str, torch.nn.Module]:
+    """The layers of the exercise, each taking clips (1, 1, 12, 4, 4), with fixed random weights."""
+    with torch.random.fork_rng():  # fixed weights without touching the lesson's random state
+        torch.manual_seed(3)
+        layers = {
+            "conv, stride 1": nn.Conv3d(1, 1, (3, 1, 1), padding=(1, 0, 0)),
+            "conv, stride 2": nn.Conv3d(1, 1, (2, 1, 1), stride=(2, 1, 1)),
+            "max-pool 2 in time": nn.MaxPool3d((2, 1, 1)),
+            "global max-pool": nn.AdaptiveMaxPool3d(1),
+            "early fusion's first layer": nn.Conv3d(1, 1, (_SHIFT_T, 1, 1)),
+            "conv, ReLU, global max-pool": nn.Sequential(
+                nn.Conv3d(1, 2, (3, 1, 1)), nn.ReLU(), nn.AdaptiveMaxPool3d(1)
+            ),
+        }
+    return {name: layer.eval() for name, layer in layers.items()}
+
+
+@torch.no_grad()
+def _shift_behaviour(layer: nn.Module, shift: int) -> str:
+    """Measured on a clip whose event sits in the middle (zeros at both ends, so a roll is a shift):
+    ``"unchanged"`` (same output), ``"shifts"`` (the output moved by a whole number of its own steps) or
+    ``"changes"`` (neither)."""
+    x = torch.zeros(1, 1, _SHIFT_T, 4, 4)
+    x[:, :, 4:7] = torch.rand(1, 1, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    y0, y1 = layer(x), layer(x.roll(shift, 2))
+    if torch.allclose(y0, y1, atol=1e-6):
+        return "unchanged"
+    if any(torch.allclose(y1, y0.roll(s, 2), atol=1e-6) for s in range(1, y0.shape[2])):
+        return "shifts"
+    return "changes"
+
+
+@torch.no_grad()
+def _same_shift_only(layer: nn.Module, shift: int) -> str:  # the output must move by the input's shift
+    x = torch.zeros(1, 1, _SHIFT_T, 4, 4)
+    x[:, :, 4:7] = torch.rand(1, 1, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    y0, y1 = layer(x), layer(x.roll(shift, 2))
+    if torch.allclose(y0, y1, atol=1e-6):
+        return "unchanged"
+    return "shifts" if torch.allclose(y1, y0.roll(shift, 2), atol=1e-6) else "changes"
+
+
+@torch.no_grad()
+def _no_shift_test(layer: nn.Module, shift: int) -> str:  # never looks for a shifted output
+    x = torch.rand(1, 1, _SHIFT_T, 4, 4, generator=torch.Generator().manual_seed(0))
+    return "unchanged" if torch.allclose(layer(x), layer(x.roll(shift, 2)), atol=1e-6) else "changes"
+
+
+@torch.no_grad()
+def _full_clip_roll(layer: nn.Module, shift: int) -> str:  # content up to the ends: a roll wraps it around
+    x = torch.rand(1, 1, _SHIFT_T, 4, 4, generator=torch.Generator().manual_seed(0))
+    y0, y1 = layer(x), layer(x.roll(shift, 2))
+    if torch.allclose(y0, y1, atol=1e-6):
+        return "unchanged"
+    if any(torch.allclose(y1, y0.roll(s, 2), atol=1e-6) for s in range(1, y0.shape[2])):
+        return "shifts"
+    return "changes"
 
 
 @exercise(
     notebook="03",
-    reference=_conv3d_output,
-    wrong=[
-        lambda x, k, t, h, w: (x[:, t : t + 3, h : h + 3, w : w + 3] * k[:, :3, :3, :3].mean()).sum(),  # wrong block
-        lambda x, k, t, h, w: (x[:, t, h : h + k.shape[2], w : w + k.shape[3]] * k[:, 0]).sum(),  # one frame only
-        lambda x, k, t, h, w: (
-            x[:, t : t + k.shape[1], w : w + k.shape[3], h : h + k.shape[2]].transpose(2, 3) * k
-        ).sum(),  # h, w swapped
-    ],
+    reference=_shift_behaviour,
+    wrong=[_same_shift_only, _no_shift_test, _full_clip_roll, lambda layer, shift: "shifts"],
 )
-def check_conv3d_output(fn) -> bool:
-    """``fn(x (C, T, H, W), weight (C, kt, kh, kw), t, h, w)`` = one output value of the 3D convolution."""
-    return check_function(
-        lambda *a: torch.as_tensor(fn(*a), dtype=torch.float32),
-        _conv3d_output,
-        _CASES_OUT,
-        "conv3d_output",
-        compare=lambda a, e, n: check_scalar(float(a), float(e), n, rel_tol=1e-4),
-    )
+def check_shift_behaviour(fn) -> bool:
+    """``fn(layer, shift)`` = "unchanged", "shifts" or "changes": what shifting the clip by ``shift`` frames
+    does to the layer's output; tested on six layers and shifts of 1 and 2 frames."""
+    for name, layer in _layers().items():
+        for shift in (1, 2):
+            want = _shift_behaviour(layer, shift)
+            try:
+                got = fn(layer, shift)
+            except NotImplementedError:
+                raise
+            except Exception as exc:
+                raise ExerciseError(
+                    f"shift_behaviour: {name}, shift {shift}: raised {type(exc).__name__}: {exc}"
+                ) from exc
+            if got not in ("unchanged", "shifts", "changes"):
+                raise ExerciseError(f'shift_behaviour: expected "unchanged", "shifts" or "changes", got {got!r}')
+            if got != want:
+                raise ExerciseError(
+                    f"shift_behaviour: wrong for the layer '{name}' and a shift of {shift} frame"
+                    f"{'s' if shift > 1 else ''}: your test says {got!r} (does your clip leave room to shift, and "
+                    f"does it look for the output moved by any whole number of the layer's own steps?)"
+                )
+    print("✓ shift_behaviour: correct on 6 layers x 2 shifts")
+    return True
 
 
-def _conv3d_macs(c_in: int, c_out: int, k: tuple, out_shape: tuple) -> int:
-    # measured with PyTorch's FLOP counter on a convolution that produces exactly out_shape (no padding)
-    conv = torch.nn.Conv3d(c_in, c_out, k, device="meta")
-    size = tuple(o + kk - 1 for o, kk in zip(out_shape, k))
-    return layer_table(torch.nn.Sequential(conv), (c_in, *size))[0].macs
+# --------------------------------------------------------------------------- 2 · blur before subsampling
+def _blurpool_time(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """(B, C, T, H, W), weight (F, C, kt, kh, kw) -> (B, F, T'', H', W'): convolve with stride 1 (no padding),
+    blur every channel along time with [1, 2, 1] / 4 (zero padding 1), keep frames 0, 2, 4, ..."""
+    y = F.conv3d(x, weight)  # (B, F, T', H', W')
+    blur = torch.tensor([1.0, 2.0, 1.0]).div(4).view(1, 1, 3, 1, 1).repeat(y.shape[1], 1, 1, 1, 1)
+    return F.conv3d(y, blur, padding=(1, 0, 0), groups=y.shape[1])[:, :, ::2]
 
 
-_CASES_MACS = [(3, 64, (3, 3, 3), (16, 112, 112)), (64, 128, (3, 3, 3), (16, 56, 56)), (2, 5, (1, 3, 2), (4, 6, 7))]
+def _subsample_then_blur(x, weight):
+    y = F.conv3d(x, weight)[:, :, ::2]
+    blur = torch.tensor([1.0, 2.0, 1.0]).div(4).view(1, 1, 3, 1, 1).repeat(y.shape[1], 1, 1, 1, 1)
+    return F.conv3d(y, blur, padding=(1, 0, 0), groups=y.shape[1])
+
+
+_gb = torch.Generator().manual_seed(5)
+_CASES_BLUR = [
+    (torch.rand(2, 1, 12, 6, 6, generator=_gb), torch.randn(4, 1, 2, 3, 3, generator=_gb)),
+    (torch.rand(1, 3, 9, 5, 7, generator=_gb), torch.randn(2, 3, 3, 1, 2, generator=_gb)),
+]
+
+
+def _odd_shift_gap(fn) -> float:
+    """Relative change of the globally max-pooled response when a 2-frame event moves by one frame."""
+    g = torch.Generator().manual_seed(1)
+    w = torch.randn(8, 1, 2, 3, 3, generator=g)
+    x = torch.zeros(4, 1, 12, 8, 8)
+    x[:, :, 4:6] = torch.rand(4, 1, 2, 8, 8, generator=g)
+    a, b = fn(x, w).amax(dim=(2, 3, 4)), fn(x.roll(1, 2), w).amax(dim=(2, 3, 4))
+    return ((a - b).norm() / a.norm()).item()
 
 
 @exercise(
     notebook="03",
-    reference=_conv3d_macs,
+    reference=_blurpool_time,
     wrong=[
-        lambda ci, co, k, o: co * o[0] * o[1] * o[2] * k[0] * k[1] * k[2],  # forgot the input channels
-        lambda ci, co, k, o: 2 * co * o[0] * o[1] * o[2] * ci * k[0] * k[1] * k[2],  # FLOPs, not multiply-adds
-        lambda ci, co, k, o: co * o[1] * o[2] * ci * k[1] * k[2],  # a 2D count: forgot time
+        lambda x, w: F.conv3d(x, w, stride=(2, 1, 1)),  # a strided convolution, no blur
+        _subsample_then_blur,  # blurred after subsampling: the aliasing has already happened
+        lambda x, w: 4 * _blurpool_time(x, w),  # the blur not normalised: [1, 2, 1] sums to 4
+        lambda x, w: _blurpool_time(x, w)[:, :, :-1],  # lost the last kept frame
     ],
 )
-def check_conv3d_macs(fn) -> bool:
-    """``fn(c_in, c_out, k, out_shape)`` = multiply-adds of a 3D convolution (checked with torch's FLOP counter)."""
-    return check_function(fn, _conv3d_macs, _CASES_MACS, "conv3d_macs", compare=check_scalar)
+def check_blurpool_time(fn) -> bool:
+    """``fn(x (B, C, T, H, W), weight (F, C, kt, kh, kw))`` = stride-1 convolution, temporal [1, 2, 1]/4 blur,
+    every second frame; then checks that it shrinks (but does not remove) the one-frame-shift gap."""
+    check_function(fn, _blurpool_time, _CASES_BLUR, "blurpool_time")
+    plain = _odd_shift_gap(lambda x, w: F.conv3d(x, w, stride=(2, 1, 1)))
+    blurred = _odd_shift_gap(fn)
+    if not 0 < blurred < plain:  # holds for the reference: the claim of the exercise, checked each time
+        raise ExerciseError(f"blurpool_time: one-frame shift gap {blurred:.3f} with blur vs {plain:.3f} without")
+    return True
 
 
 _MODELS = {"SingleFrame", "LateFusionFC", "LateFusionPool", "EarlyFusion", "CNN3D"}

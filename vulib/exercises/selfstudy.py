@@ -4,7 +4,7 @@ Every notebook checker (see :func:`vulib.exercises.exercise`) calls :func:`recor
 when an answer is right.  The record is one JSON file on the learner's own machine; it is
 never sent anywhere and needs no account::
 
-    {"version": 1, "passed": {"00": {"check_clip_starts": "2026-01-05T10:12:03Z"}}}
+    {"version": 1, "passed": {"00": {"check_p_clip_sees": "2026-01-05T10:12:03Z"}}}
 
 Where the file lives (first that applies):
 
@@ -103,7 +103,7 @@ def record_pass(notebook: str, name: str) -> bool:
 
     Args:
         notebook: the lesson's number, e.g. ``"00"``.
-        name: the checker's registry name, e.g. ``"check_clip_starts"``.
+        name: the checker's registry name, e.g. ``"check_p_clip_sees"``.
 
     Returns:
         ``True`` if the record was written (or already held this pass), ``False`` when
