@@ -51,12 +51,12 @@ def _reach_cases():
         _all_frames,
     ],
 )
-def check_frames_reached(fn, prediction=None) -> bool:
+def check_shift_reach(fn, prediction=None) -> bool:
     """``fn(net, channels, T, t)`` = how many input frames of a clip ``(1, channels, T, H, W)`` change output
     frame ``t`` of ``net``, measured by the gradient. ``prediction``: the learner's guess ``(offline, online)`` for
     two shift layers, T = 8, t = 4 (printed beside the measurement, not graded)."""
     cases = _reach_cases()
-    check_function(fn, _reached, cases, "frames_reached", compare=check_equal)
+    check_function(fn, _reached, cases, "shift_reach", compare=check_equal)
     measured = (_reached(*cases[0]), _reached(*cases[1]))
     report_prediction(
         tuple(prediction) if isinstance(prediction, (list, tuple)) else prediction,
