@@ -48,16 +48,16 @@ def test_every_registered_checker_records(record):
     for name, entry in EXERCISES.items():
         entry.checker(entry.reference)
     done = passes(record)
-    assert sum(len(v) for v in done.values()) == len(EXERCISES) == 45
+    assert sum(len(v) for v in done.values()) == len(EXERCISES) == 48
     shown = ex.progress()
-    assert (shown.done, shown.total) == (45, 45)
+    assert (shown.done, shown.total) == (48, 48)
 
 
 def test_progress_shows_each_lesson_as_text_and_html(record):
     EXERCISES["check_order_blind"].checker(EXERCISES["check_order_blind"].reference)
     shown = ex.progress()
     text = repr(shown)
-    assert "Exercises done: 1 of 45" in text and str(record) in text
+    assert "Exercises done: 1 of 48" in text and str(record) in text
     line01 = next(line for line in text.splitlines() if line.strip().startswith("01 "))
     assert "1/3" in line01 and "✓ order_blind" in line01 and "· cost_growth" in line01
     assert sorted(shown.lessons) == [f"{i:02d}" for i in range(14)]
@@ -133,7 +133,7 @@ def test_a_pass_in_a_notebook_kernel_is_recorded(record, tmp_path, monkeypatch):
     NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
     shown = nb.cells[2].outputs[0]["data"]
     assert "text/html" in shown and "layers_to_see_clip" in shown["text/html"]
-    assert "Exercises done: 1 of 45" in shown["text/plain"]
+    assert "Exercises done: 1 of 48" in shown["text/plain"]
     assert list(passes(record)["02"]) == ["check_layers_to_see_clip"]
 
 
@@ -146,4 +146,4 @@ def test_progress_command_line_runs_without_home(tmp_path):
         text=True,
         timeout=120,
     )
-    assert out.returncode == 0 and "Exercises done: 0 of 45" in out.stdout, out.stderr
+    assert out.returncode == 0 and "Exercises done: 0 of 48" in out.stdout, out.stderr

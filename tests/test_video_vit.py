@@ -162,3 +162,43 @@ def test_total_flops_add_the_linear_layers_to_attention():
     )
     with pytest.raises(ValueError, match="positive ints"):
         total_flops(model, (3, 0, 16, 16))
+
+
+def test_attended_tokens_follow_each_attention_design():
+    from vulib.models.video_vit import attended_tokens
+
+    torch.manual_seed(0)
+    clip = torch.rand(1, 3, 8, 16, 16)
+    query = (1, 2, 3)
+    counts = {"joint": {"joint": 64}, "divided": {"time": 4, "space": 16}, "factorised": {"spatial": 16, "temporal": 4}}
+    for attention, expected in counts.items():
+        model = VideoViT(frames=8, size=16, tubelet=(2, 4, 4), dim=16, depth=1, heads=2, attention=attention)
+        sets = attended_tokens(model, clip, query)
+        assert {k: int(v.sum()) for k, v in sets.items()} == expected
+        for step, mask in sets.items():
+            assert mask.dtype == torch.bool
+            if step in ("time",):
+                assert mask[:, 2, 3].all()  # the query's own position in every frame
+            if step in ("space", "spatial"):
+                assert mask[1].all() and not mask[0].any()  # the query's own frame only
+
+
+def test_draw_token_set_and_channel_shift_return_what_they_drew():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vulib import viz
+    from vulib.models import TemporalShift
+
+    mask = torch.zeros(4, 4, 4, dtype=torch.bool)
+    mask[:, 1, 2] = True
+    fig, (a, b, c) = plt.subplots(1, 3)
+    assert viz.draw_token_set(a, mask, (1, 1, 2)) == {(f, 1, 2) for f in range(4)}
+    assert viz.draw_token_set(b, torch.tensor([True, False, True, True]), (0, 0, 0)) == {(0,), (2,), (3,)}
+    ids = (torch.arange(5) + 1.0).view(1, 1, 5, 1, 1).expand(1, 8, 5, 1, 1)
+    src = TemporalShift(fold_div=4, online=True)(ids)[0, :, :, 0, 0].long().numpy() - 1
+    labels = viz.draw_channel_shift(c, src)
+    assert labels[0, 0] == "0" and labels[0, 1] == "t-1" and labels[2, 3] == "t" and "t+1" not in labels
+    plt.close(fig)

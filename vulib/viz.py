@@ -38,6 +38,8 @@ __all__ = [
     "SEQUENTIAL_CMAPS",
     "DIVERGING_CMAPS",
     "block_diagram",
+    "draw_token_set",
+    "draw_channel_shift",
 ]
 
 # Okabe-Ito: a colour-blind-safe palette used for every line and bar in the suite.
@@ -451,3 +453,112 @@ def _ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     Sc, Sh = 1 + 0.045 * Cpm, 1 + 0.015 * Cpm * T
     Rt = -np.sin(np.radians(2 * dtheta)) * Rc
     return np.sqrt((dLp / Sl) ** 2 + (dCp / Sc) ** 2 + (dHp / Sh) ** 2 + Rt * (dCp / Sc) * (dHp / Sh))
+
+
+# ---------------------------------------------------------------- the papers' pictures, drawn from the models
+
+
+def draw_token_set(ax, mask, query: tuple[int, int, int], *, color: str = COLORS[0], label: str = "") -> set:
+    """Draw which tokens one query attends to, as TimeSformer's figure does: the token frames side by side,
+    each a grid of patch positions; an attended key is filled and hatched (``//``), the query is marked
+    with a black star, every other token is an empty cell.
+
+    Args:
+        ax: the axes to draw into (its frame and ticks are hidden).
+        mask: ``(T', rows, cols)`` booleans (a key per token) or ``(T',)`` (a key per *frame*: one summary
+            token per frame, drawn as one cell as large as the frame).
+        query: ``(token frame, row, column)`` of the query token.
+        color: the fill of attended keys; label: the panel's title.
+
+    Returns the set of keys drawn as attended: ``(frame, row, column)`` tuples, or ``(frame,)`` for a
+    per-frame mask, so a caller can check the picture against the mask it came from.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    tq, row, col = query
+    per_frame = mask.ndim == 1
+    frames = mask.shape[0]
+    rows, cols = (4, 4) if per_frame else mask.shape[1:]
+    drawn = set()
+    for f in range(frames):
+        x0 = f * (cols + 1)
+        cells = (
+            [((f,), 0, 0, rows, cols)]
+            if per_frame
+            else [((f, r, c), r, c, 1, 1) for r in range(rows) for c in range(cols)]
+        )
+        for key, r, c, h, w in cells:
+            on = bool(mask[key])
+            ax.add_patch(
+                plt.Rectangle(
+                    (x0 + c, rows - r - h),
+                    w,
+                    h,
+                    facecolor=color if on else "white",
+                    alpha=1.0,
+                    hatch="//" if on else None,
+                    edgecolor="black" if on else "0.6",
+                    linewidth=0.8,
+                )
+            )
+            if on:
+                drawn.add(key)
+        if per_frame:
+            ax.text(
+                x0 + cols / 2,
+                rows / 2,
+                "frame\nsummary",
+                ha="center",
+                va="center",
+                fontsize=8,
+                bbox=dict(facecolor="white", edgecolor="none", pad=1),
+            )
+        ax.text(x0 + cols / 2, -0.3, f"frame {f}", ha="center", va="top", fontsize=8)
+    if per_frame:
+        ax.plot(tq * (cols + 1) + cols / 2, rows - 0.6, "*", color="black", ms=13, mec="white")
+    else:
+        ax.plot(tq * (cols + 1) + col + 0.5, rows - row - 0.5, "*", color="black", ms=13, mec="white")
+    ax.set_xlim(-0.2, frames * (cols + 1) - 0.8)
+    ax.set_ylim(-1.3, rows + 0.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if label:
+        ax.set_title(label, fontsize=10)
+    return drawn
+
+
+def draw_channel_shift(ax, source: np.ndarray, *, title: str = "") -> np.ndarray:
+    """Draw a temporal shift as TSM's figure does: a grid of channels (rows) by frames (columns), each cell
+    labelled with the frame its value came from: ``t`` (stayed), ``t+1`` (from the next frame, hatched ``\\``),
+    ``t-1`` (from the previous frame, hatched ``//``) or ``0`` (nothing there: zero padding, dotted).
+
+    ``source``: ``(C, T)`` ints, the frame each output value was read from, ``-1`` for a zero. Returns the
+    ``(C, T)`` array of the labels drawn, so a caller can check them against the operation.
+    """
+    source = np.asarray(source)
+    C, T = source.shape
+    styles = {"t": ("white", None), "t+1": (COLORS[1], "\\\\"), "t-1": (COLORS[0], "//"), "0": ("0.85", "..")}
+    labels = np.empty((C, T), dtype=object)
+    for c in range(C):
+        for t in range(T):
+            s = source[c, t]
+            key = "0" if s < 0 else "t" if s == t else "t+1" if s == t + 1 else "t-1" if s == t - 1 else f"{s}"
+            labels[c, t] = key
+            face, hatch = styles.get(key, ("white", None))
+            ax.add_patch(plt.Rectangle((t, c), 1, 1, facecolor=face, hatch=hatch, edgecolor="black", linewidth=0.6))
+            ax.text(
+                t + 0.5,
+                c + 0.5,
+                key,
+                ha="center",
+                va="center",
+                fontsize=9,
+                bbox=dict(facecolor="white", edgecolor="none", pad=0.5, alpha=0.85),
+            )
+    ax.set_xlim(0, T)
+    ax.set_ylim(C, 0)
+    ax.set_xticks(np.arange(T) + 0.5, [str(t) for t in range(T)])
+    ax.set_yticks(np.arange(C) + 0.5, [str(c) for c in range(C)])
+    ax.set_xlabel("frame t")
+    ax.set_ylabel("channel")
+    ax.set_title(title, fontsize=10)
+    return labels

@@ -57,6 +57,7 @@ __all__ = [
     "EXERCISES",
     "progress",
     "reset_progress",
+    "report_prediction",
 ]
 
 
@@ -65,6 +66,23 @@ class ExerciseError(AssertionError):
 
 
 # --------------------------------------------------------------------------- helpers
+def report_prediction(
+    prediction: Any, measured: Any, what: str, where: str, *, agrees: Callable[[Any, Any], bool] | None = None
+) -> None:
+    """After a predict-then-verify exercise passed: print the learner's prediction beside the measurement.
+
+    A prediction is never graded (the measurement is); a wrong one is the point of the exercise, so the
+    line says where the lesson explains the result. ``None`` means no prediction was written; ``agrees(prediction,
+    measured)`` decides whether they agree (default: equality), e.g. a tolerance for numbers.
+    """
+    if prediction is None:
+        print(f"  {what}: measured {measured} (no prediction written: next time write it down before running)")
+    elif (agrees or (lambda a, b: a == b))(prediction, measured):
+        print(f"  {what}: you predicted {prediction!r}, measured {measured!r}: as predicted")
+    else:
+        print(f"  {what}: you predicted {prediction!r}, measured {measured!r}: a surprise worth a minute; {where}")
+
+
 def _fmt_num(x: float | int) -> str:
     """A short, readable number: ``1500000000`` -> ``1.5e9``, ``0.25`` -> ``0.25``."""
     if isinstance(x, (bool, np.bool_)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from . import check_equal, check_function, check_scalar, exercise
+from . import check_equal, check_function, check_scalar, exercise, report_prediction
 
 # (frames, size, tubelet (t, p_h, p_w))
 _CLIPS = [(8, 224, (1, 16, 16)), (16, 224, (2, 16, 16)), (32, 112, (4, 8, 8)), (8, 16, (2, 4, 4)), (12, 96, (3, 16, 8))]
@@ -102,3 +102,50 @@ def check_divided_flops(fn) -> bool:
     return check_function(
         fn, _divided_flops, cases, "divided_flops", compare=lambda a, e, name: check_scalar(a, e, name, rel_tol=1e-9)
     )
+
+
+# ---------------------------------------------------------------- exercise 4 (predict, then measure): a block's reach
+
+
+def _reached(block, T: int, N: int, D: int, query) -> int:
+    x = torch.randn(1, T, N, D, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    block(x)[0, query[0], query[1]].sum().backward()
+    return int((x.grad[0].abs().sum(-1) > 0).sum())
+
+
+def _reach_cases():
+    from ..models.video_vit import DividedBlock
+
+    cases = []
+    with torch.random.fork_rng():  # the learner's random stream is left as it was
+        torch.manual_seed(8)
+        for T, N, D, query, grown in ((4, 16, 32, (1, 5), True), (4, 16, 32, (1, 5), False), (3, 9, 16, (2, 0), True)):
+            block = DividedBlock(D, heads=2)
+            if grown:  # a time step that training has grown (a new block's time projection is zero)
+                torch.nn.init.normal_(block.time_attn.proj.weight, std=0.1)
+            cases.append((block, T, N, D, query))
+    return cases
+
+
+@exercise(
+    notebook="08",
+    reference=_reached,
+    wrong=[
+        lambda block, T, N, D, q: T + N - 1,  # the picture's two steps, not their composition
+        lambda block, T, N, D, q: T * N,  # every token, whatever the block's weights
+        lambda block, T, N, D, q: N,  # the space step only
+    ],
+)
+def check_tokens_reached(fn, prediction=None) -> bool:
+    """``fn(block, T, N, D, query)`` = how many of the ``T * N`` input tokens ``(1, T, N, D)`` change the
+    block's output token ``query = (t, n)``, measured by the gradient. ``prediction``: the learner's guess for
+    a grown divided block with T = 4, N = 16 (printed beside the measurement, not graded)."""
+    cases = _reach_cases()
+    check_function(fn, _reached, cases, "tokens_reached", compare=check_equal)
+    report_prediction(
+        prediction,
+        _reached(*cases[0]),
+        "one divided block, T = 4, N = 16",
+        "the space step reads tokens that the time step has already mixed (section 3's picture, step by step)",
+    )
+    return True

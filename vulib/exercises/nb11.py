@@ -4,55 +4,67 @@ from __future__ import annotations
 
 import torch
 
-from . import check_equal, check_function, exercise
+from . import check_equal, check_function, exercise, report_prediction
 
-# ---------------------------------------------------------------- exercise 1: the shifted tensor
-
-
-def _shift(x: torch.Tensor, fold_div: int) -> torch.Tensor:
-    f = x.shape[1] // fold_div
-    out = torch.zeros_like(x)
-    out[:, :f, :-1] = x[:, :f, 1:]
-    out[:, f : 2 * f, 1:] = x[:, f : 2 * f, :-1]
-    out[:, 2 * f :] = x[:, 2 * f :]
-    return out
+# ---------------------------------------------------------------- exercise 1 (predict, then measure): a stack's reach
 
 
-def _roll(x, fold_div):  # wraps around the clip instead of padding with zeros
-    f = x.shape[1] // fold_div
-    out = x.clone()
-    out[:, :f] = x[:, :f].roll(-1, dims=2)
-    out[:, f : 2 * f] = x[:, f : 2 * f].roll(1, dims=2)
-    return out
+def _reached(net, channels: int, T: int, t: int) -> int:
+    x = torch.randn(1, channels, T, 2, 2, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    net(x)[0, :, t].sum().backward()
+    return int((x.grad[0].abs().sum(dim=(0, 2, 3)) > 0).sum())
 
 
-def _swapped(x, fold_div):  # the two directions swapped
-    f = x.shape[1] // fold_div
-    out = x.clone()
-    out[:, :f] = 0
-    out[:, f : 2 * f] = 0
-    out[:, :f, 1:] = x[:, :f, :-1]
-    out[:, f : 2 * f, :-1] = x[:, f : 2 * f, 1:]
-    return out
+def _all_frames(net, channels, T, t):  # the gradient of every output frame, not of frame t alone
+    x = torch.randn(1, channels, T, 2, 2, requires_grad=True)
+    net(x).sum().backward()
+    return int((x.grad[0].abs().sum(dim=(0, 2, 3)) > 0).sum())
 
 
-def _wrong_axis(x, fold_div):  # shifted along height, not time
-    return _shift(x.transpose(2, 3), fold_div).transpose(2, 3)
+def _shift_stack(layers: int, online: bool, channels: int = 8):
+    """``layers`` x (temporal shift, then a 1 x 1 x 1 convolution that mixes the channels of each frame)."""
+    from ..models.efficient import TemporalShift
+
+    parts = []
+    for _ in range(layers):
+        parts += [TemporalShift(fold_div=4, online=online), torch.nn.Conv3d(channels, channels, 1)]
+    return torch.nn.Sequential(*parts)
 
 
-_g = torch.Generator().manual_seed(11)
-_SHIFT_CASES = [
-    (torch.arange(1, 1 + 8 * 4, dtype=torch.float32).view(1, 8, 4, 1, 1), 4),
-    (torch.randn(2, 16, 5, 2, 3, generator=_g), 8),
-    (torch.randn(1, 6, 3, 2, 2, generator=_g), 3),
-]
+def _reach_cases():
+    with torch.random.fork_rng():  # the learner's random stream is left as it was
+        torch.manual_seed(11)
+        return [
+            (_shift_stack(2, False), 8, 8, 4),
+            (_shift_stack(2, True), 8, 8, 4),
+            (_shift_stack(3, False), 8, 6, 1),
+            (_shift_stack(1, True), 8, 5, 0),
+        ]
 
 
-@exercise(notebook="11", reference=_shift, wrong=[_roll, _swapped, _wrong_axis, lambda x, d: x.clone()])
-def check_temporal_shift(fn) -> bool:
-    """``fn(x (B, C, T, H, W), fold_div)``: channels ``[0, f)`` from frame t+1, ``[f, 2f)`` from t-1, zeros
-    where the clip ends, the rest unchanged (``f = C // fold_div``)."""
-    return check_function(fn, _shift, _SHIFT_CASES, "temporal_shift")
+@exercise(
+    notebook="11",
+    reference=_reached,
+    wrong=[
+        lambda net, C, T, t: min(T, 3),  # one shift's reach, whatever the depth and the direction
+        lambda net, C, T, t: T,  # every frame
+        _all_frames,
+    ],
+)
+def check_shift_reach(fn, prediction=None) -> bool:
+    """``fn(net, channels, T, t)`` = how many input frames of a clip ``(1, channels, T, H, W)`` change output
+    frame ``t`` of ``net``, measured by the gradient. ``prediction``: the learner's guess ``(offline, online)`` for
+    two shift layers, T = 8, t = 4 (printed beside the measurement, not graded)."""
+    cases = _reach_cases()
+    check_function(fn, _reached, cases, "shift_reach", compare=check_equal)
+    measured = (_reached(*cases[0]), _reached(*cases[1]))
+    report_prediction(
+        tuple(prediction) if isinstance(prediction, (list, tuple)) else prediction,
+        measured,
+        "two shift layers (offline, online), frame 4 of 8",
+        "each offline shift widens the reach by a frame on each side, the online one only towards the past",
+    )
+    return True
 
 
 # ---------------------------------------------------------------- exercise 2: multiply-adds of 3D vs (2+1)D

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import check_equal, check_function, check_scalar, exercise
+from . import check_equal, check_function, check_scalar, exercise, report_prediction
 
 _g = torch.Generator().manual_seed(12)
 _SIMS = [(torch.randn(4, 4, generator=_g) * 3,), (torch.eye(3) * 5,), (torch.randn(6, 6, generator=_g),)]
@@ -88,3 +88,49 @@ def check_visual_token_count(fn) -> bool:
         "token_count",
         compare=check_equal,
     )
+
+
+# ---------------------------------------------------------------- exercise 4 (predict, then measure): the temperature
+
+
+def _aligned_loss(v: torch.Tensor, scale: float) -> torch.Tensor:
+    return _info_nce(scale * v @ v.T)
+
+
+def _unit_rows(B: int, D: int, seed: int) -> torch.Tensor:
+    return F.normalize(torch.randn(B, D, generator=torch.Generator().manual_seed(seed)), dim=1)
+
+
+_ALIGNED_CASES = [(_unit_rows(48, 32, 0), 1.0), (_unit_rows(48, 32, 0), 100.0), (_unit_rows(8, 4, 1), 14.3)]
+
+
+def _close(prediction, measured) -> bool:
+    try:
+        return all(abs(float(p) - m) <= 0.25 * m + 0.1 for p, m in zip(prediction, measured, strict=True))
+    except (TypeError, ValueError):
+        return False
+
+
+@exercise(
+    notebook="12",
+    reference=_aligned_loss,
+    wrong=[
+        lambda v, scale: _info_nce(v @ v.T / scale),  # divided by 1/tau: the temperature upside down
+        lambda v, scale: _info_nce(v @ v.T),  # the scale left out
+        lambda v, scale: (scale * v @ v.T).softmax(1).diagonal().mean(),  # the probability, not the loss
+    ],
+)
+def check_aligned_loss(fn, prediction=None) -> bool:
+    """``fn(v (B, D) unit rows, scale)`` = InfoNCE of the logits ``scale * v @ v.T`` (every text identical to its
+    video). ``prediction``: the learner's guess ``(loss at scale 1, loss at scale 100)`` for B = 48, D = 32
+    (printed beside the measurement, not graded)."""
+    check_function(fn, _aligned_loss, _ALIGNED_CASES, "aligned_loss", compare=_scalar)
+    measured = tuple(round(float(_aligned_loss(*case)), 2) for case in _ALIGNED_CASES[:2])
+    report_prediction(
+        prediction,
+        measured,
+        "48 perfectly aligned pairs (scale 1, scale 100)",
+        "cosines lie in [-1, 1], so at scale 1 the right pair's logit beats the others by at most 2 (section 3)",
+        agrees=_close,
+    )
+    return True

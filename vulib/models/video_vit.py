@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from ..inflate import inflate_weight
 from ..tensors import check_video
 
-__all__ = ["VideoViT", "Attention", "Block", "DividedBlock", "tubelet_from_patch", "ATTENTIONS"]
+__all__ = ["VideoViT", "Attention", "Block", "DividedBlock", "tubelet_from_patch", "attended_tokens", "ATTENTIONS"]
 
 ATTENTIONS = ("joint", "divided", "factorised")
 
@@ -315,3 +315,35 @@ def tubelet_from_patch(conv2d: nn.Conv2d, t: int, mode: str = "center") -> nn.Co
         if conv2d.bias is not None:
             conv3d.bias.copy_(conv2d.bias)
     return conv3d
+
+
+@torch.no_grad()
+def attended_tokens(model: VideoViT, x: torch.Tensor, query: tuple[int, int, int]) -> dict[str, torch.Tensor]:
+    """Which keys one query token attends to in each attention step of ``model``'s first block, read
+    from the attention weights the model computes (:meth:`VideoViT.attention_maps`) on clip ``x (1, C, T, H, W)``.
+
+    ``query = (token frame, row, column)``. Returns ``{step: mask}``, a key in the mask is ``True`` where
+    the query's attention weight on it is non-zero:
+
+    * ``"joint"``: ``(T', H/p, W/p)``, every token of the clip;
+    * divided: ``"time"`` ``(T', H/p, W/p)`` (the tokens at the query's position) and ``"space"``
+      (the tokens of the query's frame);
+    * factorised: ``"spatial"`` ``(T', H/p, W/p)`` (the query's frame) and ``"temporal"`` ``(T',)``:
+      the per-frame summary tokens the query frame's summary attends to.
+    """
+    T, gh, gw = model.grid
+    tq, row, col = query
+    n = row * gw + col
+    maps = model.attention_maps(x[:1])
+    grid = torch.zeros(T, gh * gw)
+    if model.attention == "joint":
+        joint = maps["blocks.0.attn"][0, tq * gh * gw + n].view(T, gh * gw)  # (T', N) weights of one query
+        return {"joint": (joint > 0).view(T, gh, gw)}
+    if model.attention == "divided":
+        time, space = grid.clone(), grid.clone()
+        time[:, n] = maps["blocks.0.time_attn"][0, n, tq]  # (T',): the query's position in every frame
+        space[tq] = maps["blocks.0.attn"][0, tq, n]  # (N,): the query's own frame
+        return {"time": (time > 0).view(T, gh, gw), "space": (space > 0).view(T, gh, gw)}
+    spatial = grid.clone()
+    spatial[tq] = maps["spatial.0.attn"][0, tq, n]
+    return {"spatial": (spatial > 0).view(T, gh, gw), "temporal": maps["temporal.0.attn"][0, tq] > 0}
