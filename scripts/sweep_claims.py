@@ -23,7 +23,8 @@ its own) need not cost a new sweep: ``--carry-over`` re-runs the current code on
 and, only when every recorded claim comes out **bit for bit** the same, copies those records to the current
 code (each copy says which code and probe seed it was carried from).  A claim whose *bound* was restated
 (``x >= 15 * c`` -> ``x >= 10 * c``) is carried too when its measured side is bit-identical on the probe and
-both bounds are constants (see ``rebound``): each record is re-judged against the new bound.
+both bounds are constants (see ``rebound``): each record is re-judged against the new bound.  Claims *added*
+since are left out of the carried records (their seeds are counted apart in the table).
 ``docs/claims.md`` is regenerated after every run: per claim, the bound, the seeds swept, the margin's
 min / 5th percentile / median / max, and the failures.  ``tests/test_claims_table.py`` fails when an
 asserted claim of a lesson is missing from the table.
@@ -450,10 +451,12 @@ def rebound(new: dict, old: dict, group: dict) -> dict | None:
     pairs = {}
     for key in (k for k in new["claims"] if k not in old["claims"]):
         sides = _sides(key)
-        if sides is None or TIMED.search(key) or not _constant_bound(sides[2]):
+        match = [g for g in gone if sides is not None and (_sides(g) or (None,))[0] == sides[0]]
+        if not match:
+            continue  # a claim added since: see ``added_claims``
+        if TIMED.search(key) or not _constant_bound(sides[2]) or len(match) != 1:
             return None
-        match = [g for g in gone if (_sides(g) or (None,))[0] == sides[0]]
-        if len(match) != 1 or new["claims"][key].get("left") != old["claims"][match[0]].get("left"):
+        if new["claims"][key].get("left") != old["claims"][match[0]].get("left"):
             return None
         if len({json.dumps(r["claims"].get(match[0], {}).get("right")) for r in group.values()}) != 1:
             return None
@@ -461,6 +464,15 @@ def rebound(new: dict, old: dict, group: dict) -> dict | None:
     if len(pairs) != len(gone):
         return None
     return pairs
+
+
+def added_claims(new: dict, old: dict, pairs: dict) -> list[str]:
+    """Claims of the current code that the older code did not assert (not re-bounded ones).
+
+    Older records are carried for the claims both codes share; an added claim has no value on those seeds,
+    so ``docs/claims.md`` counts its seeds apart (only the runs of the current code).
+    """
+    return [k for k in new["claims"] if k not in old["claims"] and k not in pairs]
 
 
 def _rejudged(claims: dict, pairs: dict, probe_claims: dict) -> dict:
@@ -513,8 +525,10 @@ def carry_over(path: Path) -> str:
         pairs = rebound(new, old, group) or {}
         if pairs:  # compare the probe with its own old record re-judged against the new bounds
             old = dict(old, claims=_rejudged(old["claims"], pairs, new["claims"]))
-        if _verdicts(new["claims"]) != _verdicts(old["claims"]) or new["errors"]:
-            a, b = _verdicts(new["claims"]), _verdicts(old["claims"])
+        added = added_claims(new, old, pairs)
+        common = {k: v for k, v in new["claims"].items() if k not in added}
+        if _verdicts(common) != _verdicts(old["claims"]) or new["errors"]:
+            a, b = _verdicts(common), _verdicts(old["claims"])
             diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
             lines.append(
                 f"{path.name}: NOT carried over: seed {probe} differs from code {old_code} in "
@@ -531,6 +545,7 @@ def carry_over(path: Path) -> str:
             f"{path.name}: {len([t for t in todo if t != probe])} records carried over from code {old_code} "
             f"(seed {probe} identical in all {len(new['claims'])} claims"
             + (f"; re-judged against new bounds: {sorted(pairs)}" if pairs else "")
+            + (f"; added since, not carried: {added}" if added else "")
             + ")"
         )
     return "\n".join(lines)

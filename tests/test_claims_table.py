@@ -134,3 +134,23 @@ def test_carry_over_rejudges_a_restated_bound(tmp_path, monkeypatch, new_bound, 
     else:
         assert "NOT carried over" in report, report
         assert sorted(now) == [0]
+
+
+def test_carry_over_leaves_added_claims_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep_claims, "RECORDS", tmp_path / "claims")
+    path = _lesson(tmp_path, "import vulib\nassert acc >= 0.5\nassert n == 3")
+    for seed, acc in ((0, 0.75), (1, 0.8)):
+        sweep_claims.append_record(_rec("old", seed, acc))
+    digest = sweep_claims.code_hash(nbformat.read(path, as_version=4))
+
+    def probe(p, s):
+        rec = _rec(digest, s, 0.75)
+        rec["claims"]["n == 3"] = {"ok": True, "op": "==", "left": 3, "right": 3, "margin": 0}
+        return rec
+
+    monkeypatch.setattr(sweep_claims, "run_lesson", probe)
+    report = sweep_claims.carry_over(path)
+    now = {r["seed"]: r for r in sweep_claims.records_of(path.name) if r["code"] == digest}
+    assert "1 records carried over" in report and "added since, not carried: ['n == 3']" in report, report
+    assert "n == 3" in now[0]["claims"] and "n == 3" not in now[1]["claims"]
+    assert now[1]["claims"]["acc >= 0.5"]["left"] == 0.8
