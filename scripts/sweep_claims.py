@@ -439,13 +439,25 @@ def _constant_bound(expr: ast.expr) -> bool:
     return all(isinstance(n, allowed) for n in ast.walk(expr))
 
 
-def rebound(new: dict, old: dict, group: dict) -> dict | None:
-    """Claims whose bound changed but whose measured side did not: new key -> old key, or None if not safe.
+def _signed_constant(expr: ast.expr):
+    """``E - 0.15`` -> (``E``'s source, -0.15); ``E + c`` -> (E, c); anything else -> None."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub)):
+        if isinstance(expr.right, ast.Constant) and isinstance(expr.right.value, (int, float)):
+            sign = 1 if isinstance(expr.op, ast.Add) else -1
+            return ast.unparse(expr.left), sign * expr.right.value
+    return None
 
-    A claim ``x >= 15 * c`` restated as ``x >= 10 * c`` measures the same ``x``: its records can be carried
-    when (1) the probe's ``x`` is bit-identical to the old record's, (2) the old bound had one value on every
-    recorded seed, and (3) the new bound is a constant expression (numbers, names, subscripts; no call), so it
-    too has one value, the probe's.  Each carried record is then re-judged against the new bound.
+
+def rebound(new: dict, old: dict, group: dict) -> dict | None:
+    """Claims restated with another bound or comparison but the same measured side: {new key: how}, or None.
+
+    A restated claim measures the same ``x`` as before, so its records can be carried and re-judged, when the
+    probe's ``x`` is bit-identical to the old record's and the new bound's value on every old seed is known:
+    ``"same"``  the bound's expression is unchanged (only the comparison changed: ``a > b`` -> ``a >= b``);
+    ``"const"`` both bounds are constant expressions (numbers, names, subscripts; no call) and the old one had
+    one value on every recorded seed (``x >= 15 * c`` -> ``x >= 10 * c``): the new one is the probe's;
+    ``"shift"`` the bound moved by a number (``y - 0.15`` -> ``y - 0.05``): old bound + the difference, checked
+    on the probe.  Each value is ``(old key, how, parameter)``.
     """
     gone = [k for k in old["claims"] if k not in new["claims"]]
     pairs = {}
@@ -454,13 +466,30 @@ def rebound(new: dict, old: dict, group: dict) -> dict | None:
         match = [g for g in gone if sides is not None and (_sides(g) or (None,))[0] == sides[0]]
         if not match:
             continue  # a claim added since: see ``added_claims``
-        if TIMED.search(key) or not _constant_bound(sides[2]) or len(match) != 1:
+        if TIMED.search(key) or len(match) != 1:
             return None
-        if new["claims"][key].get("left") != old["claims"][match[0]].get("left"):
+        was = match[0]
+        now_c, old_c = new["claims"][key], old["claims"][was]
+        if now_c.get("left") != old_c.get("left"):
             return None
-        if len({json.dumps(r["claims"].get(match[0], {}).get("right")) for r in group.values()}) != 1:
+        right, old_right = sides[2], _sides(was)[2]
+        shift, old_shift = _signed_constant(right), _signed_constant(old_right)
+        if ast.unparse(right) == ast.unparse(old_right):
+            if now_c.get("right") != old_c.get("right"):
+                return None
+            pairs[key] = (was, "same", None)
+        elif shift and old_shift and shift[0] == old_shift[0]:
+            delta = shift[1] - old_shift[1]
+            a, b = _number(now_c.get("right")), _number(old_c.get("right"))
+            if a is None or b is None or abs(a - (b + delta)) > 1e-9 * max(1.0, abs(a)):
+                return None
+            pairs[key] = (was, "shift", delta)
+        elif _constant_bound(right) and _constant_bound(old_right):
+            if len({json.dumps(r["claims"].get(was, {}).get("right")) for r in group.values()}) != 1:
+                return None
+            pairs[key] = (was, "const", now_c.get("right"))
+        else:
             return None
-        pairs[key] = match[0]
     if len(pairs) != len(gone):
         return None
     return pairs
@@ -476,11 +505,14 @@ def added_claims(new: dict, old: dict, pairs: dict) -> list[str]:
 
 
 def _rejudged(claims: dict, pairs: dict, probe_claims: dict) -> dict:
-    """``claims`` (an old record's) with each re-bounded claim judged against the new bound."""
-    out = {k: v for k, v in claims.items() if k not in pairs.values()}
-    for key, was in pairs.items():
-        left, op = claims[was]["left"], _sides(key)[1]
-        right = probe_claims[key]["right"]
+    """``claims`` (an old record's) with each restated claim (see ``rebound``) judged against its new bound."""
+    out = {k: v for k, v in claims.items() if k not in {was for was, _, _ in pairs.values()}}
+    for key, (was, how, param) in pairs.items():
+        left, op, right = claims[was]["left"], _sides(key)[1], claims[was]["right"]
+        if how == "const":
+            right = param
+        elif how == "shift":
+            right = _number(right) + param
         out[key] = {
             "ok": evaluate(op, left, right),
             "op": op,
@@ -525,6 +557,9 @@ def carry_over(path: Path) -> str:
         pairs = rebound(new, old, group) or {}
         if pairs:  # compare the probe with its own old record re-judged against the new bounds
             old = dict(old, claims=_rejudged(old["claims"], pairs, new["claims"]))
+            for key, (_, how, _) in pairs.items():  # a shifted bound was checked to 1e-9 by ``rebound``
+                if how == "shift":
+                    old["claims"][key].update({f: new["claims"][key][f] for f in ("right", "margin")})
         added = added_claims(new, old, pairs)
         common = {k: v for k, v in new["claims"].items() if k not in added}
         if _verdicts(common) != _verdicts(old["claims"]) or new["errors"]:

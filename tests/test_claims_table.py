@@ -154,3 +154,21 @@ def test_carry_over_leaves_added_claims_out(tmp_path, monkeypatch):
     assert "1 records carried over" in report and "added since, not carried: ['n == 3']" in report, report
     assert "n == 3" in now[0]["claims"] and "n == 3" not in now[1]["claims"]
     assert now[1]["claims"]["acc >= 0.5"]["left"] == 0.8
+
+
+def test_rebound_same_bound_and_shifted_bound():
+    def rec(claims):
+        return {"claims": claims}
+
+    def c(op, left, right):
+        return {"ok": sweep_claims.evaluate(op, left, right), "op": op, "left": left, "right": right}
+
+    old = rec({"a > b": c(">", 0.5, 0.5), "g2 <= g1 - 0.15": c("<=", 0.1, 0.3)})
+    new = rec({"a >= b": c(">=", 0.5, 0.5), "g2 <= g1 - 0.05": c("<=", 0.1, 0.4)})
+    pairs = sweep_claims.rebound(new, old, {0: old})
+    assert pairs["a >= b"] == ("a > b", "same", None)
+    assert pairs["g2 <= g1 - 0.05"][:2] == ("g2 <= g1 - 0.15", "shift")
+    rejudged = sweep_claims._rejudged(old["claims"], pairs, new["claims"])
+    assert rejudged["a >= b"]["ok"] is True and abs(rejudged["g2 <= g1 - 0.05"]["right"] - 0.4) < 1e-12
+    moved = rec({"a >= b": c(">=", 0.5, 0.6), "g2 <= g1 - 0.05": c("<=", 0.1, 0.4)})
+    assert sweep_claims.rebound(moved, old, {0: old}) is None  # the bound's value moved: not the same claim
