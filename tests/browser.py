@@ -23,6 +23,8 @@ What it does, per case:
 5. shuts the kernel down through the REST API (from the page, a confirm dialog would
    hang), stops the server and the browser.  A watchdog kills them all at the deadline,
    so nothing can hang past it.
+
+Also :func:`check_folded_hints`: a student version's hint cells, closed and then opened.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ moves one control of a widget with the keyboard alone (Tab to the control, an ar
 and checks that the widget's picture is redrawn (new bytes, not only a new blob: URL),
 that the control's accessible name is its visible label, and that an Explorer's text line
 (what the picture shows) changes with it (accessibility, issue 32).  Screenshots before/after the move go to
-artifacts/screenshots/.  The driver is tests/browser.py.
+artifacts/screenshots/.  The driver is tests/browser.py.  One more test opens a generated student
+version and checks that its exercise hints render folded (closed <details>, text hidden, no math typeset).
 
 Needs Debian's /usr/bin/chromium and the playwright package (bash scripts/test.sh
 installs both).  Without them the test is skipped, unless CI is set: then it fails.
