@@ -1,5 +1,5 @@
-"""Checkers for notebook 08 -- video transformers: all FLOPs of a divided vs a joint block, divided attention's reshapes,
-attention FLOPs, a block's reach."""
+"""Checkers for notebook 08 -- video transformers: all FLOPs of a divided vs a joint block, divided attention's
+reshapes, attention FLOPs, a block's reach."""
 
 from __future__ import annotations
 
