@@ -73,8 +73,8 @@ def break_one_answer(sheet, lesson_number):
 
     Returns (notebook, failing grade_id, the solution lines removed).  The exercise is picked by
     the lesson's number (so the lessons' choices differ) among those whose answer no later
-    solution uses (in 09, the reference greedy_match calls the learner's segment_tiou: a wrong
-    segment_tiou costs both points, see docs/classroom.md).  The wrong answer returns None (a
+    solution uses (none does today, see docs/classroom.md; the rule keeps one wrong answer from
+    costing two points should one ever do).  The wrong answer returns None (a
     function) or sets the answer variable to None (a value exercise)."""
     nb = nbformat.from_dict(sheet)  # a copy
     tests = [i for i, c in enumerate(nb.cells) if grading(c).get("grade")]
