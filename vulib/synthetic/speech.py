@@ -21,9 +21,9 @@ A *word* is a consonant, a vowel and a final /t/ (``bat``, ``pat``, ``mat``, ``f
 Every clip draws its own speaker and timing from a ``torch.Generator`` (pitch, vocal-tract length,
 speaking rate, onset, loudness, where the mouth sits and how big it is, the skin's shade), always with the
 same draws whatever the word, so that words differ only by what they say and how they look.
-:func:`add_noise` mixes white noise or *babble* (other synthetic voices saying other words) at a chosen
-signal-to-noise ratio in decibels (:func:`mix_at_snr` mixes noise drawn beforehand). :func:`make_speech` makes a
-labelled batch.
+:func:`add_noise` mixes white noise or *babble* (other synthetic voices, each saying a random word of
+:data:`WORDS`) at a chosen signal-to-noise ratio in decibels (:func:`mix_at_snr` mixes noise drawn beforehand).
+:func:`make_speech` makes a labelled batch.
 
 The sound is :data:`RATE` = 16 kHz mono like the rest of notebook 10 (:mod:`vulib.synthetic.sound`), so
 :func:`vulib.audio.log_mel` reads it; the mouth is filmed at :data:`FPS` = 20 frames a second.
