@@ -363,7 +363,8 @@ def is_marked_raising(cell: nbformat.NotebookNode) -> bool:
 
 def exercise_groups(nb: nbformat.NotebookNode) -> list[list[int]]:
     """Each exercise's cells: its solution cell and the checker-call cells right after it
-    (the lessons call each checker in a cell of its own, which nbgrader locks)."""
+    (the lessons call each checker in a cell of its own, which nbgrader locks), with a predict-then-verify
+    exercise's prediction cell (a solution cell right before the answer's) in the same group."""
     groups = []
     for i in solution_cells(nb):
         group, j = [i], i + 1
@@ -374,6 +375,8 @@ def exercise_groups(nb: nbformat.NotebookNode) -> list[list[int]]:
         ):
             group.append(j)
             j += 1
+        if groups and groups[-1] == [i - 1] and re.search(r"^prediction\s*=", nb.cells[i - 1].source, re.M):
+            group = groups.pop() + group  # the prediction cell: the checker call reads its `prediction`
         groups.append(group)
     return groups
 
