@@ -82,11 +82,17 @@ def test_grading_rules_on_a_small_lesson():
             v4.new_markdown_cell("**Exercise 2.** Name them."),
             v4.new_code_cell("# BEGIN SOLUTION\nnames = {'a'}\n# END SOLUTION"),
             v4.new_code_cell("ex.check_names(names)"),
+            v4.new_markdown_cell("**Exercise 3 (predict, then measure).** Guess, then write `h`."),
+            v4.new_code_cell("# BEGIN SOLUTION\n# HINT: write prediction = <a number>\nprediction = 3\n# END SOLUTION"),
+            v4.new_code_cell("def h():\n    # BEGIN SOLUTION\n    return 3\n    # END SOLUTION"),
+            v4.new_code_cell("ex.check_h(h, prediction)"),
         ]
     )
     grades = meta.nbgrader_cells(nb)
     ids = [g and g["grade_id"] for g in grades]
-    assert ids == [None, "setup", None, "exercise-1", "f", "check_f+check_g", "exercise-2", "names", "check_names"]
+    assert ids == [None, "setup", None, "exercise-1", "f", "check_f+check_g", "exercise-2", "names", "check_names",
+                   "exercise-3", "prediction-3", "h", "check_h"]  # fmt: skip
+    assert grades[10]["solution"] and not grades[10]["grade"]  # a prediction is asked for, never graded
     assert grades[1]["locked"] and not grades[1]["grade"] and not grades[1]["solution"]
     assert grades[4]["solution"] and not grades[4]["locked"]
     assert grades[5]["grade"] and grades[5]["locked"] and grades[5]["points"] == 2
