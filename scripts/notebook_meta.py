@@ -161,6 +161,7 @@ def nbgrader_cells(nb) -> list[dict | None]:
     """
     out: list[dict | None] = []
     seen_setup = False
+    exercise = None  # the number of the last exercise statement above
     for i, cell in enumerate(nb.cells):
         meta = None
         src = cell.source
@@ -175,12 +176,10 @@ def nbgrader_cells(nb) -> list[dict | None]:
                 names = [a or b for a, b in DEFINES.findall(SOLUTION.split(src, 1)[0])] or [
                     a or b for a, b in DEFINES.findall(src)
                 ]
-                meta = {
-                    "grade": False,
-                    "locked": False,
-                    "solution": True,
-                    "grade_id": names[0] if names else f"answer-{i}",
-                }
+                grade_id = names[0] if names else f"answer-{i}"
+                if names == ["prediction"] and any(m and m["grade_id"] == grade_id for m in out):
+                    grade_id = f"prediction-{exercise}"  # a lesson's later predictions: one per exercise
+                meta = {"grade": False, "locked": False, "solution": True, "grade_id": grade_id}
             elif checks:
                 meta = {
                     "grade": True,
@@ -195,7 +194,8 @@ def nbgrader_cells(nb) -> list[dict | None]:
         elif cell.cell_type == "markdown":
             m = EXERCISE.search(src)
             if m:
-                meta = {"grade": False, "locked": True, "solution": False, "grade_id": f"exercise-{m.group(1)}"}
+                exercise = m.group(1)
+                meta = {"grade": False, "locked": True, "solution": False, "grade_id": f"exercise-{exercise}"}
         if meta is not None:
             meta.update(schema_version=NBGRADER_SCHEMA, task=False)
         out.append(meta)
