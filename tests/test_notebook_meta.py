@@ -96,6 +96,26 @@ def test_grading_rules_on_a_small_lesson():
         meta.nbgrader_cells(nb)
 
 
+def test_several_prediction_cells_get_one_grade_id_each():
+    """A lesson's predict-then-verify exercises each have a `prediction = ...` cell: the first keeps the grade_id
+    "prediction", later ones get the number of their exercise."""
+    v4 = nbformat.v4
+    pred = "# BEGIN SOLUTION\n# HINT: write prediction = <a number>\nprediction = 1\n# END SOLUTION"
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_code_cell("import vulib"),
+            v4.new_markdown_cell("## Exercises\n\n**Exercise 1 (predict, then verify).** Guess."),
+            v4.new_code_cell(pred),
+            v4.new_code_cell("ex.check_f(1, prediction)"),
+            v4.new_markdown_cell("**Exercise 3 (predict, then verify).** Guess again."),
+            v4.new_code_cell(pred),
+            v4.new_code_cell("ex.check_g(1, prediction)"),
+        ]
+    )
+    ids = [g and g["grade_id"] for g in meta.nbgrader_cells(nb)]
+    assert ids == ["setup", "exercise-1", "prediction", "check_f", "exercise-3", "prediction-3", "check_g"]
+
+
 def test_split_checkers_moves_calls_and_their_outputs():
     v4 = nbformat.v4
     cell = v4.new_code_cell(
