@@ -23,6 +23,8 @@ What it does, per case:
 5. shuts the kernel down through the REST API (from the page, a confirm dialog would
    hang), stops the server and the browser.  A watchdog kills them all at the deadline,
    so nothing can hang past it.
+
+Also :func:`check_folded_hints`: a student version's hint cells, closed and then opened.
 """
 
 from __future__ import annotations
@@ -674,6 +676,74 @@ def check_close_tab(notebooks: Path, deadline: Deadline) -> CloseTabResult:
             time.sleep(0.2)
         res.timings["first closed"] = t()
         deadline.step = "shutting the kernels down"
+        server.shutdown_kernels()
+    return res
+
+
+# --------------------------------------------------------------------------- folded exercise hints
+@dataclass
+class HintResult:
+    """What JupyterLab showed of each ``<details>`` hint cell, in notebook order."""
+
+    folded: list = field(default_factory=list)  # per hint cell: closed, its text hidden, no typeset math
+    opened: list = field(default_factory=list)  # per hint cell: the text shown once its summary was clicked
+    summaries: list = field(default_factory=list)
+    raw: list = field(default_factory=list)  # what the page reported before the clicks
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+_HINT_STATE = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell .jp-RenderedMarkdown details')].map(d => {
+  const body = [...d.children].filter(e => e.tagName !== 'SUMMARY');
+  const shown = body.some(e => e.checkVisibility({contentVisibilityAuto: true}) && e.getClientRects().length > 0);
+  return {open: d.open, shown, math: d.querySelectorAll('mjx-container, .MathJax, .katex').length,
+          summary: d.querySelector('summary')?.innerText || '',
+          text: body.map(e => e.textContent).join('\\n').trim()};
+})"""
+
+
+def check_folded_hints(notebook, deadline: Deadline, shots: Path | None = None) -> HintResult:
+    """Open ``notebook`` (an nbformat notebook: a generated student version) in JupyterLab; for
+    each ``<details>`` hint, record whether it is closed with its text hidden, then click its
+    summary and record the text it shows."""
+    import nbformat
+
+    res = HintResult()
+    with lab_page(Path(__file__).resolve().parent / "fixtures", deadline) as (server, page):
+        t = deadline.elapsed
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(notebook, server.root / "hints_student.ipynb")
+        deadline.step = "opening JupyterLab"
+        page.goto(f"{server.url}/lab?token={server.token}", timeout=deadline.ms(60))
+        page.wait_for_function(
+            "() => window.jupyterapp?.commands.hasCommand('docmanager:open')", timeout=deadline.ms(60)
+        )
+        page.evaluate("() => window.jupyterapp.restored")
+        deadline.step = "opening the student notebook"
+        page.evaluate(_OPEN, "hints_student.ipynb")
+        page.wait_for_function(f"() => ({_CURRENT_PATH})() === 'hints_student.ipynb'", timeout=deadline.ms(30))
+        want = sum("exercise-hint" in c.metadata.get("tags", []) for c in notebook.cells)
+        deadline.step = "waiting for the hint cells to render"
+        page.wait_for_function(f"() => ({_HINT_STATE})().length >= {want}", timeout=deadline.ms(30))
+        page.wait_for_timeout(1000)  # let MathJax typeset whatever it would
+        before = page.evaluate(_HINT_STATE)
+        res.raw = before
+        res.folded = [not h["open"] and not h["shown"] and not h["math"] for h in before]
+        res.summaries = [h["summary"] for h in before]
+        if shots:
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "hints_folded.png"))
+        deadline.step = "opening each hint"
+        summaries = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown details > summary")
+        for k in range(summaries.count()):
+            summaries.nth(k).scroll_into_view_if_needed()
+            summaries.nth(k).click()
+        page.wait_for_timeout(500)
+        after = page.evaluate(_HINT_STATE)
+        res.opened = [h["text"] if h["open"] and h["shown"] and not h["math"] else None for h in after]
+        if shots:
+            page.screenshot(path=str(shots / "hints_opened.png"))
+        res.timings["total"] = t()
         server.shutdown_kernels()
     return res
 

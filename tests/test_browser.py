@@ -5,7 +5,8 @@ moves one control of a widget with the keyboard alone (Tab to the control, an ar
 and checks that the widget's picture is redrawn (new bytes, not only a new blob: URL),
 that the control's accessible name is its visible label, and that an Explorer's text line
 (what the picture shows) changes with it (accessibility, issue 32).  Screenshots before/after the move go to
-artifacts/screenshots/.  The driver is tests/browser.py.
+artifacts/screenshots/.  The driver is tests/browser.py.  One more test opens a generated student
+version and checks that its exercise hints render folded (closed <details>, text hidden, no math typeset).
 
 Needs Debian's /usr/bin/chromium and the playwright package (bash scripts/test.sh
 installs both).  Without them the test is skipped, unless CI is set: then it fails.
@@ -108,3 +109,35 @@ def test_closing_a_tab_ends_its_kernel_and_the_next_lesson_names_it():
     assert res.kernels_after_close == [res.second_kernel], (
         f"closing the tab left its kernel running: {res.kernels_after_close}"
     )
+
+
+# Hints that would turn into markup, math or a list if they were not escaped (and one plain)
+TRICKY_HINTS = [
+    "convert to float first, then divide by 255",
+    "write prediction = <a whole number>: <b>not bold</b>, 2 * x * y, not *emphasis*, snake_case & [a](b)",
+    "$x^2$ is no math here, nor \\(this\\) or $$that$$; a backslash \\ and a `$code$ span` that stays",
+    "1. is no list, # nor a heading",
+]
+
+
+def test_exercise_hints_are_folded_in_jupyterlab():
+    """A student version's hint cells render folded in JupyterLab (its sanitizer keeps <details>):
+    the hint's text is hidden until the summary is clicked, then shows exactly as written."""
+    import nbformat
+
+    from vulib.exercises.student import make_student_notebook
+
+    require_browser()
+    cells = [nbformat.v4.new_markdown_cell("# Hints")]
+    for k, hint in enumerate(TRICKY_HINTS):
+        cells.append(
+            nbformat.v4.new_code_cell(
+                f"def f{k}(x):\n    # BEGIN SOLUTION\n    # HINT: {hint}\n    return x\n    # END SOLUTION"
+            )
+        )
+    student = make_student_notebook(nbformat.v4.new_notebook(cells=cells), source_name="hints.ipynb")
+    res = browser.check_folded_hints(student, browser.Deadline(DEADLINE_S), SHOTS)
+    print(f"hint cells: {len(res.folded)}, folded: {res.folded}; timings (s): {res.timings}\nbefore: {res.raw}")
+    assert res.folded == [True] * len(TRICKY_HINTS), res.folded
+    assert res.summaries == ["Hint (open it only when stuck)"] * len(TRICKY_HINTS)
+    assert res.opened == [h.replace("`", "") for h in TRICKY_HINTS], res.opened  # `...`: a code span

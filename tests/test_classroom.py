@@ -27,7 +27,7 @@ from nbgrader.nbgraderformat import MetadataValidator
 
 import vulib.exercises as ex
 from vulib.exercises import classroom
-from vulib.exercises.student import BANNER_TAG, make_student_notebook
+from vulib.exercises.student import BANNER_TAG, HINT_TAG, make_student_notebook, solution_hints
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -73,8 +73,8 @@ def break_one_answer(sheet, lesson_number):
 
     Returns (notebook, failing grade_id, the solution lines removed).  The exercise is picked by
     the lesson's number (so the lessons' choices differ) among those whose answer no later
-    solution uses (in 09, the reference greedy_match calls the learner's segment_tiou: a wrong
-    segment_tiou costs both points, see docs/classroom.md).  The wrong answer returns None (a
+    solution uses (none does today, see docs/classroom.md; the rule keeps one wrong answer from
+    costing two points should one ever do).  The wrong answer returns None (a
     function) or sets the answer variable to None (a value exercise)."""
     nb = nbformat.from_dict(sheet)  # a copy
     tests = [i for i, c in enumerate(nb.cells) if grading(c).get("grade")]
@@ -225,6 +225,31 @@ def test_nbgrader_and_vulib_give_the_student_the_same_text(course):
             if grading(cell).get("solution") or grading(cell).get("grade"):
                 assert cell.source == full[cell.id], (path.name, cell.source)
         assert "YOUR CODE HERE" not in "".join(c.source for c in released.cells)
+        # the folded hint cells too: same ids and text, and nothing for nbgrader to grade or lock
+        hints = [c for c in released.cells if HINT_TAG in c.metadata.get("tags", [])]
+        assert hints and all(c.source == full[c.id] and not grading(c) for c in hints), path.name
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem[:2])
+def test_nbgrader_stripper_folds_the_hints_like_the_student_version(path):
+    """vulib's ClearSolutions (what generate_assignment runs) on a lesson's sheet, without the course:
+    each hinted exercise cell is followed by its folded hint cell, no stub shows a hint, and the
+    text equals the student version's."""
+    sheet = classroom.exercise_sheet(read(path), source_name=path.name)
+    released, _ = classroom.ClearSolutions().preprocess(nbformat.from_dict(sheet), {})
+    ours = classroom.student_sheet(read(path), source_name=path.name)
+    ours.cells = [c for c in ours.cells if BANNER_TAG not in c.metadata.get("tags", [])]
+    assert [(c.id, c.source) for c in released.cells] == [(c.id, c.source) for c in ours.cells]
+    hinted = [c for c in sheet.cells if c.cell_type == "code" and any(solution_hints(c.source))]
+    at = {c.id: i for i, c in enumerate(released.cells)}
+    for cell in hinted:
+        folded = released.cells[at[cell.id] + 1]
+        assert folded.id == cell.id + "-hint" and folded.metadata["tags"] == [HINT_TAG] and not grading(folded)
+        assert folded.source.startswith("<details><summary>Hint")
+        stub = released.cells[at[cell.id]].source
+        assert all(h not in stub for h in solution_hints(cell.source) if h) and "folded in the cell below" in stub
+    assert sum(HINT_TAG in c.metadata.get("tags", []) for c in released.cells) == len(hinted)
+    MetadataValidator().validate_nb(released)
 
 
 # --------------------------------------------------------------------------- hand-out links

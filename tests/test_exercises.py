@@ -19,10 +19,13 @@ import vulib.exercises as ex
 from vulib.exercises import EXERCISES, ExerciseError, check_equal, check_function, check_scalar, check_tensor, exercise
 from vulib.exercises.student import (
     BANNER_TAG,
+    HINT_TAG,
     count_solution_blocks,
+    hint_cell,
     main,
     make_student_notebook,
     make_student_versions,
+    solution_hints,
     strip_solutions,
 )
 
@@ -258,7 +261,7 @@ def test_failure_messages_never_give_the_answer_away(name):
 
 
 # --------------------------------------------------------------------------- student versions
-def test_strip_solutions_keeps_indentation_and_hints():
+def test_strip_solutions_keeps_indentation_and_leaves_hints_out_of_the_stub():
     source = (
         "def f(x):\n"
         "    # BEGIN SOLUTION\n"
@@ -274,11 +277,79 @@ def test_strip_solutions_keeps_indentation_and_hints():
     assert blocks == 2
     assert stub == (
         "def f(x):\n"
-        '    raise NotImplementedError("Exercise: double it")\n'
+        '    raise NotImplementedError("Exercise: write your code here (a hint is folded in the cell below)")\n'
         'raise NotImplementedError("Exercise: write your code here")\n'
         "print('after')"
     )
     ast.parse(stub)
+    assert solution_hints(source) == ["double it", ""]
+
+
+def test_several_hinted_blocks_are_numbered_in_the_stubs_and_in_one_hint_cell():
+    source = (
+        "# BEGIN SOLUTION\n# HINT: first half\n# HINT: of the first hint\na = 1\n# END SOLUTION\n"
+        "# BEGIN SOLUTION\nb = 2\n# END SOLUTION\n"
+        "# BEGIN SOLUTION\n# HINT: the third block's\nc = 3\n# END SOLUTION\n"
+    )
+    stub, _ = strip_solutions(source)
+    assert stub.splitlines() == [
+        'raise NotImplementedError("Exercise: write your code here (hint 1 is folded in the cell below)")',
+        'raise NotImplementedError("Exercise: write your code here")',
+        'raise NotImplementedError("Exercise: write your code here (hint 2 is folded in the cell below)")',
+    ]
+    hints = solution_hints(source)
+    assert hints == ["first half of the first hint", "", "the third block's"]
+    cell = hint_cell(hints, "abc")
+    assert cell.id == "abc-hint" and cell.metadata["tags"] == [HINT_TAG] and "nbgrader" not in cell.metadata
+    assert cell.source == (
+        "<details><summary>Hints (open them only when stuck)</summary>\n\n"
+        "**Hint 1.** first half of the first hint\n\n"
+        "**Hint 2.** the third block's\n\n"
+        "</details>"
+    )
+    assert hint_cell(["", ""], "abc") is None  # no hint: no hint cell
+
+
+def _rendered_text(markdown: str, renderer: str) -> tuple[str, str]:
+    """(HTML, its visible text) of a markdown cell, by nbconvert's renderer or CommonMark's."""
+    import html
+
+    if renderer == "mistune":
+        from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+        page = markdown2html_mistune(markdown)
+    else:
+        from markdown_it import MarkdownIt
+
+        page = MarkdownIt("commonmark").render(markdown)
+    return page, html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.mark.parametrize("renderer", ["mistune", "commonmark"])
+@pytest.mark.parametrize(
+    "hint",
+    [
+        "write prediction = <a whole number from 1 to 64>: <b>not bold</b> & &amp; stays",
+        "2 * x * y, not *emphasis*, __nor this__, snake_case_name, [a](link) ![img](x) ~~no~~ | a | b |",
+        "$x^2$ is no math here, nor \\(this\\); a trailing backslash \\",
+        "1. is no list",
+        "- nor this",
+        "# nor a heading, > nor a quote",
+        "a `code span` stays code, an unpaired ` stays a backtick",
+    ],
+)
+def test_hint_text_is_escaped_and_folded(hint, renderer):
+    cell = hint_cell([hint], "x")
+    assert cell.source.startswith("<details><summary>") and cell.source.endswith("</details>")
+    assert "<details open" not in cell.source  # folded: closed until clicked
+    page, text = _rendered_text(cell.source, renderer)
+    assert "<details>" in page and "<summary>Hint (open it only when stuck)</summary>" in page
+    for tag in ("<b>", "<em>", "<strong>", "<a ", "<img", "<h1", "<ol", "<ul", "<blockquote", "<del"):
+        assert tag not in page, f"{tag} in {page}"
+    shown = text.replace("Hint (open it only when stuck)", "").strip()
+    assert shown == hint.replace("`code span`", "code span"), (shown, page)
+    if "`code span`" in hint:
+        assert "<code>code span</code>" in page
 
 
 @pytest.mark.parametrize(
@@ -308,8 +379,9 @@ def test_student_notebook_is_cleaned_and_input_untouched():
     assert "widgets" not in student.metadata
     code = [c for c in student.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code)
-    assert student.cells[5].metadata["tags"] == ["nbval-ignore-output"]  # tags kept
-    assert student.cells[7].source.startswith("# NBVAL_IGNORE_OUTPUT")  # markers kept
+    by_id = {c.id: c for c in student.cells}
+    assert by_id["d0ff5efd"].metadata["tags"] == ["nbval-ignore-output"]  # tags kept
+    assert by_id["1149c067"].source.startswith("# NBVAL_IGNORE_OUTPUT")  # markers kept
     assert count_solution_blocks(student) == 0
     assert nb.cells[4].execution_count == 3 and "widgets" in nb.metadata  # input unchanged
     nbformat.validate(student)
@@ -380,7 +452,9 @@ def exercise_groups(nb: nbformat.NotebookNode) -> list[list[int]]:
 def assert_only_exercises_raise(
     instructor: nbformat.NotebookNode, student_errors: dict[int, str], student: nbformat.NotebookNode
 ) -> None:
-    groups = [[i + 1 for i in g] for g in exercise_groups(instructor)]  # +1: the banner cell on top
+    # the student version has a banner on top and hint cells after some exercises: find cells by id
+    where = {c.id: i for i, c in enumerate(student.cells)}
+    groups = [[where[instructor.cells[i].id] for i in g] for g in exercise_groups(instructor)]
     exercise_cells = {i for g in groups for i in g}
     raising = {i for i, name in student_errors.items() if name == "NotImplementedError"}
     assert raising <= exercise_cells and all(raising & set(g) for g in groups), (
@@ -415,7 +489,38 @@ def test_fixture_student_version_stops_exactly_at_exercises():
     for secret in ("frames.float() / 255", "permute(1, 2, 3, 0)", "height * width * 3"):
         assert all(secret not in c.source for c in student.cells)
     errors = execute(student, FIXTURE.parent)
-    assert errors == {4: "NotImplementedError", 6: "NotImplementedError", 8: "NotImplementedError"}
+    # the banner on top, a hint cell after exercises 1 and 2 (3 has no hint)
+    assert errors == {4: "NotImplementedError", 7: "NotImplementedError", 10: "NotImplementedError"}
+    assert_only_exercises_raise(instructor, errors, student)
+
+
+def test_fixture_hints_are_folded_in_a_cell_after_the_exercise_and_not_in_the_stub():
+    instructor = nbformat.read(FIXTURE, as_version=4)
+    student = make_student_notebook(instructor)
+    ids = [c.id for c in student.cells]
+    assert len(set(ids)) == len(ids)
+    hints = {"822cc0d9": "convert to float first, then divide by 255", "571fbdc9": "permute the axes"}
+    for cell_id, hint in hints.items():
+        at = ids.index(cell_id)
+        exercise, folded = student.cells[at], student.cells[at + 1]
+        assert hint not in exercise.source and "HINT" not in exercise.source
+        assert "(a hint is folded in the cell below)" in exercise.source
+        assert folded.cell_type == "markdown" and folded.id == f"{cell_id}-hint"
+        assert folded.metadata["tags"] == [HINT_TAG]
+        assert folded.source.startswith("<details><summary>Hint (open it only when stuck)</summary>\n\n")
+        assert folded.source.endswith("\n\n</details>") and hint in folded.source
+    # exercise 3 has no hint: no hint cell after it, and its stub promises none
+    at = ids.index("804ddbd9")
+    assert student.cells[at + 1].id == "6e596c57"
+    assert "folded" not in student.cells[at].source
+    assert sum(HINT_TAG in c.metadata.get("tags", []) for c in student.cells) == 2
+    assert all(
+        "HINT" not in c.source and hints["822cc0d9"] not in c.source for c in student.cells if c.cell_type == "code"
+    )
+    assert "folded in the cell" in student.cells[0].source  # the banner says where hints are
+    nbformat.validate(student)
+    # the same notebook every time: the inserted cells' ids come from the exercise cells'
+    assert [c.id for c in make_student_notebook(instructor).cells][1:] == ids[1:]
 
 
 # --------------------------------------------------------------------------- real notebooks
@@ -437,6 +542,21 @@ def test_real_notebook_student_version(path, tmp_path):
                 parse_cell(cell.source)
             except SyntaxError as exc:
                 raise AssertionError(f"{path.name}, cell index {index} does not parse: {exc}")
+    # every hint is folded in the cell right after its exercise, and shown nowhere else
+    hinted = {c.id: [h for h in solution_hints(c.source) if h] for c in instructor.cells if c.cell_type == "code"}
+    hinted = {k: v for k, v in hinted.items() if v}
+    code = "".join(c.source for c in student.cells if c.cell_type == "code")
+    folded = [i for i, c in enumerate(student.cells) if HINT_TAG in c.metadata.get("tags", [])]
+    assert [student.cells[i - 1].id for i in folded] == list(hinted), "one hint cell after each hinted exercise"
+    for i in folded:
+        cell = student.cells[i]
+        assert cell.cell_type == "markdown" and cell.id == student.cells[i - 1].id + "-hint"
+        assert cell.source.startswith("<details><summary>Hint") and "<details open" not in cell.source
+        assert "nbgrader" not in cell.metadata
+    for hints in hinted.values():
+        for hint in hints:
+            assert hint not in code, f"{path.name}: a stub shows the hint {hint!r}"
+    assert len({c.id for c in student.cells}) == len(student.cells)
 
 
 @pytest.mark.skipif(not NOTEBOOK_00.exists(), reason="notebooks/00_videos_as_tensors.ipynb not written yet")

@@ -142,3 +142,25 @@ def test_consonants_sound_like_their_manner():
     assert energy("bat", "b") > 10 * energy("pat", "p")  # the voice bar of /b/
     assert energy("sat", "s", 4000) > 5 * energy("fat", "f", 4000)  # /s/ hisses louder, high up
     assert energy("vat", "v", 0, 500) > 10 * energy("fat", "f", 0, 500)  # /v/ is voiced, /f/ is not
+
+
+def test_mix_at_snr_matches_add_noise_and_reuses_one_noise():
+    clean = make_speech(3, seed=2).audio  # (3, 1, S)
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    noise = sp.babble(g2, clips=3)[:, None]  # the draw add_noise makes
+    assert torch.equal(add_noise(clean, -5.0, kind="babble", generator=g1), sp.mix_at_snr(clean, noise, -5.0))
+    for snr in (10.0, 0.0, -20.0):  # one noise, every SNR
+        achieved = 10 * torch.log10(clean.pow(2).mean(-1) / (sp.mix_at_snr(clean, noise, snr) - clean).pow(2).mean(-1))
+        assert (achieved - snr).abs().max() < 0.01, achieved
+    assert torch.equal(sp.mix_at_snr(clean, noise, None), clean)
+    with pytest.raises(ValueError, match="shape"):
+        sp.mix_at_snr(clean, noise[:2], 0.0)
+
+
+def test_babble_from_a_pool_of_voices():
+    bab = sp.babble(torch.Generator().manual_seed(0), clips=50, pool=8)
+    assert bab.shape == (50, S) and torch.isfinite(bab).all()
+    again = sp.babble(torch.Generator().manual_seed(0), clips=50, pool=8)
+    assert torch.equal(bab, again)
+    spec = A.spectrogram(bab, n_fft=512, hop=160).sum(-1)  # voiced, like the unpooled babble
+    assert (spec[:, :32].sum(-1) / spec.sum(-1)).min() > 0.6

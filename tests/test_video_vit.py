@@ -202,3 +202,12 @@ def test_draw_token_set_and_channel_shift_return_what_they_drew():
     labels = viz.draw_channel_shift(c, src)
     assert labels[0, 0] == "0" and labels[0, 1] == "t-1" and labels[2, 3] == "t" and "t+1" not in labels
     plt.close(fig)
+
+
+@pytest.mark.parametrize("T, N, D", [(1, 16, 32), (4, 16, 32), (3, 4, 8), (5, 64, 16), (2, 9, 64)])
+def test_divided_over_joint_block_flops_follow_the_formula(T, N, D):
+    """Notebook 08's exercise 1: all FLOPs of one divided block over one joint block on T·N tokens are
+    (8·D + T + N) / (6·D + T·N), exactly as torch's counter gives them (the checker's reference)."""
+    from vulib.exercises.nb08 import _block_ratio, _measured_block_ratio
+
+    assert _measured_block_ratio(T, N, D) == pytest.approx(_block_ratio(T, N, D), rel=1e-12)

@@ -11,7 +11,8 @@ set-up and exercise statements).  This module turns them into an nbgrader course
   (``whole=True`` grades the whole lesson instead, at the lesson's run time);
 * :class:`ClearSolutions` -- nbgrader's solution stripper, replaced by the one of
   :mod:`vulib.exercises.student`, so ``nbgrader generate_assignment`` and
-  ``python -m vulib.exercises.student`` give the student the same text (one source);
+  ``python -m vulib.exercises.student`` give the student the same text (one source),
+  folded hint cells included;
 * :func:`write_course` -- an nbgrader course directory: ``nbgrader_config.py`` (SQLite
   gradebook) and ``source/<lesson>/<lesson>_exercises.ipynb`` for every lesson;
 * :func:`launch_links` -- Binder and JupyterHub (nbgitpuller) links for a lesson, built from
@@ -38,7 +39,7 @@ from typing import Any, Sequence
 import nbformat
 import tomllib
 
-from .student import make_student_notebook, strip_solutions
+from .student import make_student_notebook, solution_hints, strip_solutions, with_hint_cells
 
 __all__ = [
     "exercise_sheet",
@@ -136,9 +137,21 @@ def _clear_solutions_base() -> type:
 class ClearSolutions(_clear_solutions_base()):  # type: ignore[misc]
     """nbgrader's ``ClearSolutions``, with :func:`vulib.exercises.student.strip_solutions` doing the work.
 
-    A solution block becomes ``raise NotImplementedError("Exercise: <hint>")``, exactly
-    as in ``python -m vulib.exercises.student``.  Used by :func:`nbgrader_config`.
+    A solution block becomes ``raise NotImplementedError("Exercise: write your code here
+    ...")`` and its ``# HINT:`` lines a folded markdown cell right after the exercise cell,
+    exactly as in ``python -m vulib.exercises.student``.  The hint cells carry no nbgrader
+    metadata: nothing in them is graded, locked or checksummed.  Used by
+    :func:`nbgrader_config`.
     """
+
+    def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        hints = {
+            index: solution_hints(cell.source, f"cell {cell.get('id', index)}")
+            for index, cell in enumerate(nb.cells)
+            if cell.cell_type == "code"
+        }
+        nb, resources = super().preprocess(nb, resources)  # strips the solutions, cell by cell
+        return with_hint_cells(nb, hints), resources
 
     def _replace_solution_region(self, cell: Any, language: str) -> bool:
         if cell.cell_type != "code":
@@ -161,7 +174,8 @@ c.CourseDirectory.root = here
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
 
 # Solutions are stripped by vulib's own rule (the same text as the generated student
-# notebooks): `raise NotImplementedError("Exercise: <hint>")` in place of each block.
+# notebooks): `raise NotImplementedError("Exercise: write your code here ...")` in place of
+# each block, and the block's hints in a folded markdown cell after the exercise cell.
 from nbgrader.converters import GenerateAssignment  # noqa: E402
 from vulib.exercises.classroom import ClearSolutions  # noqa: E402
 

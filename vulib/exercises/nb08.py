@@ -1,4 +1,5 @@
-"""Checkers for notebook 08 -- video transformers: tokens, divided attention's reshapes, attention FLOPs."""
+"""Checkers for notebook 08 -- video transformers: all FLOPs of a divided vs a joint block, divided attention's
+reshapes, attention FLOPs, a block's reach."""
 
 from __future__ import annotations
 
@@ -6,27 +7,60 @@ import torch
 
 from . import check_equal, check_function, check_scalar, exercise, report_prediction
 
-# (frames, size, tubelet (t, p_h, p_w))
-_CLIPS = [(8, 224, (1, 16, 16)), (16, 224, (2, 16, 16)), (32, 112, (4, 8, 8)), (8, 16, (2, 4, 4)), (12, 96, (3, 16, 8))]
+# ------------------------------------------- exercise 1 (predict, then measure): all FLOPs of one block
+# torch.utils.flop_counter counts the matrix products only (2 FLOPs per multiply-add): per token, a joint block
+# has q, k, v and output projections (8 D^2) and a 4x-wide MLP (16 D^2), plus 4 D L for the two attention
+# products over its L = T N tokens; a divided block has a second set of projections for its time step
+# (8 D^2 more) and 4 D (T + N) for its two attention steps. So divided / joint = (8 D + T + N) / (6 D + T N),
+# which tests/test_exercises.py checks against the counter.
 
 
-def _tokens(frames: int, size: int, tubelet: tuple[int, int, int]) -> int:
-    t, ph, pw = tubelet
-    return (frames // t) * (size // ph) * (size // pw)
+def _block_ratio(T: int, N: int, D: int) -> float:
+    return (8 * D + T + N) / (6 * D + T * N)
+
+
+def _measured_block_ratio(T: int, N: int, D: int) -> float:
+    """:func:`_block_ratio` as the learner measures it: ``vulib.cost.total_flops`` of the two blocks."""
+    from ..cost import total_flops
+    from ..models.video_vit import Block, DividedBlock
+
+    with torch.random.fork_rng():  # building a block draws its weights: the learner's stream is left as it was
+        divided = total_flops(DividedBlock(D, heads=2), (T, N, D))
+        joint = total_flops(Block(D, heads=2), (T * N, D))
+    return divided / joint
+
+
+# (token frames T', tokens per frame N, width D); the notebook's sweep is N = 16, D = 32
+_RATIO_CASES = [(4, 16, 32), (8, 16, 32), (2, 64, 32), (6, 9, 16)]
 
 
 @exercise(
     notebook="08",
-    reference=_tokens,
+    reference=_block_ratio,
     wrong=[
-        lambda f, s, tb: f * (s // tb[1]) * (s // tb[2]),  # patches of every frame: ignored t
-        lambda f, s, tb: (f // tb[0]) * (s // tb[1]) ** 2,  # assumed square patches
-        lambda f, s, tb: (f // tb[0]) * (s // tb[1]),  # one row of patches only
+        lambda T, N, D: (T + N) / (T * N),  # the attention products only (section 3's count), not all FLOPs
+        lambda T, N, D: (6 * D + T * N) / (8 * D + T + N),  # joint over divided
+        lambda T, N, D: (6 * D + T + N) / (6 * D + T * N),  # the time step's projections forgotten
+        lambda T, N, D: (8 * D + T + N * N) / (6 * D + T * N * N),  # N patches per side, not N in all
     ],
 )
-def check_token_count(fn) -> bool:
-    """``fn(frames, size, tubelet)`` = number of tubelet tokens of a ``frames x size x size`` clip."""
-    return check_function(fn, _tokens, _CLIPS, "token_count", compare=check_equal)
+def check_block_ratio(fn, prediction=None) -> bool:
+    """``fn(T, N, D)`` = all FLOPs (``vulib.cost.total_flops``) of one divided block over one joint block, both of
+    width ``D`` with 2 heads, on ``T`` token frames of ``N`` tokens. ``prediction``: the learner's guess of the
+    fewest token frames at which the divided block costs less, for N = 16, D = 32 (printed beside the
+    measurement, not graded)."""
+    check_function(
+        fn, _block_ratio, _RATIO_CASES, "block_ratio", compare=lambda a, e, name: check_scalar(a, e, name, rel_tol=1e-9)
+    )
+    report_prediction(
+        prediction,
+        next(T for T in range(1, 65) if _block_ratio(T, 16, 32) < 1),
+        "the fewest token frames at which a divided block costs less (N = 16, width 32)",
+        "the time step's own q, k, v and output projections cost 8·D² FLOPs per token, and the attention it saves, "
+        "4·D·(T'·N − T' − N), pays them back only once T'·N − T' − N passes 2·D (section 3: below about 6·D "
+        "tokens the linear layers are most of the cost)",
+    )
+    return True
 
 
 _g = torch.Generator().manual_seed(8)

@@ -1,9 +1,11 @@
-"""Checkers for notebook 09 -- temporal action localization: tIoU, greedy matching, 11-point AP, a false positive."""
+"""Checkers for notebook 09 -- temporal action localization: tIoU, Soft-NMS vs NMS, 11-point AP, a false positive."""
 
 from __future__ import annotations
 
-from ..localization import average_precision, interpolated_ap, match_predictions
-from . import check_equal, check_function, check_scalar, exercise, report_prediction
+import math
+
+from ..localization import average_precision, interpolated_ap, nms, soft_nms
+from . import check_function, check_scalar, check_tensor, exercise, report_prediction
 
 # ------------------------------------------------------------------------------ 1. tIoU of two segments
 _TIOU_CASES = [
@@ -41,82 +43,95 @@ def check_tiou(fn) -> bool:
     )
 
 
-# ------------------------------------------------------------------------------ 2. greedy matching, one class
-# Cases chosen so that each shortcut gives a different answer: an unsorted list, a duplicate, a prediction
-# overlapping two ground truths (best one taken first), a prediction exactly at the threshold, another video.
-_MATCH_CASES = [
-    ([("v", 1, 10, 0.6), ("v", 0, 10, 0.9)], [("v", 0, 10)], 0.5),
-    ([("v", 0, 10, 0.9), ("v", 0, 9, 0.8), ("v", 20, 28, 0.7)], [("v", 0, 10), ("v", 20, 30)], 0.5),
-    ([("v", 4, 14, 0.9), ("v", 0, 10, 0.8)], [("v", 0, 10), ("v", 5, 15)], 0.5),
-    ([("v", 0, 5, 0.9)], [("v", 0, 10)], 0.5),
-    ([("v", 3, 13, 0.9), ("v", 5, 15, 0.8)], [("v", 0, 10), ("v", 4, 14)], 0.5),  # the first takes the best: (4,14)
-    ([("a", 0, 10, 0.9), ("b", 0, 10, 0.8)], [("b", 0, 10)], 0.5),
+# ------------------------------------------- 2. (predict, then measure) Soft-NMS against NMS on overlapping actions
+# The lesson's example: two actions of one class overlapping by tIoU 0.6, a detection of each, a near-duplicate of
+# the first and a detection where nothing happens. Segments are (start, end); scores in the same order.
+_SOFT_TRUTHS = [("v", 0, 20, "x"), ("v", 5, 25, "x")]
+_SOFT_DETS = [(0, 20, 0.9), (1, 20, 0.85), (5, 25, 0.8), (50, 60, 0.5)]
+
+
+def _soft_scores(segments, scores, sigma: float = 0.5) -> list[float]:
+    """Gaussian Soft-NMS's new scores, in the order of ``segments`` (vulib.localization.soft_nms, none dropped)."""
+    idx, new = soft_nms(segments, scores, threshold=0.0, sigma=sigma, min_score=0.0)
+    out = [0.0] * len(segments)
+    for i, s in zip(idx, new):
+        out[int(i)] = float(s)
+    return out
+
+
+def _soft_variant(segments, scores, sigma=0.5, *, decay=None, rerank=True, once=False, picked_too=False):
+    """A wrong variant of :func:`_soft_scores` (see the wrong answers below)."""
+    decay = decay or (lambda o, sigma: math.exp(-(o**2) / sigma))
+    scores, left, done = [float(x) for x in scores], list(range(len(scores))), []
+    order = sorted(left, key=lambda j: -scores[j])
+    while left:
+        i = max(left, key=lambda j: scores[j]) if rerank else next(j for j in order if j in left)
+        left.remove(i)
+        done.append(i)
+        for j in left + (done[:-1] if picked_too else []):
+            scores[j] *= decay(_tiou(segments[i], segments[j]), sigma)
+        if once:  # every score decayed by its overlap with the first pick only
+            break
+    return scores
+
+
+def _close_pair(prediction, measured) -> bool:
+    """Whether a predicted pair of APs is within 0.02 of the measured pair."""
+    try:
+        return len(prediction) == 2 and all(abs(float(p) - m) <= 0.02 for p, m in zip(prediction, measured))
+    except (TypeError, ValueError):
+        return False
+
+
+_SOFT_CASES = [
+    ([d[:2] for d in _SOFT_DETS], [d[2] for d in _SOFT_DETS], 0.5),
+    ([(0, 10), (2, 12), (4, 14)], [0.9, 0.8, 0.7], 0.5),  # a chain: the third overlaps the second more than the first
+    ([(0, 10), (1, 11), (30, 40), (31, 40)], [0.6, 0.9, 0.7, 0.65], 0.3),  # unsorted input, another sigma
+    ([(0, 10), (20, 30)], [0.4, 0.8], 0.5),  # no overlap: nothing changes
 ]
-
-
-def _as_rows(predictions, ground_truth):
-    return ([(v, s, e, "x", sc) for v, s, e, sc in predictions], [(v, s, e, "x") for v, s, e in ground_truth])
-
-
-def _match(predictions, ground_truth, threshold) -> list[bool]:
-    return match_predictions(*_as_rows(predictions, ground_truth), threshold).tolist()
-
-
-def _match_in_list_order(predictions, ground_truth, threshold):  # forgot to sort by score
-    used, out = set(), []
-    for v, s, e, _ in predictions:
-        best = max(
-            ((_tiou((s, e), (gs, ge)), j) for j, (gv, gs, ge) in enumerate(ground_truth) if gv == v and j not in used),
-            default=(0.0, None),
-        )
-        out.append(best[0] >= threshold)
-        if best[0] >= threshold:
-            used.add(best[1])
-    return out
-
-
-def _match_reusing_ground_truth(predictions, ground_truth, threshold):  # a ground truth matched many times
-    return [
-        any(gv == v and _tiou((s, e), (gs, ge)) >= threshold for gv, gs, ge in ground_truth)
-        for v, s, e, _ in predictions
-    ]
-
-
-def _match_first_above(predictions, ground_truth, threshold):  # first ground truth above, not the best
-    order = sorted(range(len(predictions)), key=lambda i: -predictions[i][3])
-    used, out = set(), [False] * len(predictions)
-    for i in order:
-        v, s, e, _ = predictions[i]
-        for j, (gv, gs, ge) in enumerate(ground_truth):
-            if gv == v and _tiou((s, e), (gs, ge)) >= threshold:
-                if j not in used:
-                    used.add(j)
-                    out[i] = True
-                break
-    return out
-
-
-def _match_strict(predictions, ground_truth, threshold):  # > instead of >=
-    return _match(predictions, ground_truth, min(1.0, threshold + 1e-9))
 
 
 @exercise(
     notebook="09",
-    reference=_match,
-    wrong=[_match_in_list_order, _match_reusing_ground_truth, _match_first_above, _match_strict],
+    reference=_soft_scores,
+    wrong=[
+        lambda g, s, sigma=0.5: _soft_variant(g, s, sigma, rerank=False),  # picks in the old order, not re-ranked
+        lambda g, s, sigma=0.5: _soft_variant(g, s, sigma, once=True),  # decays by the first pick only
+        lambda g, s, sigma=0.5: _soft_variant(g, s, sigma, picked_too=True),  # decays segments already picked
+        lambda g, s, sigma=0.5: _soft_variant(g, s, sigma, decay=lambda o, sg: 1 - o),  # linear Soft-NMS
+        lambda g, s, sigma=0.5: _soft_variant(g, s, sigma, decay=lambda o, sg: math.exp(-o / sg)),  # tIoU not squared
+        lambda g, s, sigma=0.5: _soft_variant(g, s, 0.5),  # sigma ignored
+        lambda g, s, sigma=0.5: _soft_variant(g, s, sigma, decay=lambda o, sg: float(o <= 0.5)),  # hard NMS
+    ],
 )
-def check_greedy_match(fn) -> bool:
-    """``fn(predictions [(video, start, end, score)], ground_truth [(video, start, end)], threshold)`` = a list
-    of bools in the order of ``predictions``: True for a true positive (ActivityNet greedy matching)."""
-    return check_function(
+def check_soft_nms_scores(fn, prediction=None) -> bool:
+    """``fn(segments [(start, end)], scores, sigma)`` = Gaussian Soft-NMS's new score of each segment, in the
+    order of ``segments``: repeatedly pick the best-scored remaining segment and multiply every other remaining
+    score by ``exp(-tIoU**2 / sigma)``. ``prediction``: the learner's guess ``(AP@0.5 after NMS, AP@0.5 after
+    Soft-NMS)`` on the exercise's four detections (printed beside the measurement, not graded)."""
+    check_function(
         fn,
-        _match,
-        _MATCH_CASES,
-        "greedy_match",
-        compare=lambda got, want, name: check_equal(
-            [bool(x) for x in got] if isinstance(got, (list, tuple)) else got, want, name
+        _soft_scores,
+        _SOFT_CASES,
+        "soft_nms_scores",
+        compare=lambda got, want, name: check_tensor(
+            [float(x) for x in got] if isinstance(got, (list, tuple)) else got, want, name, atol=1e-9
         ),
     )
+    segs, scores = [d[:2] for d in _SOFT_DETS], [d[2] for d in _SOFT_DETS]
+    hard = [("v", *segs[i], "x", scores[i]) for i in nms(segs, scores, 0.5)]
+    soft = [("v", *g, "x", s) for g, s in zip(segs, _soft_scores(segs, scores))]
+    measured = tuple(round(average_precision(rows, _SOFT_TRUTHS, 0.5), 3) for rows in (hard, soft))
+    report_prediction(
+        tuple(prediction) if isinstance(prediction, (list, tuple)) else prediction,
+        measured,
+        "AP@0.5 after NMS, after Soft-NMS",
+        "NMS deletes the second action's detection, which overlaps the first by more than 0.5; Soft-NMS only "
+        "lowers its score, below the false positive's, and the duplicate it keeps ranks last, where it costs "
+        "nothing (exercise 4)",
+        agrees=_close_pair,
+    )
+    return True
 
 
 # ------------------------------------------------------------------------------ 3. 11-point interpolated AP

@@ -15,10 +15,31 @@ a point: see ``vulib.exercises.classroom``)::
     check_to_unit_float(to_unit_float)
 
 The student version replaces each block by one line at the block's indentation,
-``raise NotImplementedError("Exercise: <hint or 'write your code here'>")``, so the
-cell still parses, and running it stops exactly at the exercise.  It also clears all
-outputs and execution counts, drops the saved widget state, and adds a banner cell on
-top.  Tags and ``# NBVAL_...`` markers are left as they are.
+``raise NotImplementedError("Exercise: write your code here")``, so the cell still
+parses, and running it stops exactly at the exercise.  The ``# HINT:`` lines are not
+shown in the stub: they go into a markdown cell inserted right after the exercise cell,
+folded by default (an HTML ``<details>`` element, which JupyterLab, Notebook 7 and
+nbconvert's HTML show closed until its summary line is clicked)::
+
+    <details><summary>Hint (open it only when stuck)</summary>
+
+    convert to float first, then divide by 255
+
+    </details>
+
+and the stub of a block that has a hint says where it is: ``"Exercise: write your code
+here (a hint is folded in the cell below)"``.  Several hinted blocks in one cell share
+one hint cell, numbered in the order of the blocks ("hint 2 is folded in the cell
+below"); a cell without hints gets no hint cell.  The hint text is escaped, so that
+``<``, ``*``, ``_``, ``$`` ... show as typed; a pair of backticks in a hint stays a code
+span.  A hint cell carries the tag ``exercise-hint`` (:data:`HINT_TAG`) and the id
+``<exercise cell id>-hint``, so it is the same in every generated version and tools can
+recognise it; it has no nbgrader metadata (nothing to grade or lock).  The hints are
+written in one place only, as ``# HINT:`` lines in the instructor notebook.
+
+The student version also clears all outputs and execution counts, drops the saved
+widget state, and adds a banner cell on top.  Tags and ``# NBVAL_...`` markers are left
+as they are.
 
 Write exercises so that no later cell needs their result: in the student version
 only the exercise cells should raise.
@@ -42,16 +63,23 @@ import nbformat
 
 __all__ = [
     "strip_solutions",
+    "solution_hints",
+    "hint_cell",
+    "with_hint_cells",
     "count_solution_blocks",
     "make_student_notebook",
     "make_student_versions",
     "main",
     "BANNER_TAG",
+    "HINT_TAG",
 ]
 
 COMMAND = "python -m vulib.exercises.student"
 BANNER_TAG = "student-version-banner"
 """Tag of the banner cell, which also marks a notebook as a generated student version."""
+HINT_TAG = "exercise-hint"
+"""Tag of the folded hint cell inserted after an exercise cell whose solution blocks have hints."""
+STUB = "write your code here"
 
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
 _END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
@@ -68,8 +96,64 @@ def _source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
+def _strip(source: str, where: str) -> tuple[str, list[str]]:
+    """The stubbed source and each block's hint (``""`` for a block without one)."""
+    out: list[str | tuple[str, int]] = []  # lines, and (indent, block number) where a stub goes
+    hints: list[str] = []
+    indent: str | None = None  # the open block's indentation, None outside blocks
+    lines: list[str] = []  # the open block's hint lines
+    opened_at = 0
+    for lineno, line in enumerate(source.splitlines(keepends=True), 1):
+        text = line.rstrip("\r\n")
+        begin = _BEGIN.match(text)
+        if begin:
+            if indent is not None:
+                raise ValueError(
+                    f"{where}, line {lineno}: '# BEGIN SOLUTION' inside the block "
+                    f"opened at line {opened_at} (missing '# END SOLUTION'?)"
+                )
+            indent, lines, opened_at = begin["indent"], [], lineno
+        elif _END.match(text):
+            if indent is None:
+                raise ValueError(f"{where}, line {lineno}: '# END SOLUTION' without a '# BEGIN SOLUTION' before it")
+            out.append((indent, len(hints)))
+            hints.append(" ".join(lines))
+            indent = None
+        elif indent is not None:
+            hint = _HINT.match(text)
+            if hint and hint["hint"]:
+                lines.append(hint["hint"])
+        else:
+            out.append(line)
+    if indent is not None:
+        raise ValueError(f"{where}, line {opened_at}: '# BEGIN SOLUTION' is never closed by '# END SOLUTION'")
+    numbers = {}  # block number -> hint number, counted over the hinted blocks only
+    for block, hint in enumerate(hints):
+        if hint:
+            numbers[block] = len(numbers) + 1
+    parts = []
+    for item in out:
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        block_indent, block = item
+        message = "Exercise: " + STUB
+        if block in numbers:
+            which = "a hint is" if len(numbers) == 1 else f"hint {numbers[block]} is"
+            message += f" ({which} folded in the cell below)"
+        parts.append(f"{block_indent}raise NotImplementedError({_quote(message)})\n")
+    result = "".join(parts)
+    if result.endswith("\n") and not source.endswith("\n"):
+        result = result[:-1]
+    return result, hints
+
+
 def strip_solutions(source: str, where: str = "cell") -> tuple[str, int]:
     """Replace every solution block in one cell's source by a ``NotImplementedError`` stub.
+
+    The stub never shows the block's ``# HINT:`` lines; when the block has some, it says
+    that a hint is folded in the cell below (see :func:`solution_hints` and
+    :func:`hint_cell` for that cell).
 
     Args:
         source: the cell's code.
@@ -82,40 +166,112 @@ def strip_solutions(source: str, where: str = "cell") -> tuple[str, int]:
         ValueError: unbalanced markers (an ``END`` without ``BEGIN``, a nested or an
             unclosed ``BEGIN``), naming ``where`` and the line.
     """
-    out: list[str] = []
-    blocks = 0
-    indent: str | None = None  # the open block's indentation, None outside blocks
-    hints: list[str] = []
-    opened_at = 0
-    for lineno, line in enumerate(source.splitlines(keepends=True), 1):
-        text = line.rstrip("\r\n")
-        begin = _BEGIN.match(text)
-        if begin:
-            if indent is not None:
-                raise ValueError(
-                    f"{where}, line {lineno}: '# BEGIN SOLUTION' inside the block "
-                    f"opened at line {opened_at} (missing '# END SOLUTION'?)"
-                )
-            indent, hints, opened_at = begin["indent"], [], lineno
-        elif _END.match(text):
-            if indent is None:
-                raise ValueError(f"{where}, line {lineno}: '# END SOLUTION' without a '# BEGIN SOLUTION' before it")
-            message = "Exercise: " + (" ".join(hints) or "write your code here")
-            out.append(f"{indent}raise NotImplementedError({_quote(message)})\n")
-            blocks += 1
-            indent = None
-        elif indent is not None:
-            hint = _HINT.match(text)
-            if hint and hint["hint"]:
-                hints.append(hint["hint"])
+    result, hints = _strip(source, where)
+    return result, len(hints)
+
+
+def solution_hints(source: str, where: str = "cell") -> list[str]:
+    """The hint of each solution block of one cell's source, in order.
+
+    A block's ``# HINT:`` lines are joined by spaces; a block without one gives ``""``.
+
+    Raises:
+        ValueError: unbalanced markers, as :func:`strip_solutions`.
+    """
+    return _strip(source, where)[1]
+
+
+_ORDERED = re.compile(r"^(\d+)([.)])")
+_PUNCTUATION = re.compile(r"([`*_\[\]~|#])")
+
+
+def _escape_text(text: str) -> str:
+    """Plain text as Markdown/HTML that shows exactly ``text`` (no markup, no math).
+
+    Backslash escapes stop Markdown, but not MathJax: JupyterLab typesets the rendered
+    page, so an escaped ``\\$`` still pairs with the next ``$``.  A ``$`` or a backslash
+    therefore sits in an element of its own, which no math delimiter can reach across.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;")  # no HTML tag or entity
+    text = re.sub(r"[\\$]", lambda m: f"<span>\\{m[0]}</span>", text)
+    text = _PUNCTUATION.sub(r"\\\1", text)  # after the spans, whose backslashes are markup
+    text = _ORDERED.sub(r"\1\\\2", text)  # "1. x" at the start would open a list
+    if text[:1] in ("-", "+", "=", ">"):  # nor a bullet, a heading line or a quote
+        text = "\\" + text
+    return text
+
+
+_CODE_SPAN = re.compile(r"(`+)(?=[^`])(.+?)(?<=[^`])\1(?!`)")
+
+
+def _hint_markdown(hint: str) -> str:
+    """A hint as Markdown: literal text, except that a pair of backticks stays a code span."""
+    parts, at = [], 0
+    for span in _CODE_SPAN.finditer(hint):
+        parts.append(_escape_text(hint[at : span.start()]))
+        parts.append(span.group(0))  # Markdown shows a code span's content as typed
+        at = span.end()
+    parts.append(_escape_text(hint[at:]))
+    return "".join(parts)
+
+
+def hint_cell(hints: Sequence[str], exercise_id: str | None = None) -> nbformat.NotebookNode | None:
+    """The folded markdown cell that holds an exercise cell's hints (``None``: no hint).
+
+    Args:
+        hints: each solution block's hint, as :func:`solution_hints` returns them.
+        exercise_id: the exercise cell's id; the hint cell's id is ``<exercise_id>-hint``.
+
+    Returns:
+        A markdown cell tagged :data:`HINT_TAG` whose text is a closed ``<details>``
+        element: one hint as a paragraph, several as "**Hint 1.** ...", "**Hint 2.** ..."
+        (numbered like the stubs), each escaped so that it shows as written.
+    """
+    given = [h for h in hints if h]
+    if not given:
+        return None
+    if len(given) == 1:
+        summary, body = "Hint (open it only when stuck)", _hint_markdown(given[0])
+    else:
+        summary = "Hints (open them only when stuck)"
+        body = "\n\n".join(f"**Hint {k}.** {_hint_markdown(h)}" for k, h in enumerate(given, 1))
+    cell = nbformat.v4.new_markdown_cell(f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>")
+    cell.metadata["tags"] = [HINT_TAG]
+    if exercise_id:
+        cell.id = exercise_id[: 64 - len("-hint")] + "-hint"
+    return cell
+
+
+def with_hint_cells(nb: nbformat.NotebookNode, hints: dict[int, Sequence[str]]) -> nbformat.NotebookNode:
+    """Insert the folded hint cell after each cell of ``nb`` that ``hints`` names (in place).
+
+    Args:
+        nb: the notebook (solutions already stripped or not: only ``hints`` is read).
+        hints: ``{cell index: the hints of its solution blocks}``.
+
+    Returns:
+        ``nb``.  The inserted cells' ids are unique in the notebook (a clash gets a
+        number); before nbformat 4.5, which has no cell ids, they have none.
+    """
+    has_ids = (nb.nbformat, nb.nbformat_minor) >= (4, 5)
+    taken = {c.get("id") for c in nb.cells}
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        cells.append(cell)
+        extra = hint_cell(hints.get(index, ()), cell.get("id") or f"cell-{index}")
+        if extra is None:
+            continue
+        if not has_ids:
+            extra.pop("id", None)
         else:
-            out.append(line)
-    if indent is not None:
-        raise ValueError(f"{where}, line {opened_at}: '# BEGIN SOLUTION' is never closed by '# END SOLUTION'")
-    result = "".join(out)
-    if result.endswith("\n") and not source.endswith("\n"):
-        result = result[:-1]
-    return result, blocks
+            base, k = extra.id, 2
+            while extra.id in taken:
+                extra.id = f"{base[:60]}-{k}"
+                k += 1
+            taken.add(extra.id)
+        cells.append(extra)
+    nb.cells = cells
+    return nb
 
 
 def count_solution_blocks(nb: nbformat.NotebookNode) -> int:
@@ -130,7 +286,8 @@ def _banner(source_name: str) -> nbformat.NotebookNode:
         ">\n"
         '> Each exercise cell stops at a line `raise NotImplementedError("Exercise: ...")`: '
         "replace that line with your code and run the cell; the checker after it tells you "
-        "what is wrong and by how much.\n"
+        "what is wrong and by how much. Where the exercise has a hint, it is folded in the cell "
+        "right below the exercise: click *Hint* to open it, only when you are stuck.\n"
         ">\n"
         "> This file is generated: don't fix the lesson here, fix the instructor notebook and "
         f"regenerate with `{regenerate}`. Regenerating overwrites this file, so keep your own "
@@ -158,13 +315,15 @@ def make_student_notebook(
     for cell in nb.cells:
         if BANNER_TAG in cell.get("metadata", {}).get("tags", []):
             raise ValueError(f"{source_name} is already a student version")
+    hints = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        cell.source, _ = strip_solutions(_source(cell), f"{source_name}, cell index {index}")
+        cell.source, hints[index] = _strip(_source(cell), f"{source_name}, cell index {index}")
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)  # timings stored by nbclient
+    with_hint_cells(nb, hints)
     nb.metadata.pop("widgets", None)
     banner = _banner(source_name)
     if (nb.nbformat, nb.nbformat_minor) < (4, 5):

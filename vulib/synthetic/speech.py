@@ -21,8 +21,9 @@ A *word* is a consonant, a vowel and a final /t/ (``bat``, ``pat``, ``mat``, ``f
 Every clip draws its own speaker and timing from a ``torch.Generator`` (pitch, vocal-tract length,
 speaking rate, onset, loudness, where the mouth sits and how big it is, the skin's shade), always with the
 same draws whatever the word, so that words differ only by what they say and how they look.
-:func:`add_noise` mixes white noise or *babble* (other synthetic voices saying other words) at a chosen
-signal-to-noise ratio in decibels. :func:`make_speech` makes a labelled batch.
+:func:`add_noise` mixes white noise or *babble* (other synthetic voices, each saying a random word of
+:data:`WORDS`) at a chosen signal-to-noise ratio in decibels (:func:`mix_at_snr` mixes noise drawn beforehand).
+:func:`make_speech` makes a labelled batch.
 
 The sound is :data:`RATE` = 16 kHz mono like the rest of notebook 10 (:mod:`vulib.synthetic.sound`), so
 :func:`vulib.audio.log_mel` reads it; the mouth is filmed at :data:`FPS` = 20 frames a second.
@@ -51,6 +52,7 @@ __all__ = [
     "speak_many",
     "mouth_frames",
     "add_noise",
+    "mix_at_snr",
     "babble",
     "make_speech",
 ]
@@ -299,14 +301,25 @@ def mouth_frames(word: str, speaker: Speaker, *, frames: int | None = None, size
     return out.clamp(0, 1).float()
 
 
-def babble(generator: torch.Generator, *, clips: int = 1, voices: int = 4) -> torch.Tensor:
+def babble(generator: torch.Generator, *, clips: int = 1, voices: int = 4, pool: int | None = None) -> torch.Tensor:
     """Babble ``(clips, S)``: per clip, ``voices`` other speakers saying random words, each delayed by a
-    random time (circularly), summed -- the noise of a crowded room."""
+    random time (circularly), summed -- the noise of a crowded room.
+
+    ``pool=None`` synthesises ``clips * voices`` new voices; ``pool=k`` synthesises ``k`` voices once and
+    draws each clip's ``voices`` from them (with its own delays): much cheaper for many clips, at the cost of
+    hearing the same ``k`` people again and again.
+    """
     S, k = int(round(SECONDS * RATE)), clips * voices
-    said = [WORDS[int(i)] for i in torch.randint(len(WORDS), (k,), generator=generator)]
-    speakers = [draw_speaker(generator) for _ in range(k)]
-    shifts = torch.randint(S, (k,), generator=generator).tolist()
-    waves = speak_many(said, speakers, generator)  # (k, S)
+    n = k if pool is None else pool
+    said = [WORDS[int(i)] for i in torch.randint(len(WORDS), (n,), generator=generator)]
+    speakers = [draw_speaker(generator) for _ in range(n)]
+    if pool is None:
+        shifts = torch.randint(S, (k,), generator=generator).tolist()
+        waves = speak_many(said, speakers, generator)  # (k, S)
+    else:
+        who = torch.randint(pool, (k,), generator=generator)
+        shifts = torch.randint(S, (k,), generator=generator).tolist()
+        waves = speak_many(said, speakers, generator)[who]  # (pool, S) -> (k, S)
     waves = torch.stack([torch.roll(w, s) for w, s in zip(waves, shifts)])
     return waves.reshape(clips, voices, S).sum(1)
 
@@ -329,6 +342,22 @@ def add_noise(
         noise = torch.randn(flat.shape, generator=generator)
     else:
         noise = babble(generator, clips=len(flat))
+    return mix_at_snr(wave, noise.reshape(wave.shape), snr_db)
+
+
+def mix_at_snr(wave: torch.Tensor, noise: torch.Tensor, snr_db: float | None) -> torch.Tensor:
+    """``wave`` ``(..., S)`` plus ``noise`` (same shape) scaled per clip so that the mix has ``snr_db`` decibels:
+    ``10 log10(P_signal / P_noise)``, each power the mean square over the clip. ``snr_db=None`` (or ``inf``)
+    returns the wave unchanged.
+
+    What :func:`add_noise` does with noise it draws itself; given the noise, one draw (e.g. one babble per
+    clip, which costs a synthesis of several voices) serves every SNR.
+    """
+    if snr_db is None or math.isinf(snr_db):
+        return wave.clone()
+    if noise.shape != wave.shape:
+        raise ValueError(f"noise {tuple(noise.shape)} must have the wave's shape {tuple(wave.shape)}")
+    flat, noise = wave.reshape(-1, wave.shape[-1]), noise.reshape(-1, wave.shape[-1])  # (N, S) each
     p_sig = flat.pow(2).mean(-1, keepdim=True)
     p_noise = noise.pow(2).mean(-1, keepdim=True).clamp_min(1e-12)
     gain = torch.sqrt(p_sig / p_noise / 10 ** (snr_db / 10))
