@@ -31,7 +31,8 @@ nbgrader's cell metadata (schema version 3), from the exercise structure that
 ``vulib.exercises.student`` already reads, so a course can grade the lessons (docs/classroom.md):
 
 * a code cell with ``# BEGIN SOLUTION`` / ``# END SOLUTION`` blocks is an **autograded answer**
-  (``solution``; ``grade_id`` = the function or variable it defines);
+  (``solution``; ``grade_id`` = the function or variable it defines; a predict-then-measure exercise's
+  ``prediction`` cell is ``prediction-N``, N the exercise's number);
 * a code cell made only of checker calls ``ex.check_<name>(...)`` is an **autograded test**:
   locked, one point per checker call, ``grade_id`` = the checker's name.  A cell that mixes a
   solution and a checker call is an error (the test must be a cell of its own);
@@ -161,7 +162,7 @@ def nbgrader_cells(nb) -> list[dict | None]:
     """
     out: list[dict | None] = []
     seen_setup = False
-    exercise = None  # the number of the last exercise statement above
+    exercise = None  # the number of the last exercise statement: a prediction cell's grade_id names it
     for i, cell in enumerate(nb.cells):
         meta = None
         src = cell.source
@@ -177,8 +178,8 @@ def nbgrader_cells(nb) -> list[dict | None]:
                     a or b for a, b in DEFINES.findall(src)
                 ]
                 grade_id = names[0] if names else f"answer-{i}"
-                if names == ["prediction"] and any(m and m["grade_id"] == grade_id for m in out):
-                    grade_id = f"prediction-{exercise}"  # a lesson's later predictions: one per exercise
+                if grade_id == "prediction" and exercise:  # one prediction cell per exercise
+                    grade_id = f"prediction-{exercise}"
                 meta = {"grade": False, "locked": False, "solution": True, "grade_id": grade_id}
             elif checks:
                 meta = {
@@ -195,7 +196,7 @@ def nbgrader_cells(nb) -> list[dict | None]:
             m = EXERCISE.search(src)
             if m:
                 exercise = m.group(1)
-                meta = {"grade": False, "locked": True, "solution": False, "grade_id": f"exercise-{exercise}"}
+                meta = {"grade": False, "locked": True, "solution": False, "grade_id": f"exercise-{m.group(1)}"}
         if meta is not None:
             meta.update(schema_version=NBGRADER_SCHEMA, task=False)
         out.append(meta)

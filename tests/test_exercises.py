@@ -254,7 +254,8 @@ def test_failure_messages_never_give_the_answer_away(name):
         text = str(info.value)
         if value:
             assert repr(entry.reference) not in text
-            for member in set(entry.reference) - set(bad):
+            members = entry.reference if isinstance(entry.reference, (set, frozenset, dict, list, tuple)) else ()
+            for member in set(members) - set(bad if isinstance(bad, (set, frozenset, dict, list, tuple)) else ()):
                 assert member not in text, f"{name}: the message names {member!r}, missing from {bad!r}:\n{text}"
         for line in solution:
             assert line not in text, f"{name}: the message shows the solution line {line!r}:\n{text}"
@@ -434,7 +435,8 @@ def is_marked_raising(cell: nbformat.NotebookNode) -> bool:
 
 def exercise_groups(nb: nbformat.NotebookNode) -> list[list[int]]:
     """Each exercise's cells: its solution cell and the checker-call cells right after it
-    (the lessons call each checker in a cell of its own, which nbgrader locks)."""
+    (the lessons call each checker in a cell of its own, which nbgrader locks), with a predict-then-verify
+    exercise's prediction cell (a solution cell right before the answer's) in the same group."""
     groups = []
     for i in solution_cells(nb):
         group, j = [i], i + 1
@@ -445,6 +447,8 @@ def exercise_groups(nb: nbformat.NotebookNode) -> list[list[int]]:
         ):
             group.append(j)
             j += 1
+        if groups and groups[-1] == [i - 1] and re.search(r"^prediction\w*\s*=", nb.cells[i - 1].source, re.M):
+            group = groups.pop() + group  # the prediction cell: the checker call reads its `prediction`
         groups.append(group)
     return groups
 

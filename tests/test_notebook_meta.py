@@ -82,11 +82,17 @@ def test_grading_rules_on_a_small_lesson():
             v4.new_markdown_cell("**Exercise 2.** Name them."),
             v4.new_code_cell("# BEGIN SOLUTION\nnames = {'a'}\n# END SOLUTION"),
             v4.new_code_cell("ex.check_names(names)"),
+            v4.new_markdown_cell("**Exercise 3 (predict, then measure).** Guess, then write `h`."),
+            v4.new_code_cell("# BEGIN SOLUTION\n# HINT: write prediction = <a number>\nprediction = 3\n# END SOLUTION"),
+            v4.new_code_cell("def h():\n    # BEGIN SOLUTION\n    return 3\n    # END SOLUTION"),
+            v4.new_code_cell("ex.check_h(h, prediction)"),
         ]
     )
     grades = meta.nbgrader_cells(nb)
     ids = [g and g["grade_id"] for g in grades]
-    assert ids == [None, "setup", None, "exercise-1", "f", "check_f+check_g", "exercise-2", "names", "check_names"]
+    assert ids == [None, "setup", None, "exercise-1", "f", "check_f+check_g", "exercise-2", "names", "check_names",
+                   "exercise-3", "prediction-3", "h", "check_h"]  # fmt: skip
+    assert grades[10]["solution"] and not grades[10]["grade"]  # a prediction is asked for, never graded
     assert grades[1]["locked"] and not grades[1]["grade"] and not grades[1]["solution"]
     assert grades[4]["solution"] and not grades[4]["locked"]
     assert grades[5]["grade"] and grades[5]["locked"] and grades[5]["points"] == 2
@@ -94,26 +100,6 @@ def test_grading_rules_on_a_small_lesson():
     nb.cells[4].source += "\n\nex.check_f(f)"
     with pytest.raises(ValueError, match="own cell|next cell"):
         meta.nbgrader_cells(nb)
-
-
-def test_several_prediction_cells_get_one_grade_id_each():
-    """A lesson's predict-then-verify exercises each have a `prediction = ...` cell: the first keeps the grade_id
-    "prediction", later ones get the number of their exercise."""
-    v4 = nbformat.v4
-    pred = "# BEGIN SOLUTION\n# HINT: write prediction = <a number>\nprediction = 1\n# END SOLUTION"
-    nb = v4.new_notebook(
-        cells=[
-            v4.new_code_cell("import vulib"),
-            v4.new_markdown_cell("## Exercises\n\n**Exercise 1 (predict, then verify).** Guess."),
-            v4.new_code_cell(pred),
-            v4.new_code_cell("ex.check_f(1, prediction)"),
-            v4.new_markdown_cell("**Exercise 3 (predict, then verify).** Guess again."),
-            v4.new_code_cell(pred),
-            v4.new_code_cell("ex.check_g(1, prediction)"),
-        ]
-    )
-    ids = [g and g["grade_id"] for g in meta.nbgrader_cells(nb)]
-    assert ids == ["setup", "exercise-1", "prediction", "check_f", "exercise-3", "prediction-3", "check_g"]
 
 
 def test_split_checkers_moves_calls_and_their_outputs():

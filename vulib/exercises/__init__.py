@@ -58,6 +58,7 @@ __all__ = [
     "progress",
     "reset_progress",
     "report_prediction",
+    "agrees_within",
 ]
 
 
@@ -81,6 +82,33 @@ def report_prediction(
         print(f"  {what}: you predicted {prediction!r}, measured {measured!r}: as predicted")
     else:
         print(f"  {what}: you predicted {prediction!r}, measured {measured!r}: a surprise worth a minute; {where}")
+
+
+def agrees_within(tol: float = 0.0) -> Callable[[Any, Any], bool]:
+    """An ``agrees`` for :func:`report_prediction`: numbers within ``tol`` of each other, words equal up to case and
+    spaces, sequences (a list and a tuple alike) and dicts item by item."""
+
+    def agree(a: Any, b: Any) -> bool:
+        if isinstance(a, str) or isinstance(b, str):
+            return isinstance(a, str) and isinstance(b, str) and a.strip().lower() == b.strip().lower()
+        if isinstance(a, dict) or isinstance(b, dict):
+            return (
+                isinstance(a, dict)
+                and isinstance(b, dict)
+                and a.keys() == b.keys()
+                and all(agree(a[k], b[k]) for k in b)
+            )
+        if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+            return (
+                isinstance(a, (list, tuple))
+                and isinstance(b, (list, tuple))
+                and len(a) == len(b)
+                and all(map(agree, a, b))
+            )
+        x, y = _as_number(a), _as_number(b)
+        return x is not None and y is not None and abs(x - y) <= tol
+
+    return agree
 
 
 def _fmt_num(x: float | int) -> str:

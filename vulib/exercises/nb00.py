@@ -1,8 +1,9 @@
 """Checkers for notebook 00 -- videos as tensors, and why we train on clips.
 
-Each exercise is predict-then-verify: the learner writes down a prediction, then a function that *measures*
-the answer (on tensors, on a real decoder, on the synthetic clips); the checker runs that function on its
-own cases and compares it with the measurement it makes itself.
+Each exercise is predict-then-verify: the learner writes down a ``prediction`` in a cell of its own, then a
+function that *measures* the answer (on tensors, on a real decoder, on the synthetic clips); the checker runs that
+function on its own cases, compares it with the measurement it makes itself, and prints the prediction beside the
+measurement (never graded).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import torch
 
 from .. import io as vio
 from ..synthetic import make_clips
-from . import ExerciseError, check_function, check_scalar, exercise
+from . import ExerciseError, agrees_within, check_function, check_scalar, exercise, report_prediction
 
 
 # --------------------------------------------------------------------------- 1 · views and copies
@@ -51,10 +52,21 @@ _CASES_BYTES = [_frames(8, 24, 32, 3), _frames(16, 112, 112, 3), _frames(1, 2, 2
         lambda f: [0, 4 * f.numel(), 4 * f.numel() + f.numel()],  # counted the input again
     ],
 )
-def check_new_bytes(fn) -> bool:
-    """``fn(frames (T, H, W, C) uint8)`` = bytes of new storage allocated by permute, .float() and / 255."""
-    return check_function(lambda f: torch.tensor(fn(f)), lambda f: torch.tensor(_new_bytes(f)), _CASES_BYTES,
-                          "new_bytes")  # fmt: skip
+def check_new_bytes(fn, prediction=None) -> bool:
+    """``fn(frames (T, H, W, C) uint8)`` = bytes of new storage allocated by permute, .float() and / 255.
+    ``prediction``: the three numbers as multiples of the frames' own size (printed beside the measurement, not
+    graded)."""
+    check_function(lambda f: torch.tensor(fn(f)), lambda f: torch.tensor(_new_bytes(f)), _CASES_BYTES,
+                   "new_bytes")  # fmt: skip
+    frames = _CASES_BYTES[0][0]
+    report_prediction(
+        prediction,
+        [b // frames.numel() for b in _new_bytes(frames)],
+        "new bytes of permute, .float() and / 255, in multiples of the uint8 frames' size",
+        "section 1 shows which operations return a view, and a float32 takes 4 bytes",
+        agrees=agrees_within(0),
+    )
+    return True
 
 
 # --------------------------------------------------------------------------- 2 · which frames a decoder returns
@@ -100,14 +112,24 @@ def _guess_every_from_one(n: int, num_frames: int | None = None, every: int = 1)
     reference=_indices_read,
     wrong=[_guess_step, _guess_floor, _guess_past_end, _guess_every_from_one],
 )
-def check_indices_read(fn) -> bool:
-    """``fn(video_frames, **read_kwargs)`` = the indices of the frames ``read_video`` returns (measured)."""
-    return check_function(
+def check_indices_read(fn, prediction=None) -> bool:
+    """``fn(video_frames, **read_kwargs)`` = the indices of the frames ``read_video`` returns (measured).
+    ``prediction``: the three lists of indices the exercise asks for (4 of 10 frames, 4 of 9, 9 of 7), printed
+    beside the measurement, not graded."""
+    check_function(
         lambda n, kw: torch.tensor(fn(n, **kw)),
         lambda n, kw: torch.tensor(_indices_read(n, **kw)),
         _CASES_INDICES,
         "indices_read",
     )
+    report_prediction(
+        prediction,
+        tuple(_indices_read(n, **kw) for n, kw in _CASES_INDICES[:3]),
+        "frames read (4 of 10, 4 of 9, 9 of 7)",
+        "evenly spaced means rounded positions on 0 .. T-1, and asking for more frames than exist repeats some",
+        agrees=agrees_within(0),
+    )
+    return True
 
 
 # --------------------------------------------------------------------------- 3 · does a random clip see the motion?
@@ -146,11 +168,21 @@ _CASES_P = [(40, 10, 8), (16, 6, 4), (20, 2, 2), (12, 12, 3), (30, 4, 10)]
         _p_clips_run_off,
     ],
 )
-def check_p_clip_sees(fn) -> bool:
-    """``fn(video_frames, event_frames, clip_frames)`` = chance that a random clip holds a motion step."""
-    return check_function(
+def check_p_clip_sees(fn, prediction=None) -> bool:
+    """``fn(video_frames, event_frames, clip_frames)`` = chance that a random clip holds a motion step.
+    ``prediction``: that share for section 5's videos (40 frames, a 10-frame event, 8-frame clips), printed beside
+    the measurement (to 2 decimals; within 0.05 counts as predicted), not graded."""
+    check_function(
         fn, _p_clip_sees, _CASES_P, "p_clip_sees", compare=lambda a, e, n: check_scalar(a, e, n, abs_tol=1e-6)
     )
+    report_prediction(
+        prediction,
+        round(_p_clip_sees(*_CASES_P[0]), 2),
+        "share of random 8-frame clips with a motion step (40-frame videos, 10-frame event)",
+        "most onsets leave a clip room to fall before or after the event: section 5's one-clip accuracy pays for it",
+        agrees=agrees_within(0.05),
+    )
+    return True
 
 
 # --------------------------------------------------------------------------- 4 · reading direction from two frames
@@ -168,6 +200,11 @@ def _direction_score(video: torch.Tensor) -> torch.Tensor:
     return -(it * ix).sum(dim=(1, 2, 3))
 
 
+def _tells_direction(score: torch.Tensor, labels: torch.Tensor) -> str:
+    """``"yes"`` when the sign of a score gives the direction of at least 90 % of the clips, else ``"no"``."""
+    return "yes" if ((score > 0) == (labels == 0)).float().mean().item() >= 0.9 else "no"
+
+
 @exercise(
     notebook="00",
     reference=_direction_score,
@@ -178,9 +215,11 @@ def _direction_score(video: torch.Tensor) -> torch.Tensor:
         lambda v: _direction_score(v.transpose(3, 4)),  # the vertical gradient
     ],
 )
-def check_direction_score(fn) -> bool:
+def check_direction_score(fn, prediction=None) -> bool:
     """``fn(video (B, C, T, H, W))`` = one score per clip, positive for motion to the right: tested on 120 fresh
-    ``direction`` clips (right is class 0), never trained."""
+    ``direction`` clips (right is class 0), never trained. ``prediction``: ``(linear, quadratic)``, each ``"yes"``
+    or ``"no"``: does the summed frame difference, and does the summed difference times the horizontal slope, tell
+    right from left? Printed beside the measurement, not graded."""
     b = _direction_clips()
     try:
         score = torch.as_tensor(fn(b.video.clone())).detach().float()
@@ -206,4 +245,12 @@ def check_direction_score(fn) -> bool:
             f"expected at least 95%{hint}"
         )
     print("✓ direction_score: correct")
+    linear = (b.video[:, :, 1:] - b.video[:, :, :-1]).sum(dim=(1, 2, 3, 4))  # (B,)
+    report_prediction(
+        prediction,
+        (_tells_direction(linear, b.labels), _tells_direction(score, b.labels)),
+        "tells right from left (linear read-out, quadratic read-out)",
+        "summed over the pixels, the frame differences are the last frame's total minus the first's: no direction",
+        agrees=agrees_within(0),
+    )
     return True

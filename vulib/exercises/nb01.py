@@ -8,7 +8,7 @@ import torch
 
 from ..cost import layer_table
 from ..models import CNN3D, EarlyFusion, LateFusionFC, LateFusionPool, SingleFrame
-from . import ExerciseError, check_equal, check_function, check_scalar, exercise
+from . import ExerciseError, agrees_within, check_equal, check_function, check_scalar, exercise, report_prediction
 
 # --------------------------------------------------------------------------- 1 · what doubling the clip costs
 _COST_FRAMES, _COST_SIZE, _COST_WIDTH = (8, 16), 24, 32
@@ -53,9 +53,11 @@ _EVERYTHING_DOUBLES = {name: (1.0, 2.0) for name in _COST_MODELS}
         {name: (2.0, 2.0) for name in _COST_MODELS},  # parameters grow with the clip everywhere
     ],
 )
-def check_cost_growth(answer) -> bool:
+def check_cost_growth(answer, prediction=None) -> bool:
     """``answer``: per model, (parameters, multiply-adds) at T=16 divided by the same at T=8, rounded to 2 decimals
-    (width 32, 24x24 frames), compared with what ``vulib.cost.layer_table`` measures."""
+    (width 32, 24x24 frames), compared with what ``vulib.cost.layer_table`` measures. ``prediction``: (the model
+    whose parameters grow most, the model whose multiply-adds grow least), printed beside the measurement, not
+    graded."""
     if not isinstance(answer, dict):
         raise ExerciseError(f"cost_growth: expected a dict from model name to a pair, got {type(answer).__name__}")
     if set(answer) != set(_COST_MODELS):  # names only the learner's own extra keys, never the missing ones
@@ -81,6 +83,13 @@ def check_cost_growth(answer) -> bool:
             "cost_growth: " + "; ".join(problems) + " (measure each model at both lengths with vulib.cost.layer_table)"
         )
     print("✓ cost_growth: correct")
+    report_prediction(
+        prediction,
+        (max(measured, key=lambda n: measured[n][0]), min(measured, key=lambda n: measured[n][1])),
+        "from 8 to 16 frames (parameters grow most, multiply-adds grow least)",
+        "look for the layers whose weights or outputs have one entry per frame (section 3's parameter table)",
+        agrees=agrees_within(0),
+    )
     return True
 
 
@@ -104,11 +113,21 @@ _CASES_SHIFT = [(1.5, 1, 24), (1.5, 15, 24), (2.0, 15, 24), (1.0, 15, 24), (3.0,
         lambda v, g, s: -((v * g) % s),  # the sign convention reversed
     ],
 )
-def check_apparent_shift(fn) -> bool:
-    """``fn(speed, gap, size)`` = the signed displacement two frames ``gap`` apart show, on a torus."""
-    return check_function(
+def check_apparent_shift(fn, prediction=None) -> bool:
+    """``fn(speed, gap, size)`` = the signed displacement two frames ``gap`` apart show, on a torus. ``prediction``:
+    the direction (``"right"`` or ``"left"``) two frames 15 apart seem to show at 1, 1.5 and 2 pixels per frame on
+    24-pixel frames, printed beside the measurement, not graded."""
+    check_function(
         fn, _apparent_shift, _CASES_SHIFT, "apparent_shift", compare=lambda a, e, n: check_scalar(a, e, n, abs_tol=1e-6)
     )
+    report_prediction(
+        prediction,
+        tuple("right" if _apparent_shift(v, 15, 24) > 0 else "left" for v in (1, 1.5, 2)),
+        "direction two frames 15 apart show (1, 1.5, 2 pixels per frame to the right)",
+        "a displacement longer than half the frame is seen the shorter way round, as with a wheel filmed too slowly",
+        agrees=agrees_within(0),
+    )
+    return True
 
 
 _NAMES = {

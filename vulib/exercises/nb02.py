@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from ..fields import receptive_field
-from . import check_function, check_scalar, exercise
+from . import agrees_within, check_function, check_scalar, exercise, report_prediction
 
 
 def _centre_gradient(dilations, k: int) -> torch.Tensor:
@@ -46,15 +46,25 @@ def _erf_uniform(layers: int, k: int) -> float:  # as if every frame of the fiel
         ),  # centre frame
     ],
 )
-def check_erf_share(fn) -> bool:
-    """``fn(layers, k)`` = share of the centre unit's gradient on the middle half of its theoretical field."""
-    return check_function(
+def check_erf_share(fn, prediction=None) -> bool:
+    """``fn(layers, k)`` = share of the centre unit's gradient on the middle half of its theoretical field.
+    ``prediction``: (the share for 2 layers, for 16 layers) of kernel 3, printed beside the measurement (to 2
+    decimals; within 0.05 counts as predicted), not graded."""
+    check_function(
         fn,
         _erf_share,
         [(1, 3), (2, 3), (4, 3), (8, 3), (16, 3), (3, 5)],
         "erf_share",
         compare=lambda a, e, n: check_scalar(a, e, n, abs_tol=1e-4),
     )
+    report_prediction(
+        prediction,
+        (round(_erf_share(2, 3), 2), round(_erf_share(16, 3), 2)),
+        "share of the gradient on the middle half of the field (2 layers, 16 layers; kernel 3)",
+        "a frame's weight counts the paths from it to the centre unit, and most paths run through the middle",
+        agrees=agrees_within(0.05),
+    )
+    return True
 
 
 def _layers_to_see(T: int, k: int) -> int:
@@ -76,15 +86,25 @@ def _layers_to_see(T: int, k: int) -> int:
         lambda T, k: T - 1,  # one frame per layer
     ],
 )
-def check_layers_to_see_clip(fn) -> bool:
-    """``fn(T, k)`` = smallest number of temporal-kernel-k convolutions whose field covers T frames."""
-    return check_function(
+def check_layers_to_see_clip(fn, prediction=None) -> bool:
+    """``fn(T, k)`` = smallest number of temporal-kernel-k convolutions whose field covers T frames.
+    ``prediction``: that number for a 16-frame clip and 3 x 3 x 3 convolutions, printed beside the measurement, not
+    graded."""
+    check_function(
         fn,
         _layers_to_see,
         [(16, 3), (20, 3), (8, 5), (3, 3), (6, 5), (12, 4)],
         "layers_to_see_clip",
         compare=check_scalar,
     )
+    report_prediction(
+        prediction,
+        _layers_to_see(16, 3),
+        "3 x 3 x 3 convolutions for one unit to see 16 frames",
+        "each layer adds k - 1 frames to the field, not k (section 1's recurrence)",
+        agrees=agrees_within(0),
+    )
+    return True
 
 
 def _frames_reached(dilations, k: int) -> int:
@@ -101,12 +121,21 @@ def _frames_reached(dilations, k: int) -> int:
         lambda ds, k: k ** len(ds),  # counted paths, not frames
     ],
 )
-def check_frames_reached(fn) -> bool:
-    """``fn(dilations, k)`` = number of input frames with a nonzero gradient at the centre unit."""
-    return check_function(
+def check_frames_reached(fn, prediction=None) -> bool:
+    """``fn(dilations, k)`` = number of input frames with a nonzero gradient at the centre unit. ``prediction``:
+    (frames reached with dilations 2, 2, 2; with 1, 2, 4), kernel 3, printed beside the measurement, not graded."""
+    check_function(
         lambda ds, k: fn(list(ds), k),
         _frames_reached,
         [((1, 1, 1), 3), ((2, 2, 2), 3), ((1, 2, 4), 3), ((2, 4, 8), 3), ((3, 3), 3), ((1, 3), 2), ((4, 2, 1), 3)],
         "frames_reached",
         compare=check_scalar,
     )
+    report_prediction(
+        prediction,
+        (_frames_reached((2, 2, 2), 3), _frames_reached((1, 2, 4), 3)),
+        "frames that reach the centre unit (dilations 2, 2, 2 of 13; 1, 2, 4 of 15)",
+        "with every dilation even, every offset a unit can reach is even (section 3 warned the box is an outer bound)",
+        agrees=agrees_within(0),
+    )
+    return True

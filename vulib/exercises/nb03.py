@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import ExerciseError, check_equal, check_function, exercise
+from . import ExerciseError, agrees_within, check_equal, check_function, exercise, report_prediction
 
 # --------------------------------------------------------------------------- 1 · equivariant, invariant, neither
 _SHIFT_T = 12
@@ -76,9 +76,11 @@ def _full_clip_roll(layer: nn.Module, shift: int) -> str:  # content up to the e
     reference=_shift_behaviour,
     wrong=[_same_shift_only, _no_shift_test, _full_clip_roll, lambda layer, shift: "shifts"],
 )
-def check_shift_behaviour(fn) -> bool:
+def check_shift_behaviour(fn, prediction=None) -> bool:
     """``fn(layer, shift)`` = "unchanged", "shifts" or "changes": what shifting the clip by ``shift`` frames
-    does to the layer's output; tested on six layers and shifts of 1 and 2 frames."""
+    does to the layer's output; tested on six layers and shifts of 1 and 2 frames. ``prediction``: six pairs
+    (shift 1, shift 2), one per layer in the exercise's order, printed layer by layer beside the measurement, not
+    graded."""
     for name, layer in _layers().items():
         for shift in (1, 2):
             want = _shift_behaviour(layer, shift)
@@ -99,6 +101,13 @@ def check_shift_behaviour(fn) -> bool:
                     f"does it look for the output moved by any whole number of the layer's own steps?)"
                 )
     print("✓ shift_behaviour: correct on 6 layers x 2 shifts")
+    measured = {name: (_shift_behaviour(layer, 1), _shift_behaviour(layer, 2)) for name, layer in _layers().items()}
+    where = "equivariance holds for shifts by whole output steps; only a global pooling forgets where (section 4)"
+    if not isinstance(prediction, (list, tuple)) or len(prediction) != len(measured):
+        report_prediction(prediction, tuple(measured.values()), "six layers (shift 1, shift 2)", where)
+        return True
+    for guess, (name, pair) in zip(prediction, measured.items()):
+        report_prediction(guess, pair, f"{name} (shift 1, shift 2)", where, agrees=agrees_within(0))
     return True
 
 
@@ -144,14 +153,23 @@ def _odd_shift_gap(fn) -> float:
         lambda x, w: _blurpool_time(x, w)[:, :, :-1],  # lost the last kept frame
     ],
 )
-def check_blurpool_time(fn) -> bool:
+def check_blurpool_time(fn, prediction=None) -> bool:
     """``fn(x (B, C, T, H, W), weight (F, C, kt, kh, kw))`` = stride-1 convolution, temporal [1, 2, 1]/4 blur,
-    every second frame; then checks that it shrinks (but does not remove) the one-frame-shift gap."""
+    every second frame; then checks that it shrinks (but does not remove) the one-frame-shift gap. ``prediction``:
+    ``"same"`` or ``"closer"``, what the blur does to the response to an event moved by one frame (printed beside the
+    measurement, not graded)."""
     check_function(fn, _blurpool_time, _CASES_BLUR, "blurpool_time")
     plain = _odd_shift_gap(lambda x, w: F.conv3d(x, w, stride=(2, 1, 1)))
     blurred = _odd_shift_gap(fn)
     if not 0 < blurred < plain:  # holds for the reference: the claim of the exercise, checked each time
         raise ExerciseError(f"blurpool_time: one-frame shift gap {blurred:.3f} with blur vs {plain:.3f} without")
+    report_prediction(
+        prediction,
+        "closer",  # the gap shrank but stayed above zero, as checked just above
+        "response to an event moved by one frame, with the blur",
+        "the blur only damps what subsampling folds over; anything it lets through still lands between two samples",
+        agrees=agrees_within(0),
+    )
     return True
 
 

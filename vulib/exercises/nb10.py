@@ -10,7 +10,15 @@ import torch
 
 from ..audio import spectrogram
 from ..synthetic.speech import PHONEMES, WORDS, draw_speaker, mouth_frames
-from . import ExerciseError, check_function, check_scalar, check_tensor, exercise
+from . import (
+    ExerciseError,
+    agrees_within,
+    check_function,
+    check_scalar,
+    check_tensor,
+    exercise,
+    report_prediction,
+)
 
 
 def _frames_measured(length: int, n_fft: int, hop: int, center: bool) -> int:
@@ -38,9 +46,19 @@ _FRAME_CASES = [
         lambda n, f, h, c: math.ceil(n / h) + (1 if c else 0),  # rounded up
     ],
 )
-def check_spectrogram_frames(fn) -> bool:
-    """``fn(length, n_fft, hop, center)`` = the number of time frames of the spectrogram."""
-    return check_function(fn, _frames_measured, _FRAME_CASES, "spectrogram_frames", compare=check_scalar)
+def check_spectrogram_frames(fn, prediction=None) -> bool:
+    """``fn(length, n_fft, hop, center)`` = the number of time frames of the spectrogram. ``prediction``: (frames
+    with ``center=True``, without) for one second at 16 kHz, ``n_fft=512``, ``hop=160``; printed beside the
+    measurement, not graded."""
+    check_function(fn, _frames_measured, _FRAME_CASES, "spectrogram_frames", compare=check_scalar)
+    report_prediction(
+        prediction,
+        (_frames_measured(16000, 512, 160, True), _frames_measured(16000, 512, 160, False)),
+        "frames of one second at 16 kHz, n_fft 512, hop 160 (centred, not centred)",
+        "a window needs n_fft samples from its start, and the centred version pads n_fft // 2 at both ends",
+        agrees=agrees_within(0),
+    )
+    return True
 
 
 def _hz_to_mel(f: torch.Tensor) -> torch.Tensor:
@@ -60,15 +78,27 @@ _HZ = torch.tensor([0.0, 100.0, 440.0, 1000.0, 4000.0, 8000.0])
         lambda f: f,  # no warping at all
     ],
 )
-def check_hz_to_mel(fn) -> bool:
-    """``fn(f)`` = mels (HTK formula) of frequencies ``f`` in Hz (a tensor)."""
-    return check_function(
+def check_hz_to_mel(fn, prediction=None) -> bool:
+    """``fn(f)`` = mels (HTK formula) of frequencies ``f`` in Hz (a tensor). ``prediction``: how many times as many
+    mels 8000 Hz has as 1000 Hz, printed beside the measurement (to 2 decimals; within 10 % counts as predicted), not
+    graded."""
+    check_function(
         fn,
         _hz_to_mel,
         [(_HZ,), (torch.linspace(20, 7000, 9),)],
         "hz_to_mel",
         compare=lambda a, e, name: check_tensor(a, e, name, rtol=1e-4, atol=1e-3),
     )
+    mel = _hz_to_mel(torch.tensor([1000.0, 8000.0], dtype=torch.float64))
+    ratio = round(float(mel[1] / mel[0]), 2)
+    report_prediction(
+        prediction,
+        ratio,
+        "mels of 8000 Hz over mels of 1000 Hz (8 times the frequency)",
+        "the scale is roughly linear below about 1 kHz and roughly logarithmic above (section 1, the mel scale)",
+        agrees=lambda p, m: agrees_within(0.1 * m)(p, m),
+    )
+    return True
 
 
 def _batch(video: torch.Tensor, audio: torch.Tensor, shifts: torch.Tensor, per_frame: int):
@@ -182,11 +212,11 @@ def check_lips_ceiling(fn, prediction=None) -> bool:
         compare=lambda a, e, name: check_scalar(a, e, name, rel_tol=1e-6),
     )
     speaker = draw_speaker(torch.Generator().manual_seed(0))
-    mouths = [mouth_frames(w, speaker) for w in EXERCISE_WORDS]
-    distinct = sum(not any(torch.equal(m, o) for o in mouths[:i]) for i, m in enumerate(mouths))
-    measured = f"{distinct} different mouths for {len(EXERCISE_WORDS)} words: {distinct}/{len(EXERCISE_WORDS)}"
-    if prediction is None:
-        print(f"measured: {measured} (write your prediction in `prediction` first, then compare)")
-    else:
-        print(f"your prediction: {prediction}; measured: {measured}")
+    report_prediction(
+        prediction,
+        round(_lips_ceiling(EXERCISE_WORDS, speaker), 2),
+        f"best lip-reading accuracy on {', '.join(EXERCISE_WORDS)} (to 2 decimals)",
+        "words whose sounds share one mouth shape look alike: section 5's viseme groups",
+        agrees=agrees_within(0.02),
+    )
     return True

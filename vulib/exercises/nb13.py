@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import ExerciseError, check_equal, check_function, check_scalar, exercise
+import math
+
+from . import ExerciseError, _as_number, agrees_within, check_equal, check_function, exercise, report_prediction
 
 # ---------------------------------------------------------------- exercise 1: the fast pathway's cost against beta
 
@@ -30,30 +32,36 @@ def _choice(factor: float) -> str:
 
 @exercise(
     notebook="13",
-    reference={"prediction": "between 2 and 4", "factor": _FACTOR},
+    reference=_FACTOR,
     wrong=[
-        {"prediction": "4", "factor": 4.0},  # beta squared everywhere: forgets the first layer (3 colour channels)
-        {"prediction": "2", "factor": 2.0},  # channels counted once, not in and out
-        {"prediction": "between 2 and 4", "factor": 2.0},  # the right guess, a wrong measurement
-        {"prediction": "4", "factor": _FACTOR},  # the right measurement, the prediction left unrevised
+        4.0,  # beta squared everywhere: forgets the first layer (3 colour channels)
+        2.0,  # channels counted once, not in and out
+        1 / _FACTOR,  # the ratio upside down
     ],
 )
-def check_beta_factor(answer) -> bool:
-    """``answer = {"prediction": ..., "factor": ...}``: the measured growth of the fast pathway's multiply-adds from
-    beta = 1/8 to 1/4 (width 16, alpha 4, 16 x 24 x 24 clips), and a prediction from ``_CHOICES`` that contains it."""
-    if not isinstance(answer, dict) or set(answer) != {"prediction", "factor"}:
-        # (names neither key: the registry's test treats a missing key as an answer to hide)
-        raise ExerciseError("beta_growth: expected a dict with the two keys the exercise names (guess, measurement)")
-    prediction, factor = answer["prediction"], answer["factor"]
-    if prediction not in _CHOICES:
-        raise ExerciseError(f"beta_growth: the prediction must be one of {list(_CHOICES)}, got {prediction!r}")
-    check_scalar(factor, _FACTOR, "factor", rel_tol=1e-6)
-    if prediction != _choice(_FACTOR):
+def check_beta_factor(factor, prediction=None) -> bool:
+    """``factor``: the measured growth of the fast pathway's multiply-adds from beta = 1/8 to 1/4 (width 16,
+    alpha 4, 16 x 24 x 24 clips). ``prediction``: one of ``_CHOICES``, printed beside the measurement, not graded.
+    (The old call, ``check_beta_factor({"prediction": ..., "factor": ...})``, still works.)"""
+    if isinstance(factor, dict) and set(factor) == {"prediction", "factor"}:
+        factor, prediction = factor["factor"], factor["prediction"]
+    got = _as_number(factor)
+    if got is None:
+        raise ExerciseError(f"factor: expected a number (a ratio of two multiply-add counts), got {factor!r}")
+    if not math.isclose(got, _FACTOR, rel_tol=1e-6):  # says which way, never the measured value
         raise ExerciseError(
-            f"beta_growth: your measured factor is right ({factor:.2f}), but your prediction {prediction!r} does not "
-            "contain it. Which layers grow with beta squared, and which one reads only the 3 colour channels?"
+            f"factor: {got:g} is too {'high' if got > _FACTOR else 'low'} (the multiply-adds at beta = 1/4 divided by "
+            "those at beta = 1/8, each from model_cost of a fast-only SlowFast)"
         )
-    return check_equal(prediction, _choice(_FACTOR), "prediction")
+    print("✓ factor: correct")
+    report_prediction(
+        prediction,
+        _choice(_FACTOR),
+        f"growth of the fast pathway's multiply-adds (measured {_FACTOR:.2f}), one of {list(_CHOICES)}",
+        "the layers between two fast stages grow with beta squared, but the first one reads only 3 colour channels",
+        agrees=agrees_within(0),
+    )
+    return True
 
 
 # ---------------------------------------------------------------- exercise 2: one greedy expansion step
@@ -112,7 +120,16 @@ _MAC_CASES = [
         lambda c, T, H, W, k=3, depthwise=False: T * H * W * c * c * k**3,  # depthwise ignored
     ],
 )
-def check_conv_macs_depthwise(fn) -> bool:
+def check_conv_macs_depthwise(fn, prediction=None) -> bool:
     """``fn(channels, T, H, W, k=3, depthwise=False)``: multiply-adds of a same-padded stride-1 ``k^3``
-    convolution from ``channels`` to ``channels``, dense or one filter per channel."""
-    return check_function(fn, _conv3d_macs, _MAC_CASES, "conv3d_macs", compare=check_equal)
+    convolution from ``channels`` to ``channels``, dense or one filter per channel. ``prediction``: how many times
+    fewer multiply-adds the depthwise convolution does on 48 channels, printed beside the measurement, not graded."""
+    check_function(fn, _conv3d_macs, _MAC_CASES, "conv3d_macs", compare=check_equal)
+    report_prediction(
+        prediction,
+        _conv3d_macs(*_MAC_CASES[0]) // _conv3d_macs(*_MAC_CASES[1]),
+        "dense over depthwise multiply-adds, 3 x 3 x 3 on 48 channels",
+        "a dense filter reads every input channel, a depthwise one reads one: section 6 weighs what that saves",
+        agrees=agrees_within(0),
+    )
+    return True
