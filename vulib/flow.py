@@ -41,6 +41,7 @@ __all__ = [
     "show_flow",
     "flow_pictures",
     "shifted_texture",
+    "moving_stripes",
     "spatial_gradients",
 ]
 
@@ -478,3 +479,25 @@ def shifted_texture(
         arg = f[:, 0, None, None] * (xs - shift[0]) + f[:, 1, None, None] * (ys - shift[1])
         out += torch.sin(2 * math.pi * arg + phase[:, None, None])[:, None]
     return (0.5 + out / 12).float().repeat(1, 3, 1, 1)  # (n, 3, H, W)
+
+
+def moving_stripes(
+    normal: tuple[float, float], motion: tuple[float, float], size: int = 48, period: float = 8.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A test pattern for the aperture problem: sinusoidal stripes whose brightness varies along ``normal`` only
+    (``(1, 0)``: vertical stripes; its length does not matter), and the same stripes moved by ``motion = (u, v)``
+    pixels -- computed, not interpolated. No window inside them shows motion along the stripes.
+
+    Returns two frames, each ``(1, 3, size, size)``, grey, values in [0.1, 0.9].
+    """
+    ys, xs = torch.meshgrid(
+        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
+    )
+    n = torch.tensor(normal, dtype=torch.float32)
+    n = n / n.norm()
+
+    def frame(dx: float, dy: float) -> torch.Tensor:
+        phase = ((xs - dx) * n[0] + (ys - dy) * n[1]) / period
+        return (0.5 + 0.4 * torch.sin(2 * math.pi * phase)).expand(3, -1, -1)[None]  # (1, 3, size, size)
+
+    return frame(0.0, 0.0), frame(*motion)

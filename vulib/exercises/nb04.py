@@ -6,50 +6,123 @@ import colorsys
 import math
 
 import torch
+import torch.nn.functional as F
 
-from ..flow import flow_to_color, lucas_kanade
-from . import check_function, check_tensor, exercise
+from ..flow import flow_to_color, lucas_kanade, moving_stripes, shifted_texture, spatial_gradients
+from . import ExerciseError, check_function, check_tensor, exercise, report_prediction
 
 
-def _windows():
-    """(ix, iy, it) windows with a well-defined least-squares flow."""
-    g = torch.Generator().manual_seed(40)
-    cases = []
-    for k, (u, v) in [(5, (0.7, -0.3)), (3, (-1.2, 0.4)), (7, (0.05, 0.9))]:
-        ix, iy = (
-            torch.randn(k, k, generator=g, dtype=torch.float64),
-            torch.randn(k, k, generator=g, dtype=torch.float64),
+def _min_eigenvalue(frame: torch.Tensor, window: int = 7) -> torch.Tensor:
+    """The smaller eigenvalue of Lucas--Kanade's 2 x 2 matrix of window means of Ix², Ix·Iy, Iy² at every pixel:
+    grey frames ``(N, 1, H, W)`` -> ``(N, 1, H, W)``."""
+    ix, iy = spatial_gradients(frame)  # each (N, 1, H, W)
+
+    def mean(x):  # window means, replicate borders
+        return F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1)
+
+    sxx, sxy, syy = mean(ix * ix), mean(ix * iy), mean(iy * iy)
+    return ((sxx + syy) / 2 - (((sxx - syy) / 2) ** 2 + sxy**2).sqrt()).clamp(min=0)
+
+
+def _max_eigenvalue(frame: torch.Tensor, window: int = 7) -> torch.Tensor:
+    ix, iy = spatial_gradients(frame)
+    sxx, syy = (
+        F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1) for x in (ix * ix, iy * iy)
+    )
+    return sxx + syy - _min_eigenvalue(frame, window)  # the trace is the sum of both eigenvalues
+
+
+def _structure_parts(frame: torch.Tensor, window: int = 7):
+    ix, iy = spatial_gradients(frame)
+    return [
+        F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1)
+        for x in (ix * ix, ix * iy, iy * iy)
+    ]
+
+
+def _determinant(frame, window=7):  # λ1·λ2: also large at corners, but it mixes both eigenvalues
+    sxx, sxy, syy = _structure_parts(frame, window)
+    return sxx * syy - sxy**2
+
+
+def _trace(frame, window=7):  # λ1 + λ2: the gradient energy, large on edges too
+    sxx, _, syy = _structure_parts(frame, window)
+    return sxx + syy
+
+
+def _per_pixel(frame, window=7):  # no window: one pixel's matrix has rank 1, so its smaller eigenvalue is 0
+    ix, iy = spatial_gradients(frame)
+    return torch.zeros_like(ix)
+
+
+def _square(size: int = 40, lo: int = 10, hi: int = 30) -> torch.Tensor:
+    frame = torch.zeros(1, 1, size, size)
+    frame[..., lo:hi, lo:hi] = 0.9  # a bright square on black: (1, 1, size, size)
+    return frame
+
+
+def _eigen_cases():
+    g = torch.Generator().manual_seed(41)
+    disk = ((torch.arange(36.0) - 17.5)[:, None] ** 2 + (torch.arange(36.0) - 17.5)[None] ** 2 < 100).float()
+    texture = shifted_texture(2, 32, 32, seed=42)[:, :1]  # (2, 1, 32, 32)
+    return [
+        (_square(), 7),
+        (_square(48, 8, 36), 5),
+        (disk.view(1, 1, 36, 36), 7),
+        (texture, 7),
+        (torch.rand(1, 1, 24, 24, generator=g), 3),
+    ]
+
+
+def _compare_shapes(answer, expected, name):
+    """Equal up to one positive factor (window sums or means), away from the borders (padding may differ)."""
+    answer = torch.as_tensor(answer).detach().double()
+    expected = expected.double()
+    if answer.shape != expected.shape:
+        return check_tensor(answer, expected, name)  # says what is wrong with the shape
+    m = 5  # pixels near the border depend on the padding
+    a, e = answer[..., m:-m, m:-m], expected[..., m:-m, m:-m]
+    if not torch.isfinite(a).all():
+        raise ExerciseError(f"{name}: the map holds NaN or inf (a square root of a tiny negative number?)")
+    if float(a.abs().max()) < 1e-12:
+        raise ExerciseError(
+            f"{name}: the map is zero everywhere inside the frame; one pixel's gradient gives a matrix of rank one, "
+            "whose smaller eigenvalue is always 0. Sum (or average) the products over the window first"
         )
-        it = -(ix * u + iy * v) + 0.05 * torch.randn(k, k, generator=g, dtype=torch.float64)  # nearly constant
-        cases.append((ix, iy, it))
-    return cases
+    return check_tensor(a / a.abs().max(), e / e.abs().max(), f"{name} (each map divided by its maximum)", atol=2e-3)
 
 
-def _lk_window(ix: torch.Tensor, iy: torch.Tensor, it: torch.Tensor) -> torch.Tensor:
-    A = torch.stack([ix.flatten(), iy.flatten()], dim=1)  # (k*k, 2): one equation per pixel
-    return torch.linalg.lstsq(A, -it.flatten()[:, None]).solution[:, 0]  # (2,): u, v
+def _where_largest(fn) -> str:
+    """Where the learner's map is largest on the 40 x 40 square with corners at 10 and 29."""
+    lam = torch.as_tensor(fn(_square(), 7)).detach()[0, 0]
+    y, x = divmod(int(lam.argmax()), lam.shape[-1])
+    near = lambda c: min(abs(c - 10), abs(c - 29)) <= 4  # within a window of an edge line
+    inside = 10 <= y <= 29 and 10 <= x <= 29
+    if near(y) and near(x):
+        return "corner"
+    if (near(y) and 6 <= x <= 33) or (near(x) and 6 <= y <= 33):
+        return "edge"
+    return "inside" if inside else "outside"
 
 
 @exercise(
     notebook="04",
-    reference=_lk_window,
-    wrong=[
-        lambda ix, iy, it: -_lk_window(ix, iy, it),  # sign of It
-        lambda ix, iy, it: _lk_window(ix, iy, it).flip(0),  # v, u
-        lambda ix, iy, it: torch.stack(
-            [
-                -(ix * it).sum() / (ix * ix).sum(),  # ignored the Ix*Iy coupling
-                -(iy * it).sum() / (iy * iy).sum(),
-            ]
-        ),
-        lambda ix, iy, it: torch.stack([-(it / ix).mean(), -(it / iy).mean()]),  # per-pixel division
-    ],
+    reference=_min_eigenvalue,
+    wrong=[_max_eigenvalue, _determinant, _trace, _per_pixel],
 )
-def check_lk_window(fn) -> bool:
-    """``fn(ix, iy, it)`` (each ``(k, k)``) = the least-squares ``(u, v)`` of ``ix u + iy v + it = 0``."""
-    return check_function(
-        fn, _lk_window, _windows(), "lk_window", compare=lambda a, b, name: check_tensor(a, b, name, atol=1e-6)
+def check_min_eigenvalue(fn, prediction=None) -> bool:
+    """``fn(frame (N, 1, H, W), window)`` = the smaller eigenvalue ``(N, 1, H, W)`` of Lucas--Kanade's matrix of
+    window means of ``Ix², Ix·Iy, Iy²`` (any positive scale accepted: sums or means). ``prediction``: where the
+    learner expected it to be largest on a bright square ("inside", "edge" or "corner"; printed, not graded)."""
+    check_function(fn, _min_eigenvalue, _eigen_cases(), "min_eigenvalue", compare=_compare_shapes)
+    report_prediction(
+        prediction,
+        _where_largest(fn),
+        "where the smaller eigenvalue is largest on a bright square",
+        "a window needs gradients in two directions; on a straight edge they all point one way "
+        "(section 1's aperture problem)",
     )
+    return True
 
 
 def _flow_color(u: float, v: float, max_magnitude: float) -> tuple[float, float, float]:
@@ -87,24 +160,9 @@ def check_flow_color(fn) -> bool:
     )
 
 
-def _stripes(normal: tuple[float, float], motion: tuple[float, float], size: int = 48, period: float = 8.0):
-    """Two frames ``(1, 3, size, size)`` of sinusoidal stripes whose brightness varies along ``normal`` only,
-    the second moved by ``motion`` = (u, v) pixels: nothing inside a window shows motion along the stripes."""
-    ys, xs = torch.meshgrid(
-        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
-    )
-    n = torch.tensor(normal, dtype=torch.float32)
-    n = n / n.norm()
-
-    def frame(dx: float, dy: float) -> torch.Tensor:
-        return (0.5 + 0.4 * torch.sin(2 * math.pi * ((xs - dx) * n[0] + (ys - dy) * n[1]) / period)).expand(3, -1, -1)
-
-    return frame(0.0, 0.0)[None], frame(*motion)[None]
-
-
 def _measured_flow(motion, normal) -> torch.Tensor:
     """What ``vulib.flow.lucas_kanade`` measures on moving stripes: its mean flow away from the borders ``(2,)``."""
-    a, b = _stripes(normal, motion)
+    a, b = moving_stripes(normal, motion)
     return lucas_kanade(a, b)[0, :, 12:-12, 12:-12].mean((1, 2))
 
 
@@ -131,7 +189,7 @@ _STRIPE_CASES = [
 
 @exercise(
     notebook="04",
-    reference=_normal_flow,
+    reference=lambda m, n: tuple(_measured_flow(m, n).tolist()),
     wrong=[
         lambda m, n: tuple(m),  # the true motion: the aperture hides part of it
         lambda m, n: (0.0, 0.0),  # "no reliable flow at all"
@@ -139,13 +197,25 @@ _STRIPE_CASES = [
         lambda m, n: (m[0] * n[0] + m[1] * n[1]) * torch.tensor(n, dtype=torch.float64),  # n not made unit length
     ],
 )
-def check_aperture_flow(fn) -> bool:
-    """``fn(motion (u, v), normal (nx, ny))``: the flow Lucas--Kanade measures on stripes varying along ``normal``
-    that move by ``motion``. Compared with the flow ``vulib.flow.lucas_kanade`` actually measures (to 0.05 px)."""
-    return check_function(
+def check_aperture_flow(fn, prediction=None) -> bool:
+    """``fn(motion (u, v), normal (nx, ny))``: the flow Lucas--Kanade measures on ``vulib.flow.moving_stripes``
+    varying along ``normal`` that move by ``motion``, away from the borders. Compared with the checker's own
+    measurement (to 0.05 px). ``prediction``: the learner's guess ``(u, v)`` for stripes across ``(1, 1)`` moving by
+    ``(0.6, 0)`` (printed, not graded)."""
+    check_function(
         lambda m, n: torch.as_tensor(fn(m, n), dtype=torch.float32).flatten(),
         _measured_flow,
         _STRIPE_CASES,
-        "aperture_flow (your prediction vs the flow Lucas–Kanade measures)",
+        "aperture_flow (your measurement vs the checker's)",
         compare=lambda a, b, name: check_tensor(a, b, name, atol=0.05),
     )
+    measured = tuple(round(float(c), 2) for c in _measured_flow((0.6, 0.0), (1, 1)))
+    report_prediction(
+        None if prediction is None else tuple(float(c) for c in prediction),
+        measured,
+        "stripes across (1, 1), moving by (0.6, 0)",
+        "each pixel's equation only fixes the motion across the stripes; "
+        "least squares with a small penalty returns the shortest flow that fits",
+        agrees=lambda p, m: len(p) == 2 and max(abs(p[0] - m[0]), abs(p[1] - m[1])) <= 0.05,
+    )
+    return True

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import torch
 
-from ..models import CNNRNN, RCN, sequential_steps
-from . import check_function, check_scalar, exercise
+from ..models import CNNRNN, RCN, ConvGRUCell, sequential_steps
+from . import check_equal, check_function, check_scalar, exercise, report_prediction
 
 
 @torch.no_grad()
-def _measured_informed_steps(T: int, onset: int) -> int:
-    """Measured: how many of a CNN + RNN's ``T`` per-frame predictions change when frames ``onset`` .. ``T - 1``
-    change (what a second flash starting at ``onset`` can reach)."""
+def _measured_informed_steps(model: torch.nn.Module, T: int, onset: int) -> int:
+    """Measured: how many of ``model``'s ``T`` per-frame predictions ``(1, T, K)`` change when frames
+    ``onset`` .. ``T - 1`` of a random clip ``(1, 3, T, 8, 8)`` change (what an event at ``onset`` can reach)."""
     g = torch.Generator().manual_seed(50 + T + onset)
-    torch.manual_seed(5)
-    model = CNNRNN(classes=2, width=4, hidden=8, per_frame=True).eval()
     x = torch.rand(1, 3, T, 8, 8, generator=g)  # (1, C, T, H, W)
     changed = x.clone()
     changed[:, :, onset:] = torch.rand(1, 3, T - onset, 8, 8, generator=g)
@@ -22,29 +20,38 @@ def _measured_informed_steps(T: int, onset: int) -> int:
     return int((diff > 0).sum())
 
 
-_ONSETS = [(12, 3), (12, 11), (20, 8), (8, 0), (32, 20)]
+def _per_frame_model(seed: int) -> CNNRNN:
+    torch.manual_seed(seed)
+    return CNNRNN(classes=2, width=4, hidden=8, per_frame=True).eval()
+
+
+def _onset_cases():
+    return [(_per_frame_model(5), T, onset) for T, onset in [(12, 3), (12, 11), (20, 8), (8, 0), (32, 20)]]
 
 
 @exercise(
     notebook="05",
-    reference=lambda T, onset: T - onset,
+    reference=_measured_informed_steps,
     wrong=[
-        lambda T, onset: T - onset - 1,  # the prediction at the onset frame itself already sees it
-        lambda T, onset: onset,  # counted the steps before the flash
-        lambda T, onset: T,  # "a recurrent network sees the whole clip at every step"
-        lambda T, onset: 1,  # only the last state
+        lambda m, T, onset: T - onset - 1,  # the prediction at the onset frame itself already sees it
+        lambda m, T, onset: onset,  # counted the steps before the flash (those that did not move)
+        lambda m, T, onset: T,  # "a recurrent network sees the whole clip at every step"
+        lambda m, T, onset: 1,  # only the last state
     ],
 )
-def check_informed_steps(fn) -> bool:
-    """``fn(T, onset)``: how many of the ``T`` per-frame predictions of a (one-directional) CNN + RNN can depend
-    on an event that starts at frame ``onset``. Compared with a measurement on ``CNNRNN(per_frame=True)``."""
-    return check_function(
-        fn,
-        _measured_informed_steps,
-        _ONSETS,
-        "informed_steps (your prediction vs the measured count)",
-        compare=check_scalar,
+def check_informed_steps(fn, prediction=None) -> bool:
+    """``fn(model, T, onset)``: measured, how many of the ``T`` per-frame predictions of a (one-directional)
+    ``CNNRNN(per_frame=True)`` change when the frames from ``onset`` on change. ``prediction``: the learner's guess
+    for ``T = 32``, ``onset = 20`` (printed, not graded)."""
+    with torch.no_grad():
+        check_function(fn, _measured_informed_steps, _onset_cases(), "informed_steps", compare=check_scalar)
+    report_prediction(
+        prediction,
+        _measured_informed_steps(_per_frame_model(5), 32, 20),
+        "per-frame predictions that can know a flash at frame 20 of 32",
+        "the prediction at step t has read frames 0 .. t only (section 3's model reads them in order)",
     )
+    return True
 
 
 def _recurrent_steps(T: int, layers: int) -> int:
@@ -67,27 +74,63 @@ def check_recurrent_steps(fn) -> bool:
     )
 
 
-def _first_failing_gap(field: int, flash: int) -> int:
-    """Measured: the smallest onset gap at which no window of `field` frames holds a frame of both flashes."""
-    g = 1
-    while True:
-        a, b = set(range(0, flash)), set(range(g, g + flash))
-        if not any(a & set(range(s, s + field)) and b & set(range(s, s + field)) for s in range(-field, g + flash)):
-            return g
-        g += 1
+def _convgru(seed: int, channels: int, kernel_size: int) -> ConvGRUCell:
+    torch.manual_seed(seed)
+    return ConvGRUCell(channels, 4, kernel_size=kernel_size).eval()
+
+
+def _steps_to_corner(cell: ConvGRUCell, size: int):
+    """Measured: the first step t (the state after frame t, from 0) at which the hidden state at pixel
+    (size - 1, size - 1) depends on pixel (0, 0) of frame 0 (a non-zero gradient); ``None`` if not within ``size``
+    frames. A gradient, not a perturbation: the influence shrinks at every step, and a changed pixel's effect on a
+    far corner falls below float32 rounding long before the gradient does."""
+    g = torch.Generator().manual_seed(55 + size)
+    frames = torch.rand(size, 1, cell.channels, size, size, generator=g)  # (T, 1, C, H, W), frame by frame
+    first = frames[0].clone().requires_grad_(True)  # frame 0: (1, C, H, W)
+    h = None
+    for t in range(size):
+        h = cell(first if t == 0 else frames[t], h)  # (1, C_h, H, W)
+        (grad,) = torch.autograd.grad(h[0, :, -1, -1].sum(), first, retain_graph=True)
+        if grad[0, :, 0, 0].abs().sum() > 0:
+            return t
+    return None
+
+
+def _corner_cases():
+    return [(_convgru(51, 3, 3), 16), (_convgru(52, 3, 5), 16), (_convgru(53, 1, 3), 8), (_convgru(54, 2, 5), 11)]
+
+
+def _no_input_step(cell, size):  # forgot that the input convolution spreads the change too
+    return -(-(size - 1) // (cell.kernel_size // 2))
 
 
 @exercise(
     notebook="05",
-    reference=_first_failing_gap,
+    reference=_steps_to_corner,
     wrong=[
-        lambda F, f: F,  # forgot the flashes' own length
-        lambda F, f: F + f,  # one too late
-        lambda F, f: F - f + 1,  # subtracted the flash length
+        _no_input_step,
+        lambda cell, size: _steps_to_corner(cell, size) + 1,  # counted the steps from 1
+        lambda cell, size: size - 2,  # one pixel per step, whatever the kernel
+        lambda cell, size: 0,  # "the state sees the whole frame at once"
+        lambda cell, size: None,  # "each pixel's state only remembers its own pixel"
     ],
 )
-def check_first_failing_gap(fn) -> bool:
-    """``fn(field, flash)`` = smallest onset gap that no window of ``field`` frames can span."""
-    return check_function(
-        fn, _first_failing_gap, [(7, 2), (3, 1), (16, 4), (5, 3)], "first_failing_gap", compare=check_scalar
+def check_steps_to_corner(fn, prediction=None) -> bool:
+    """``fn(cell, size)``: measured, the first step ``t`` (state after frame ``t``, from 0) at which a
+    ``ConvGRUCell``'s hidden state at the far corner of ``size x size`` frames first
+    depends on pixel (0, 0) of frame 0 (``None``: not within ``size`` frames). ``prediction``: the learner's
+    guess for a ``3 x 3`` cell on 16 x 16 frames (printed, not graded)."""
+    check_function(fn, _steps_to_corner, _corner_cases(), "steps_to_corner", compare=_same_step)
+    report_prediction(
+        prediction,
+        _steps_to_corner(_convgru(51, 3, 3), 16),
+        "first step at which the far corner of a 16 x 16 map hears of pixel (0, 0), 3 x 3 kernels",
+        "each step's k x k convolutions reach k // 2 pixels further, the input convolution included",
     )
+    return True
+
+
+def _same_step(answer, expected, name):
+    if expected is None or answer is None:
+        return check_equal(answer, expected, name)
+    return check_scalar(answer, expected, name)

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 
 from ..models import CNN3D, NonLocalBlock
-from . import ExerciseError, check_function, check_scalar, check_tensor, exercise
+from . import ExerciseError, check_function, check_scalar, check_tensor, exercise, report_prediction
 
 
 def _attention_entries(T: int, H: int, W: int, subsample: bool) -> int:
@@ -67,9 +67,10 @@ def _symmetric_bias(T: int) -> torch.Tensor:
         lambda T: -torch.arange(0, T, dtype=torch.float32).abs(),  # only the offsets 0 .. T-1: wrong length
     ],
 )
-def check_order_blind_bias(fn) -> bool:
+def check_order_blind_bias(fn, prediction=None) -> bool:
     """``fn(T)``: a *non-constant* time bias ``(2T - 1,)`` under which a non-local block still cannot tell a clip
-    from its time-reversed copy (tested on a block for T = 4 and T = 7)."""
+    from its time-reversed copy (tested on a block for T = 4 and T = 7). ``prediction``: which biases the learner
+    expected to keep it blind ("any", "symmetric", "antisymmetric" or "none"; printed, not graded)."""
     for T in (4, 7):
         try:
             bias = torch.as_tensor(fn(T), dtype=torch.float32)
@@ -94,6 +95,15 @@ def check_order_blind_bias(fn) -> bool:
                 f"output by up to {err:.3g}: this bias lets the block tell before from after"
             )
     print("✓ order_blind_bias: non-constant, and the block still cannot tell a clip from its reverse (T = 4, 7)")
+    bias = torch.as_tensor(fn(7), dtype=torch.float32)
+    ramp = torch.arange(-6, 7, dtype=torch.float32) / 7  # a non-constant bias that is not symmetric
+    any_blind = _reverse_error(ramp, 7) <= 1e-4
+    report_prediction(
+        prediction,
+        "any" if any_blind else ("symmetric" if torch.allclose(bias, bias.flip(0), atol=1e-6) else "other"),
+        "which time biases leave the block blind to reversal (yours, and a ramp that is not)",
+        "reversing a clip turns every offset Δt into -Δt (section 3's bias, read backwards)",
+    )
     return True
 
 

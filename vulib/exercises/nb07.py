@@ -5,32 +5,70 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import check_function, check_scalar, exercise
-
-_g = torch.Generator().manual_seed(7)
-_KERNELS = [
-    (torch.randn(4, 3, 3, 3, generator=_g), 3),
-    (torch.randn(2, 5, 1, 3, generator=_g), 5),
-    (torch.randn(1, 1, 2, 2, generator=_g), 1),
-]
+from ..inflate import inflate_conv2d, inflate_weight
+from . import check_function, check_scalar, exercise, report_prediction
 
 
-def _mean(w2d: torch.Tensor, kt: int) -> torch.Tensor:
-    return torch.stack([w2d / kt] * kt, dim=2)
+@torch.no_grad()
+def _distinct_frames(conv: torch.nn.Conv2d, kt: int, mode: str, T: int = 12) -> int:
+    """Measured: a clip of ``T`` frames cycling through ``kt`` random images (frame t = image t mod kt) through
+    ``conv`` inflated with ``mode``; how many different output frames (to 1e-5) lie ``kt // 2`` or more frames from
+    either end."""
+    g = torch.Generator().manual_seed(72 + kt)
+    images = torch.rand(kt, conv.in_channels, 10, 10, generator=g)  # (kt, C, H, W)
+    clip = torch.stack([images[t % kt] for t in range(T)], dim=1)[None]  # (1, C, T, H, W)
+    out = inflate_conv2d(conv, time_kernel=kt, mode=mode)(clip)  # (1, F, T, H, W)
+    seen: list[torch.Tensor] = []
+    for t in range(kt // 2, T - kt // 2):
+        if not any(torch.allclose(out[:, :, t], s, atol=1e-5) for s in seen):
+            seen.append(out[:, :, t])
+    return len(seen)
+
+
+def _conv(seed: int, channels: int) -> torch.nn.Conv2d:
+    torch.manual_seed(seed)
+    return torch.nn.Conv2d(channels, 4, 3, padding=1)
+
+
+def _cycle_cases():
+    return [
+        (_conv(73, 3), 3, "mean"),
+        (_conv(73, 3), 3, "center"),
+        (_conv(74, 2), 5, "mean"),
+        (_conv(74, 2), 5, "center"),
+    ]
+
+
+@torch.no_grad()
+def _all_frames(conv, kt, mode, T=12):  # the clip's ends too, where the replicated edge frames break the cycle
+    g = torch.Generator().manual_seed(72 + kt)
+    images = torch.rand(kt, conv.in_channels, 10, 10, generator=g)
+    out = inflate_conv2d(conv, time_kernel=kt, mode=mode)(torch.stack([images[t % kt] for t in range(T)], dim=1)[None])
+    return len({tuple(out[:, :, t].flatten()[:5].round(decimals=4).tolist()) for t in range(T)})
 
 
 @exercise(
     notebook="07",
-    reference=_mean,
+    reference=_distinct_frames,
     wrong=[
-        lambda w, kt: torch.stack([w] * kt, dim=2),  # forgot to divide: kt times too strong
-        lambda w, kt: torch.stack([w / kt] * kt, dim=1),  # time axis in the wrong place
-        lambda w, kt: w.unsqueeze(2).repeat(1, 1, kt, 1, 1) / (kt * kt),  # divided twice
+        _all_frames,
+        lambda conv, kt, mode: 1,  # "an inflated network starts out blind to change", center included
+        lambda conv, kt, mode: kt,  # "mean inflation sees each frame like center inflation does"
+        lambda conv, kt, mode: 12 - 2 * (kt // 2),  # counted the frames, not the different ones
     ],
 )
-def check_inflate_weight_mean(fn) -> bool:
-    """``fn(w2d (F, C, k, k), kt)`` = mean-inflated kernel ``(F, C, kt, k, k)``."""
-    return check_function(fn, _mean, _KERNELS, "inflate_weight_mean")
+def check_distinct_frames(fn, prediction=None) -> bool:
+    """``fn(conv, kt, mode)``: measured, how many different output frames ``conv`` inflated with ``mode`` gives
+    inside a 12-frame clip that cycles through ``kt`` images. ``prediction``: the learner's guess for mean
+    inflation with ``kt = 3`` (printed, not graded)."""
+    check_function(fn, _distinct_frames, _cycle_cases(), "distinct_frames", compare=check_scalar)
+    report_prediction(
+        prediction,
+        _distinct_frames(_conv(73, 3), 3, "mean"),
+        "different output frames, mean inflation, a 3-image cycle",
+        "every window of 3 frames holds each image once, and the mean kernel weighs them all alike",
+    )
+    return True
 
 
 @torch.no_grad()
@@ -44,7 +82,7 @@ def _measured_damage(depth: int, kt: int, T: int = 24) -> int:
         c = 3 if i == 0 else 4
         w = torch.randn(4, c, 3, 3, generator=g) / (9 * c) ** 0.5
         x2 = F.relu(F.conv2d(x2, w, padding=1))
-        x3 = F.relu(F.conv3d(x3, _mean(w, kt), padding=(kt // 2, 1, 1)))  # zeros before and after the clip
+        x3 = F.relu(F.conv3d(x3, inflate_weight(w, kt), padding=(kt // 2, 1, 1)))  # zeros before and after the clip
     err = (x3 - x2.unsqueeze(2)).abs().amax(dim=(0, 1, 3, 4)) / x2.abs().max()  # (T,) relative error per frame
     off = (err > 1e-5).tolist()
     return off.index(False) if False in off else T
@@ -63,16 +101,18 @@ _DEPTHS = [(1, 3), (2, 3), (4, 3), (1, 5), (3, 5), (2, 7)]
         lambda depth, kt: 0,  # "mean inflation is exact on boring videos"
     ],
 )
-def check_zero_padding_damage(fn) -> bool:
-    """``fn(depth, kt)``: frames at *each* end of a boring video that a ``depth``-layer mean-inflated network with
-    temporal kernel ``kt`` and zero temporal padding gets wrong. Compared with a measurement on such networks."""
-    return check_function(
-        fn,
-        _measured_damage,
-        _DEPTHS,
-        "zero_padding_damage (your prediction vs the measured count)",
-        compare=check_scalar,
+def check_zero_padding_damage(fn, prediction=None) -> bool:
+    """``fn(depth, kt)``: measured, the frames at *each* end of a boring video that a ``depth``-layer mean-inflated
+    network with temporal kernel ``kt`` and zero temporal padding gets wrong. Compared with the checker's own
+    measurement. ``prediction``: the learner's guess for depth 4, ``kt = 3`` (printed, not graded)."""
+    check_function(fn, _measured_damage, _DEPTHS, "zero_padding_damage", compare=check_scalar)
+    report_prediction(
+        prediction,
+        _measured_damage(4, 3),
+        "wrong frames at each end, 4 zero-padded layers with k_t = 3",
+        "each layer reads k_t // 2 frames on each side, and the wrong frames of the layer below are among them",
     )
+    return True
 
 
 def _small_cnn(seed: int) -> torch.nn.Sequential:
@@ -127,11 +167,23 @@ def _center_from_2d(cnn2d, clip):
         lambda net, clip: net(clip.mean(2)),  # the 2D network on the average frame
     ],
 )
-def check_center_from_2d(fn) -> bool:
+def check_center_from_2d(fn, prediction=None) -> bool:
     """``fn(cnn2d, clip (B, C, T, H, W))``: the center-inflated network's logits ``(B, K)``, computed with the 2D
-    network's own layers only. Compared with the output of ``vulib.inflate_model(cnn2d, mode="center")``."""
+    network's own layers only. Compared with the output of ``vulib.inflate_model(cnn2d, mode="center")``.
+    ``prediction``: whether the learner expected that network to tell a clip from its frames shuffled (``True``
+    or ``False``; printed, not graded)."""
     with torch.no_grad():
-        return check_function(fn, _center_network_output, _center_cases(), "center_from_2d", compare=_close)
+        check_function(fn, _center_network_output, _center_cases(), "center_from_2d", compare=_close)
+        net, clip = _center_cases()[1]
+        shuffled = clip[:, :, torch.randperm(clip.shape[2], generator=torch.Generator().manual_seed(75))]
+        tells = bool((_center_network_output(net, clip) - _center_network_output(net, shuffled)).abs().max() > 1e-5)
+    report_prediction(
+        prediction,
+        tells,
+        "can the center-inflated network tell a clip from its frames shuffled",
+        "each layer reads one frame, and the global max-pool over time forgets where each maximum was",
+    )
+    return True
 
 
 def _close(answer, expected, name):
