@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import colorsys
-import math
-
 import torch
 import torch.nn.functional as F
 
-from ..flow import flow_to_color, lucas_kanade, moving_stripes, shifted_texture, spatial_gradients
+from ..flow import lucas_kanade, moving_stripes, shifted_texture, spatial_gradients
 from . import ExerciseError, check_function, check_tensor, exercise, report_prediction
 
 
@@ -125,39 +122,65 @@ def check_min_eigenvalue(fn, prediction=None) -> bool:
     return True
 
 
-def _flow_color(u: float, v: float, max_magnitude: float) -> tuple[float, float, float]:
-    rgb = flow_to_color(torch.tensor([[[u]], [[v]]], dtype=torch.float32), max_magnitude=max_magnitude)
-    return tuple(float(c) for c in rgb[0, 0])
+def _spurious_flow(frame: torch.Tensor, gain: float) -> torch.Tensor:
+    """What Lucas--Kanade reports between a still frame ``(N, C, H, W)`` and the same frame ``gain`` times brighter:
+    the flow ``(N, 2, H, W)``. Nothing moved, so all of it breaks brightness constancy."""
+    return lucas_kanade(frame, gain * frame)
 
 
-def _as_tensor(fn):
-    return lambda u, v, m: torch.tensor(fn(u, v, m), dtype=torch.float64)
+def _bright_square() -> torch.Tensor:
+    return _square(40, 10, 30).expand(1, 3, 40, 40).contiguous()  # (1, 3, 40, 40): a grey square on black
 
 
-def _hsv_colour(hue, sat):
-    return colorsys.hsv_to_rgb(hue % 1.0, sat, 1.0)
+def _gain_cases():
+    disk = ((torch.arange(36.0) - 17.5)[:, None] ** 2 + (torch.arange(36.0) - 17.5)[None] ** 2 < 64).float()
+    return [
+        (_bright_square(), 1.1),
+        (0.95 - _bright_square(), 1.1),  # a dark square on a bright background
+        (_bright_square(), 0.8),
+        ((0.2 + 0.6 * disk).expand(1, 3, 36, 36).contiguous(), 1.2),
+        (0.3 + 0.5 * shifted_texture(2, 32, 32, seed=43)[:1], 1.1),
+    ]
+
+
+def _outward(flow: torch.Tensor, lo: int = 10, hi: int = 29) -> str:
+    """The direction of a flow ``(1, 2, H, W)`` at the midpoints of a square's four edges (rows/columns ``lo``,
+    ``hi``): "outward", "inward" or "none" (mean outward component under 0.02 px)."""
+    f = torch.as_tensor(flow).detach().float()[0]  # (2, H, W)
+    mid = (lo + hi) // 2
+    out = (-f[0, mid, lo] + f[0, mid, hi] - f[1, lo, mid] + f[1, hi, mid]) / 4  # left, right, top, bottom
+    return "none" if abs(float(out)) < 0.02 else ("outward" if out > 0 else "inward")
 
 
 @exercise(
     notebook="04",
-    reference=_flow_color,
+    reference=_spurious_flow,
     wrong=[
-        lambda u, v, m: _hsv_colour(math.atan2(-v, u) / (2 * math.pi), min(math.hypot(u, v) / m, 1)),  # y pointing up
-        lambda u, v, m: _hsv_colour(math.atan2(u, v) / (2 * math.pi), min(math.hypot(u, v) / m, 1)),  # u and v swapped
-        lambda u, v, m: _hsv_colour(math.atan2(v, u) / (2 * math.pi), 1.0),  # speed ignored
-        lambda u, v, m: _hsv_colour(math.atan2(v, u) / (2 * math.pi), min((u * u + v * v) / m, 1)),  # squared speed
+        lambda frame, gain: torch.zeros(frame.shape[0], 2, *frame.shape[-2:]),  # "nothing moved, so no flow"
+        lambda frame, gain: lucas_kanade(gain * frame, frame),  # the frames in the wrong order
+        lambda frame, gain: lucas_kanade(frame, frame + (gain - 1)),  # brightened by adding, not multiplying
+        lambda frame, gain: lucas_kanade(frame, frame / gain),  # darkened instead
     ],
 )
-def check_flow_color(fn) -> bool:
-    """``fn(u, v, max_magnitude)`` = the RGB colour (3 floats in [0, 1]) of one flow vector."""
-    cases = [(1.0, 0.0, 2.0), (0.0, 1.5, 2.0), (-0.5, -0.5, 1.0), (0.3, -0.9, 1.0), (3.0, 4.0, 2.0), (0.0, 0.0, 1.0)]
-    return check_function(
-        _as_tensor(fn),
-        _as_tensor(_flow_color),
-        cases,
-        "flow_color",
-        compare=lambda a, b, name: check_tensor(a, b, name, atol=1e-4),
+def check_spurious_flow(fn, prediction=None) -> bool:
+    """``fn(frame (N, C, H, W), gain)``: the flow ``(N, 2, H, W)`` Lucas--Kanade measures from a still ``frame`` to
+    the same frame ``gain`` times brighter (to 0.01 px). ``prediction``: the learner's guess of its direction at the
+    edges of a bright square brightened by 10 % ("none", "inward" or "outward"; printed, not graded)."""
+    check_function(
+        fn,
+        _spurious_flow,
+        _gain_cases(),
+        "spurious_flow",
+        compare=lambda a, b, name: check_tensor(a, b, name, atol=0.01),
     )
+    report_prediction(
+        prediction,
+        _outward(_spurious_flow(_bright_square(), 1.1)),
+        "flow at the edges of a still bright square brightened by 10 %",
+        "brighter edges look like edges that moved outwards: Ix u + Iy v = -It has only brightness to go on "
+        "(section 2's equation)",
+    )
+    return True
 
 
 def _measured_flow(motion, normal) -> torch.Tensor:

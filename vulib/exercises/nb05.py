@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..models import CNNRNN, RCN, ConvGRUCell, sequential_steps
-from . import check_equal, check_function, check_scalar, exercise, report_prediction
+from ..models import CNNRNN, ConvGRUCell
+from . import check_equal, check_function, check_scalar, check_tensor, exercise, report_prediction
 
 
 @torch.no_grad()
@@ -54,24 +54,86 @@ def check_informed_steps(fn, prediction=None) -> bool:
     return True
 
 
-def _recurrent_steps(T: int, layers: int) -> int:
-    return sequential_steps(RCN(hidden=(4,) * layers, pool=1), T)
+def _gradient_by_frame(gru: torch.nn.GRU, x: torch.Tensor) -> torch.Tensor:
+    """Measured: the size of the gradient of the last state (summed over its units) with respect to each frame's
+    input, divided by the last frame's: ``gru`` (``batch_first``), ``x (1, T, D)`` -> ``(T,)``."""
+    x = x.detach().clone().requires_grad_(True)
+    out, _ = gru(x)  # (1, T, hidden): the state after every frame
+    (grad,) = torch.autograd.grad(out[0, -1].sum(), x)  # (1, T, D)
+    norms = grad[0].norm(dim=-1)  # (T,)
+    return norms / norms[-1]
+
+
+def _gru(seed: int, inputs: int = 8, hidden: int = 16) -> torch.nn.GRU:
+    torch.manual_seed(seed)
+    return torch.nn.GRU(inputs, hidden, batch_first=True)
+
+
+def _gru_cases():
+    g = torch.Generator().manual_seed(56)
+    return [
+        (_gru(57), torch.randn(1, 32, 8, generator=g)),
+        (_gru(58), torch.randn(1, 12, 8, generator=g)),
+        (_gru(59, 4, 32), torch.randn(1, 20, 4, generator=g)),
+        (_gru(60, 8, 4), torch.randn(1, 16, 8, generator=g)),
+    ]
+
+
+def _log_close(answer, expected, name):
+    """Compared as orders of magnitude: the ratios span ten of them."""
+    answer = torch.as_tensor(answer).detach().double().flatten()
+    if answer.shape != expected.shape:
+        return check_tensor(answer, expected, name)
+    return check_tensor(
+        answer.abs().clamp(min=1e-30).log10(), expected.double().clamp(min=1e-30).log10(), f"log10 of {name}", atol=0.01
+    )
+
+
+def _all_outputs(gru, x):  # the sum of every step's state, not the last one's: each frame's own step dominates
+    x = x.detach().clone().requires_grad_(True)
+    out, _ = gru(x)
+    (grad,) = torch.autograd.grad(out.sum(), x)
+    norms = grad[0].norm(dim=-1)
+    return norms / norms[-1]
+
+
+def _unscaled(gru, x):  # not divided by the last frame's gradient
+    x = x.detach().clone().requires_grad_(True)
+    out, _ = gru(x)
+    (grad,) = torch.autograd.grad(out[0, -1].sum(), x)
+    return grad[0].norm(dim=-1)
+
+
+def _reach(ratios: torch.Tensor) -> int:
+    return int((ratios >= 0.01).sum())
 
 
 @exercise(
     notebook="05",
-    reference=_recurrent_steps,
+    reference=_gradient_by_frame,
     wrong=[
-        lambda T, L: T * L,  # layers one after another, no wavefront
-        lambda T, L: T,  # forgot the pipeline's start-up
-        lambda T, L: T + L,  # one step too many
+        _all_outputs,
+        _unscaled,
+        lambda gru, x: _gradient_by_frame(gru, x).flip(0),  # frames counted from the end
+        lambda gru, x: torch.ones(x.shape[1]),  # "the state carries every frame alike"
     ],
 )
-def check_recurrent_steps(fn) -> bool:
-    """``fn(T, layers)`` = sequential steps of a wavefront-run stack of recurrent layers."""
-    return check_function(
-        fn, _recurrent_steps, [(8, 1), (16, 2), (32, 3), (1, 4)], "recurrent_steps", compare=check_scalar
+def check_gradient_by_frame(fn, prediction=None) -> bool:
+    """``fn(gru, x)``: measured, the size of the gradient of an ``nn.GRU``'s last state (summed over its units) with
+    respect to each frame of ``x (1, T, D)``, divided by the last frame's: ``(T,)``. ``prediction``: the learner's
+    guess of how many of 32 frames get at least 1 % of the last frame's gradient (printed, not graded)."""
+    check_function(fn, _gradient_by_frame, _gru_cases(), "gradient_by_frame", compare=_log_close)
+    g = torch.Generator().manual_seed(61)
+    report_prediction(
+        prediction,
+        _reach(_gradient_by_frame(_gru(57), torch.randn(1, 32, 8, generator=g))),
+        "frames of 32 that get at least 1 % of the last frame's gradient, untrained GRU",
+        "each step multiplies the gradient by the state's Jacobian, here well below 1, so it shrinks geometrically; "
+        "training has to learn to copy the state (an update gate near 1) before an early frame can count "
+        "(section 5's gap experiment)",
+        agrees=lambda p, m: abs(p - m) <= 3,
     )
+    return True
 
 
 def _convgru(seed: int, channels: int, kernel_size: int) -> ConvGRUCell:
