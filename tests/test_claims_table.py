@@ -172,3 +172,19 @@ def test_rebound_same_bound_and_shifted_bound():
     assert rejudged["a >= b"]["ok"] is True and abs(rejudged["g2 <= g1 - 0.05"]["right"] - 0.4) < 1e-12
     moved = rec({"a >= b": c(">=", 0.5, 0.6), "g2 <= g1 - 0.05": c("<=", 0.1, 0.4)})
     assert sweep_claims.rebound(moved, old, {0: old}) is None  # the bound's value moved: not the same claim
+
+
+@pytest.mark.parametrize(
+    "key, timed",
+    [
+        ("max(ms) < 100", True),
+        ("step_ms['TSM'] < step_ms['3D CNN']", True),
+        ("ns_per_mac['depthwise'] >= 3 * ns_per_mac['dense']", True),
+        ("total_seconds < 2", True),
+        ("gap_timed > 0.001", False),  # a name with "time" in it is no timing
+        ("acc['+ non-local, time offsets'] >= 0.9", False),
+        ("len(msgs) == 3", False),
+    ],
+)
+def test_timed_claims_are_known_by_their_unit(key, timed):
+    assert bool(sweep_claims.TIMED.search(key)) is timed
