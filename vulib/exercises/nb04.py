@@ -9,32 +9,26 @@ from ..flow import lucas_kanade, moving_stripes, shifted_texture, spatial_gradie
 from . import ExerciseError, check_function, check_tensor, exercise, report_prediction
 
 
-def _min_eigenvalue(frame: torch.Tensor, window: int = 7) -> torch.Tensor:
-    """The smaller eigenvalue of Lucas--Kanade's 2 x 2 matrix of window means of Ix², Ix·Iy, Iy² at every pixel:
-    grey frames ``(N, 1, H, W)`` -> ``(N, 1, H, W)``."""
+def _structure_parts(frame: torch.Tensor, window: int = 7) -> list[torch.Tensor]:
+    """Lucas--Kanade's matrix at every pixel: the window means of Ix², Ix·Iy, Iy² (replicate borders), each
+    ``(N, 1, H, W)`` for grey frames ``(N, 1, H, W)``."""
     ix, iy = spatial_gradients(frame)  # each (N, 1, H, W)
-
-    def mean(x):  # window means, replicate borders
-        return F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1)
-
-    sxx, sxy, syy = mean(ix * ix), mean(ix * iy), mean(iy * iy)
-    return ((sxx + syy) / 2 - (((sxx - syy) / 2) ** 2 + sxy**2).sqrt()).clamp(min=0)
-
-
-def _max_eigenvalue(frame: torch.Tensor, window: int = 7) -> torch.Tensor:
-    ix, iy = spatial_gradients(frame)
-    sxx, syy = (
-        F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1) for x in (ix * ix, iy * iy)
-    )
-    return sxx + syy - _min_eigenvalue(frame, window)  # the trace is the sum of both eigenvalues
-
-
-def _structure_parts(frame: torch.Tensor, window: int = 7):
-    ix, iy = spatial_gradients(frame)
     return [
         F.avg_pool2d(F.pad(x, [window // 2] * 4, mode="replicate"), window, stride=1)
         for x in (ix * ix, ix * iy, iy * iy)
     ]
+
+
+def _min_eigenvalue(frame: torch.Tensor, window: int = 7) -> torch.Tensor:
+    """The smaller eigenvalue of Lucas--Kanade's 2 x 2 matrix at every pixel: grey frames ``(N, 1, H, W)`` ->
+    ``(N, 1, H, W)``."""
+    sxx, sxy, syy = _structure_parts(frame, window)
+    return ((sxx + syy) / 2 - (((sxx - syy) / 2) ** 2 + sxy**2).sqrt()).clamp(min=0)
+
+
+def _max_eigenvalue(frame: torch.Tensor, window: int = 7) -> torch.Tensor:
+    sxx, _, syy = _structure_parts(frame, window)
+    return sxx + syy - _min_eigenvalue(frame, window)  # the trace is the sum of both eigenvalues
 
 
 def _determinant(frame, window=7):  # λ1·λ2: also large at corners, but it mixes both eigenvalues

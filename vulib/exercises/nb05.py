@@ -54,13 +54,19 @@ def check_informed_steps(fn, prediction=None) -> bool:
     return True
 
 
+def _frame_gradients(gru: torch.nn.GRU, x: torch.Tensor, last_only: bool = True) -> torch.Tensor:
+    """The size of the gradient of the last state (or, ``last_only=False``, of every step's state), summed over its
+    units, with respect to each frame's input: ``gru`` (``batch_first``), ``x (1, T, D)`` -> ``(T,)``."""
+    x = x.detach().clone().requires_grad_(True)
+    out, _ = gru(x)  # (1, T, hidden): the state after every frame
+    (grad,) = torch.autograd.grad((out[0, -1] if last_only else out).sum(), x)  # (1, T, D)
+    return grad[0].norm(dim=-1)  # (T,)
+
+
 def _gradient_by_frame(gru: torch.nn.GRU, x: torch.Tensor) -> torch.Tensor:
     """Measured: the size of the gradient of the last state (summed over its units) with respect to each frame's
     input, divided by the last frame's: ``gru`` (``batch_first``), ``x (1, T, D)`` -> ``(T,)``."""
-    x = x.detach().clone().requires_grad_(True)
-    out, _ = gru(x)  # (1, T, hidden): the state after every frame
-    (grad,) = torch.autograd.grad(out[0, -1].sum(), x)  # (1, T, D)
-    norms = grad[0].norm(dim=-1)  # (T,)
+    norms = _frame_gradients(gru, x)  # (T,)
     return norms / norms[-1]
 
 
@@ -90,18 +96,12 @@ def _log_close(answer, expected, name):
 
 
 def _all_outputs(gru, x):  # the sum of every step's state, not the last one's: each frame's own step dominates
-    x = x.detach().clone().requires_grad_(True)
-    out, _ = gru(x)
-    (grad,) = torch.autograd.grad(out.sum(), x)
-    norms = grad[0].norm(dim=-1)
+    norms = _frame_gradients(gru, x, last_only=False)
     return norms / norms[-1]
 
 
 def _unscaled(gru, x):  # not divided by the last frame's gradient
-    x = x.detach().clone().requires_grad_(True)
-    out, _ = gru(x)
-    (grad,) = torch.autograd.grad(out[0, -1].sum(), x)
-    return grad[0].norm(dim=-1)
+    return _frame_gradients(gru, x)
 
 
 def _reach(ratios: torch.Tensor) -> int:

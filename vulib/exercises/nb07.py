@@ -10,14 +10,19 @@ from . import check_function, check_scalar, exercise, report_prediction
 
 
 @torch.no_grad()
-def _distinct_frames(conv: torch.nn.Conv2d, kt: int, mode: str, T: int = 12) -> int:
-    """Measured: a clip of ``T`` frames cycling through ``kt`` random images (frame t = image t mod kt) through
-    ``conv`` inflated with ``mode``; how many different output frames (to 1e-5) lie ``kt // 2`` or more frames from
-    either end."""
+def _cycle_output(conv: torch.nn.Conv2d, kt: int, mode: str, T: int = 12) -> torch.Tensor:
+    """``conv`` inflated with ``mode`` on a clip of ``T`` frames cycling through ``kt`` random images (frame t =
+    image t mod kt): the output ``(1, F, T, H, W)``."""
     g = torch.Generator().manual_seed(72 + kt)
     images = torch.rand(kt, conv.in_channels, 10, 10, generator=g)  # (kt, C, H, W)
     clip = torch.stack([images[t % kt] for t in range(T)], dim=1)[None]  # (1, C, T, H, W)
-    out = inflate_conv2d(conv, time_kernel=kt, mode=mode)(clip)  # (1, F, T, H, W)
+    return inflate_conv2d(conv, time_kernel=kt, mode=mode)(clip)  # (1, F, T, H, W)
+
+
+def _distinct_frames(conv: torch.nn.Conv2d, kt: int, mode: str, T: int = 12) -> int:
+    """Measured: how many different output frames (to 1e-5) of :func:`_cycle_output` lie ``kt // 2`` or more
+    frames from either end."""
+    out = _cycle_output(conv, kt, mode, T)
     seen: list[torch.Tensor] = []
     for t in range(kt // 2, T - kt // 2):
         if not any(torch.allclose(out[:, :, t], s, atol=1e-5) for s in seen):
@@ -39,11 +44,8 @@ def _cycle_cases():
     ]
 
 
-@torch.no_grad()
 def _all_frames(conv, kt, mode, T=12):  # the clip's ends too, where the replicated edge frames break the cycle
-    g = torch.Generator().manual_seed(72 + kt)
-    images = torch.rand(kt, conv.in_channels, 10, 10, generator=g)
-    out = inflate_conv2d(conv, time_kernel=kt, mode=mode)(torch.stack([images[t % kt] for t in range(T)], dim=1)[None])
+    out = _cycle_output(conv, kt, mode, T)
     return len({tuple(out[:, :, t].flatten()[:5].round(decimals=4).tolist()) for t in range(T)})
 
 
